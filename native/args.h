@@ -1,0 +1,23 @@
+// Argument guards for the bindings: every exported function re-checks its arguments (better-sqlite3 style), so a
+// caller that bypasses the TypeScript layer gets a JavaScript error naming the argument, never a crash.
+#pragma once
+#include <napi.h>
+
+#include <string>
+
+namespace wd {
+
+// Each guard throws a JavaScript TypeError/RangeError and returns false on failure; callers return at once.
+bool ArgCount(const Napi::CallbackInfo& info, size_t n, const char* fn);
+// An integer in [lo, hi].
+bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, long long lo, long long hi, int& out);
+// A finite number; with positive, also > 0.
+bool ArgFinite(const Napi::CallbackInfo& info, size_t i, const char* name, bool positive, double& out);
+// A Float64Array with at least minLength elements (exactly, when exact); with finite, all of its first minLength
+// elements must be finite. With allowNull, null/undefined give data = nullptr.
+bool ArgF64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t minLength, bool exact, bool finite,
+            double*& data, bool allowNull = false);
+// Throws a RangeError with the message.
+void ThrowRange(Napi::Env env, const std::string& msg);
+
+}  // namespace wd

@@ -1,0 +1,51 @@
+// Bindings of the stateless kernels: activation evaluation and QR. Convert, validate, call; no maths.
+#include "bind_kernels.h"
+
+#include <climits>
+#include <vector>
+
+#include "args.h"
+#include "kernels/activations.h"
+#include "kernels/qr.h"
+
+namespace wd {
+
+// activation(id, param, z, f, d1, d2): elementwise f, f', f'' of activation `id` at z.
+Napi::Value BindActivation(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ArgCount(info, 6, "activation")) return env.Undefined();
+  int id;
+  double param;
+  double *z, *f, *d1, *d2;
+  if (!ArgInt(info, 0, "id", 0, ACT_COUNT - 1, id) || !ArgFinite(info, 1, "param", false, param) ||
+      !ArgF64(info, 2, "z", 0, false, true, z))
+    return env.Undefined();
+  const size_t n = info[2].As<Napi::Float64Array>().ElementLength();
+  if (!ArgF64(info, 3, "f", n, true, false, f) || !ArgF64(info, 4, "d1", n, true, false, d1) ||
+      !ArgF64(info, 5, "d2", n, true, false, d2))
+    return env.Undefined();
+  for (size_t p = 0; p < n; ++p) activation_eval(id, param, z[p], f[p], d1[p], d2[p]);
+  return env.Undefined();
+}
+
+// qrPositive(A, D, k, R, logRDiag)
+Napi::Value BindQrPositive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ArgCount(info, 5, "qrPositive")) return env.Undefined();
+  int D, k;
+  double *A, *R, *logR;
+  if (!ArgInt(info, 1, "D", 1, 1 << 24, D) || !ArgInt(info, 2, "k", 1, D, k)) return env.Undefined();
+  if (static_cast<long long>(D) * k > INT_MAX) {
+    ThrowRange(env, "D * k is too large");
+    return env.Undefined();
+  }
+  if (!ArgF64(info, 0, "A", static_cast<size_t>(D) * k, false, true, A) ||
+      !ArgF64(info, 3, "R", static_cast<size_t>(k) * k, false, false, R) ||
+      !ArgF64(info, 4, "logRDiag", k, false, false, logR))
+    return env.Undefined();
+  std::vector<double> tau(k);
+  qr_positive(A, D, k, R, logR, tau.data());
+  return env.Undefined();
+}
+
+}  // namespace wd

@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace wd {
+Napi::Value BindActivation(const Napi::CallbackInfo& info);
+Napi::Value BindQrPositive(const Napi::CallbackInfo& info);
+}  // namespace wd

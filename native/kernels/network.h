@@ -1,0 +1,46 @@
+// A three-layer network bound to its data: shape, parameter layout, per-sample caches and workspaces.
+// Twin: assembly/network.ts. Everything is allocated once, in network_create; the hot loop allocates nothing.
+//
+// Parameter vector order (fixed convention): W1 (h x i, row-major), b1 (h), W2 (o x h, row-major), b2 (o),
+// so D = h (i + 1) + o (h + 1).
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace wd {
+
+struct Network {
+  // Shape and activations.
+  int nIn = 0, nHid = 0, nOut = 0;
+  int act = 0, outAct = 0;
+  double actParam = 0.0;
+  int N = 0;       // samples
+  int D = 0;       // parameters
+  int maxK = 0;    // most tangent vectors a call may carry
+  // Offsets of the four parameter blocks in w.
+  int offB1 = 0, offW2 = 0, offB2 = 0;
+
+  // Data, copied in at creation: X (N x nIn), Y (N x nOut), row-major.
+  std::vector<double> X, Y;
+
+  // Per-sample caches filled by mlp_forward at the current weights (row-major, sample-major):
+  // a = s(z), s1 = s'(z), s2 = s''(z) (N x h); du = r * phi'(u) (N x o), the output error;
+  // cw = phi'(u)^2 + r phi''(u) (N x o), the Gauss-Newton weight; da = W2^T du (N x h).
+  std::vector<double> a, s1, s2, du, cw, da;
+
+  // Workspaces.
+  std::vector<double> grad;   // D
+  std::vector<double> H;      // D x D, allocated on first use of the explicit route
+  std::vector<double> G;      // (N o) x D, rows grad u_m(x_s), explicit route
+  std::vector<double> HQ;     // D x maxK
+  std::vector<double> tau;    // maxK, Householder scalars
+  std::vector<double> rz, q;  // h and o, per-sample scratch of the Hessian-vector product
+};
+
+// Sizes the network and copies the data. Returns false when a size overflows (the binding reports it).
+bool network_create(Network& net, int nIn, int nHid, int nOut, int act, double actParam, int outAct,
+                    const double* X, const double* Y, int N, int maxK);
+
+inline int network_dimension(int nIn, int nHid, int nOut) { return nHid * (nIn + 1) + nOut * (nHid + 1); }
+
+}  // namespace wd
