@@ -1,0 +1,130 @@
+/**
+ * The native backend: the C++ addon built by cmake-js into build/Release/weightdyn.node.
+ * A thin adapter: the addon itself validates every argument.
+ */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { packageRoot } from "./root.js";
+import type { Backend, ChunkResult, NetworkKernel, NetworkShape } from "./types.js";
+
+interface NativeNetwork {
+  loss(): number;
+  lossGrad(grad: Float64Array): number;
+  hessian(H: Float64Array): void;
+  hvp(V: Float64Array, k: number, HV: Float64Array): void;
+  tangentApply(eta: number, k: number, route: number): void;
+  trainChunk(
+    eta: number,
+    k: number,
+    nSteps: number,
+    qrEvery: number,
+    route: number,
+    lossOut: Float64Array,
+    logRDiag: Float64Array,
+    rOut: Float64Array | null,
+  ): ChunkResult;
+  chooseRoute(k: number): number;
+  dispose(): void;
+}
+
+/** The raw export table of native/addon.cc. */
+export interface NativeAddon {
+  activation(id: number, param: number, z: Float64Array, f: Float64Array, d1: Float64Array, d2: Float64Array): void;
+  qrPositive(A: Float64Array, D: number, k: number, R: Float64Array, logRDiag: Float64Array): void;
+  Network: new (
+    inputs: number,
+    hidden: number,
+    outputs: number,
+    activation: number,
+    activationParam: number,
+    outputActivation: number,
+    samples: number,
+    X: Float64Array,
+    Y: Float64Array,
+    maxK: number,
+    w: Float64Array,
+    Q: Float64Array,
+  ) => NativeNetwork;
+  eigen: boolean;
+}
+
+/** Loads the addon; throws with the reason when it is absent or does not load. */
+export function loadNativeAddon(): NativeAddon {
+  const path = join(packageRoot(), "build", "Release", "weightdyn.node");
+  const require = createRequire(import.meta.url);
+  return require(path) as NativeAddon;
+}
+
+class NativeNetworkKernel implements NetworkKernel {
+  readonly dimension: number;
+  readonly samples: number;
+  readonly maxK: number;
+  readonly weights: Float64Array;
+  readonly tangent: Float64Array;
+  private readonly net: NativeNetwork;
+
+  constructor(addon: NativeAddon, shape: NetworkShape, X: Float64Array, Y: Float64Array, maxK: number) {
+    const { inputs, hidden, outputs } = shape;
+    this.dimension = hidden * (inputs + 1) + outputs * (hidden + 1);
+    this.samples = Math.floor(X.length / inputs);
+    this.maxK = maxK;
+    this.weights = new Float64Array(this.dimension);
+    this.tangent = new Float64Array(this.dimension * maxK);
+    this.net = new addon.Network(
+      inputs,
+      hidden,
+      outputs,
+      shape.activation,
+      shape.activationParam,
+      shape.outputActivation,
+      this.samples,
+      X,
+      Y,
+      maxK,
+      this.weights,
+      this.tangent,
+    );
+  }
+  loss(): number {
+    return this.net.loss();
+  }
+  lossGrad(grad: Float64Array): number {
+    return this.net.lossGrad(grad);
+  }
+  hessian(H: Float64Array): void {
+    this.net.hessian(H);
+  }
+  hvp(V: Float64Array, k: number, HV: Float64Array): void {
+    this.net.hvp(V, k, HV);
+  }
+  tangentApply(eta: number, k: number, route: number): void {
+    this.net.tangentApply(eta, k, route);
+  }
+  trainChunk(
+    eta: number,
+    k: number,
+    nSteps: number,
+    qrEvery: number,
+    route: number,
+    lossOut: Float64Array,
+    logRDiag: Float64Array,
+    rOut: Float64Array | null,
+  ): ChunkResult {
+    return this.net.trainChunk(eta, k, nSteps, qrEvery, route, lossOut, logRDiag, rOut);
+  }
+  chooseRoute(k: number): number {
+    return this.net.chooseRoute(k);
+  }
+  dispose(): void {
+    this.net.dispose();
+  }
+}
+
+export function createNativeBackend(addon: NativeAddon = loadNativeAddon()): Backend {
+  return {
+    name: "native",
+    activation: (id, param, z, f, d1, d2) => addon.activation(id, param, z, f, d1, d2),
+    qrPositive: (A, D, k, R, logRDiag) => addon.qrPositive(A, D, k, R, logRDiag),
+    createNetwork: (shape, X, Y, maxK) => new NativeNetworkKernel(addon, shape, X, Y, maxK),
+  };
+}
