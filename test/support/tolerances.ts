@@ -1,0 +1,22 @@
+/** Every tolerance the tests use, in one place, with where it comes from. */
+export const TOL = {
+  /** Central differences with h = 1e-5 on smooth functions: truncation O(h^2 f''') ~ 1e-10, rounding ~ eps/h. */
+  activationFd: 1e-7,
+  /** Tangent map against a central finite-difference Jacobian of the GD step (issue 2). */
+  tangentFd: 1e-7,
+  /** Symmetry of the explicit Hessian (rounding of the assembly). */
+  hessianSymmetry: 1e-13,
+  /** Two exact routes (explicit Hessian, Hessian-vector products) against each other. */
+  routes: 1e-11,
+  /** GD on a quadratic: exponents ln|1 - eta a_i| (issue 2). */
+  quadratic: 1e-10,
+  /** Henon and logistic-map exponents after 1e5 steps (issue 2). */
+  chaoticMaps: 3e-3,
+  /** Constant matrix map: ln|eigenvalues| (issue 2). */
+  linearMap: 1e-9,
+  /** Sum of local exponents against ln|det J_t| (issue 2). */
+  detIdentity: 1e-9,
+  /** Native against WASM on converging trajectories (issue 4): exponents absolute, loss relative. */
+  parityExponents: 1e-9,
+  parityLoss: 1e-12,
+} as const;
