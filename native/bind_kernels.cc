@@ -18,10 +18,10 @@ Napi::Value BindActivation(const Napi::CallbackInfo& info) {
   double param;
   double *z, *f, *d1, *d2;
   if (!ArgInt(info, 0, "id", 0, ACT_COUNT - 1, id) || !ArgFinite(info, 1, "param", false, param) ||
-      !ArgF64(info, 2, "z", 0, false, true, z))
+      !ArgF64(info, 2, "z", 0, false, false, z))
     return env.Undefined();
   const size_t n = info[2].As<Napi::Float64Array>().ElementLength();
-  if (!ArgF64(info, 3, "f", n, true, false, f) || !ArgF64(info, 4, "d1", n, true, false, d1) ||
+  if (!ArgF64(info, 2, "z", n, true, true, z) || !ArgF64(info, 3, "f", n, true, false, f) || !ArgF64(info, 4, "d1", n, true, false, d1) ||
       !ArgF64(info, 5, "d2", n, true, false, d2))
     return env.Undefined();
   for (size_t p = 0; p < n; ++p) activation_eval(id, param, z[p], f[p], d1[p], d2[p]);
