@@ -29,7 +29,11 @@ export interface SpectrumOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called after every chunk with the QR factors of that chunk (for CLVs); enables R output. */
   onChunk?: (info: ChunkInfo) => void;
-  /** Steps per call into the system, rounded to a multiple of the window (default about 1000). */
+  /** The next step (counted from the start of this call) at which a chunk must end, e.g. the next time at which a
+   *  hook needs the tangent block; a multiple of qrEvery. Return a value <= done for no constraint. */
+  nextStop?: (done: number) => number;
+  /** Steps per call into the system, rounded to a multiple of qrEvery (default about 1000). Chunks also end at the
+   *  end of the transient, so the hooks see chunk starts at chunkSteps-multiples after it. */
   chunkSteps?: number;
 }
 
@@ -92,8 +96,8 @@ export function lyapunovSpectrum(system: TangentSystem, options: SpectrumOptions
   }
 
   const acc = new LogRAccumulator(k, qrEvery, window, system.time + transient);
-  const unit = window;
-  const chunk = Math.max(unit, Math.round((options.chunkSteps ?? 1000) / unit) * unit);
+  // Any multiple of qrEvery works as a chunk: the accumulator carries partial windows across chunks.
+  const chunk = Math.max(qrEvery, Math.round((options.chunkSteps ?? 1000) / qrEvery) * qrEvery);
   const maxQr = Math.ceil(chunk / qrEvery) + 1;
   const logR = new Float64Array(maxQr * k);
   const R = options.onChunk ? new Float64Array(maxQr * k * k) : null;
@@ -111,8 +115,12 @@ export function lyapunovSpectrum(system: TangentSystem, options: SpectrumOptions
   });
 
   while (done < total) {
-    // Chunks end at the transient's end, so the accumulator sees only measured QRs; afterwards at whole windows.
+    // Chunks end at the transient's end, so the accumulator sees only measured QRs.
     let n = done < transient ? Math.min(transient - done, chunk - (chunk % qrEvery)) : Math.min(total - done, chunk);
+    if (options.nextStop) {
+      const stop = options.nextStop(done);
+      if (stop > done && stop - done < n) n = stop - done;
+    }
     if (k > 0 && n % qrEvery !== 0) n -= n % qrEvery;
     // A trailing piece shorter than qrEvery cannot end in a QR: the system still takes those steps, untracked.
     const tracked = n > 0 ? k : 0;

@@ -1,0 +1,148 @@
+/**
+ * One training run as a library call: build the data and the initial weights from a validated config, train by
+ * full-batch gradient descent on a backend while measuring the Lyapunov spectrum, and return everything a user
+ * (or the CLI) needs.
+ *
+ *   trainRun(config, { baseDir, backend, onProgress }) -> TrainingRun     (synchronous, typed)
+ *   runTraining({ config, baseDir }, { backend, onProgress }) -> RunOutputs   (what `weightdyn run` writes)
+ */
+import { performance } from "node:perf_hooks";
+import { type SpectrumResult, lyapunovSpectrum } from "./algorithms/spectrum.js";
+import { type BackendChoice, backendFromEnv, loadBackend } from "./backend/loader.js";
+import type { Backend } from "./backend/types.js";
+import type { RunConfig } from "./config/schema.js";
+import { exponentCount, networkShape, parameterCount } from "./config/shape.js";
+import { buildDataset } from "./data/dataset.js";
+import type { RunOutputs } from "./io/outputs.js";
+import { initialWeights } from "./system/init.js";
+import { NetworkSystem } from "./system/network.js";
+
+export interface TrainOptions {
+  /** Directory that relative paths in the config are resolved against (default: the current directory). */
+  baseDir?: string;
+  /** A backend, or a choice; default: WEIGHTDYN_BACKEND, then config.backend, then "auto". */
+  backend?: Backend | BackendChoice;
+  /** Called after every chunk of steps with (steps done, total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Extra hooks into the spectrum loop (the CLV recorder uses onChunk). */
+  spectrumHooks?: Pick<Parameters<typeof lyapunovSpectrum>[1], "onChunk">;
+}
+
+export interface TrainingRun {
+  config: RunConfig;
+  backend: Backend["name"];
+  dimension: number;
+  /** Loss C(w_t) for t = 0 .. steps (the last entry is the loss after the last update; a diverged run ends at the
+   *  first non-finite value). */
+  losses: Float64Array;
+  /** The loss at the weights after the last update (non-finite for a diverged run). */
+  finalLoss: number;
+  finalWeights: Float64Array;
+  spectrum: SpectrumResult;
+  /** 1: explicit Hessian, 2: Hessian-vector products. */
+  tangentRoute: "hessian" | "hvp" | "none";
+  wallTimeSeconds: number;
+}
+
+/** The backend for a run: an instance, or a choice resolved with WEIGHTDYN_BACKEND and config.backend. */
+export function resolveBackend(choice: Backend | BackendChoice | undefined, config?: RunConfig): Backend {
+  if (choice && typeof choice === "object") return choice;
+  return loadBackend(choice ?? backendFromEnv() ?? config?.backend ?? "auto");
+}
+
+export function trainRun(config: RunConfig, options: TrainOptions = {}): TrainingRun {
+  const t0 = performance.now();
+  const backend = resolveBackend(options.backend, config);
+  const baseDir = options.baseDir ?? process.cwd();
+  const D = parameterCount(config.network);
+  const k = exponentCount(config);
+  const { X, Y } = buildDataset(config, baseDir);
+  const w0 = initialWeights(config, D, baseDir);
+  const system = new NetworkSystem(backend, {
+    shape: networkShape(config.network),
+    X,
+    Y,
+    w0,
+    learningRate: config.training.learningRate,
+    maxK: k,
+    tangentRoute: config.lyapunov.tangentRoute,
+  });
+  try {
+    const ly = config.lyapunov;
+    const spectrum = lyapunovSpectrum(system, {
+      steps: config.training.steps,
+      k,
+      qrEvery: ly.qrEvery,
+      transient: ly.transient,
+      ftleWindow: ly.ftleWindow,
+      basis: ly.basis,
+      basisSeed: ly.basisSeed,
+      backend,
+      onProgress: options.onProgress,
+      ...options.spectrumHooks,
+    });
+    let losses = system.lossHistory();
+    let finalLoss: number;
+    if (spectrum.diverged) {
+      finalLoss = spectrum.divergedReason === "loss" ? losses[losses.length - 1] : Number.NaN;
+    } else {
+      finalLoss = system.loss();
+      const all = new Float64Array(losses.length + 1);
+      all.set(losses);
+      all[losses.length] = finalLoss;
+      losses = all;
+    }
+    const route = k === 0 ? "none" : system.resolvedRoute(k) === 1 ? "hessian" : "hvp";
+    return {
+      config,
+      backend: backend.name,
+      dimension: D,
+      losses,
+      finalLoss,
+      finalWeights: system.state(),
+      spectrum,
+      tangentRoute: route,
+      wallTimeSeconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    system.dispose();
+  }
+}
+
+/** JSON has no NaN or Infinity: such numbers are written as null (and a diverged run says so in `diverged`). */
+export function jsonNumber(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** summary.json of a run. */
+export function runSummary(run: TrainingRun): Record<string, unknown> {
+  const s = run.spectrum;
+  return {
+    finalLoss: jsonNumber(run.finalLoss),
+    diverged: s.diverged,
+    ...(s.diverged ? { divergedAt: s.divergedAt, divergedReason: s.divergedReason } : {}),
+    exponents: Array.from(s.exponents, jsonNumber),
+    dimension: run.dimension,
+    exponentCount: s.k,
+    steps: s.steps,
+    measuredSteps: s.measuredSteps,
+    ftleWindows: s.ftle.starts.length,
+    backend: run.backend,
+    tangentRoute: run.tangentRoute,
+    wallTimeSeconds: run.wallTimeSeconds,
+    config: run.config,
+  };
+}
+
+/** What `weightdyn run` writes: summary.json, loss.csv, ftle.csv. */
+export async function runTraining(
+  problem: { config: RunConfig; baseDir: string },
+  options: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void } = {},
+): Promise<RunOutputs> {
+  const run = trainRun(problem.config, { baseDir: problem.baseDir, backend: options.backend, onProgress: options.onProgress });
+  return {
+    summary: runSummary(run),
+    loss: { steps: Float64Array.from(run.losses, (_, t) => t), values: run.losses },
+    ftle: { starts: run.spectrum.ftle.starts, values: run.spectrum.ftle.values, k: run.spectrum.k },
+  };
+}
