@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+/**
+ * The `weightdyn` command (package bin, compiled to dist/cli/main.js). Thin: parse -> library call -> write.
+ *
+ *   weightdyn run --config cfg.json --out DIR [--backend auto|native|wasm] [--quiet]
+ *   weightdyn start [--out runs/default] [--backend ...] [--quiet]     the embedded DEFAULT_RUN_CONFIG
+ *
+ * Everything that can be wrong with the input (config fields, the data CSV, the weights file, flags, the
+ * WEIGHTDYN_BACKEND variable, the output directory) is checked before the engine is loaded, and ends with
+ * `weightdyn: <message>` on stderr and exit code 2. Other failures exit with 1. WEIGHTDYN_DEBUG=1 adds stacks.
+ * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command, Option } from "commander";
+import { DEFAULT_OUTPUT_DIR, DEFAULT_RUN_CONFIG } from "../config/defaults.js";
+import { describeSystemError } from "../config/errors.js";
+import type { BackendChoice, RunConfig } from "../config/schema.js";
+import { BACKEND_CHOICES } from "../config/schema.js";
+import { parameterCount } from "../config/shape.js";
+import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
+import { buildDataset } from "../data/dataset.js";
+import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
+import { initialWeights } from "../system/init.js";
+import { pickBackendName } from "./backend-choice.js";
+import { reportError, UsageError } from "./errors.js";
+import { createProgress } from "./progress.js";
+import { formatRunReport } from "./report.js";
+
+/** The engine entry point (src/run.ts), loaded only once the input has been checked. */
+interface RunModule {
+  runTraining(
+    problem: { config: RunConfig; baseDir: string },
+    options?: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void },
+  ): Promise<RunOutputs>;
+}
+
+interface RunFlags {
+  out: string;
+  backend?: string;
+  quiet?: boolean;
+}
+
+// A non-literal specifier: type-checking the CLI does not need the engine module.
+const RUN_MODULE = "../run.js";
+
+async function loadEngine(): Promise<RunModule> {
+  const mod = (await import(RUN_MODULE)) as Partial<RunModule>;
+  if (typeof mod.runTraining !== "function") throw new Error(`the engine module ${RUN_MODULE} has no runTraining`);
+  return mod as RunModule;
+}
+
+/** Checks everything a run reads before any engine work: data, initial weights, the output directory. */
+function preflight(config: RunConfig, baseDir: string, outDir: string): void {
+  buildDataset(config, baseDir);
+  initialWeights(config, parameterCount(config.network), baseDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out: cannot create directory ${outDir}: ${describeSystemError(err)}`, { cause: err });
+  }
+}
+
+async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
+  const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
+  preflight(config, baseDir, flags.out);
+  const engine = await loadEngine();
+  const progress = createProgress({ quiet: flags.quiet });
+  const started = performance.now();
+  let result: RunOutputs;
+  try {
+    result = await engine.runTraining({ config, baseDir }, { backend, onProgress: progress.onProgress });
+  } finally {
+    progress.stop();
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  const files = writeRunOutputs(flags.out, result);
+  const report = formatRunReport(result, { requestedBackend: backend, wallSeconds, outDir: flags.out, files });
+  process.stdout.write(`${report}\n`);
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command("weightdyn")
+    .description("Train a small neural network by gradient descent and measure the Lyapunov exponents of its weights.")
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`weightdyn: ${text.replace(/^error: /, "")}`) });
+  const backendOption = () =>
+    new Option("--backend <name>", "compute backend (overrides WEIGHTDYN_BACKEND and config.backend)").choices(
+      BACKEND_CHOICES,
+    );
+
+  program
+    .command("run")
+    .description("run the experiment described by a JSON config file")
+    .requiredOption("-c, --config <file>", "run config (JSON); relative paths in it are resolved against its folder")
+    .requiredOption("-o, --out <dir>", "output directory (summary.json, loss.csv, ftle.csv)")
+    .addOption(backendOption())
+    .option("-q, --quiet", "no progress display")
+    .action(async (flags: RunFlags & { config: string }) => {
+      const { config, baseDir } = loadRunConfigFile(flags.config);
+      await execute(config, baseDir, flags);
+    });
+
+  program
+    .command("start")
+    .description(
+      `run the built-in default config (a 1-10-1 tanh network on sin(pi x)), writing to ${DEFAULT_OUTPUT_DIR}`,
+    )
+    .option("-o, --out <dir>", "output directory", DEFAULT_OUTPUT_DIR)
+    .addOption(backendOption())
+    .option("-q, --quiet", "no progress display")
+    .action(async (flags: RunFlags) => {
+      await execute(parseRunConfig(DEFAULT_RUN_CONFIG), process.cwd(), flags);
+      process.stdout.write(`The outputs of the default run are in ${resolve(flags.out)}\n`);
+    });
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+process.exitCode = await main(process.argv);

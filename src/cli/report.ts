@@ -1,0 +1,64 @@
+/**
+ * formatRunReport(result, info) -> one paragraph for stdout after `weightdyn run` / `weightdyn start`.
+ *
+ * Reads these summary keys when present (the engine owns summary.json; anything missing is left out or taken from
+ * the loss series): `steps`, `backend`, `finalLoss`, `diverged`, `divergedStep` (or `divergedAt`), `exponents`
+ * (array or typed array, largest first).
+ */
+import type { RunOutputFiles, RunOutputs } from "../io/outputs.js";
+
+export interface RunReportInfo {
+  /** The backend that was asked for (used when the summary does not say which one ran). */
+  requestedBackend: string;
+  /** Wall time of the training, seconds. */
+  wallSeconds: number;
+  /** The output directory as the user gave it. */
+  outDir: string;
+  files?: RunOutputFiles;
+  /** How many exponents to print (default 5). */
+  firstExponents?: number;
+}
+
+/** A number with 5 significant digits (NaN, Infinity as such). */
+export function formatNumber(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(5))) : String(x);
+}
+
+function numberArray(value: unknown): number[] | null {
+  if (Array.isArray(value) && value.every((v) => typeof v === "number")) return value;
+  if (value instanceof Float64Array || value instanceof Float32Array) return Array.from(value);
+  return null;
+}
+
+export function formatRunReport(result: RunOutputs, info: RunReportInfo): string {
+  const s = result.summary;
+  const lossValues = result.loss.values;
+  const backend = typeof s.backend === "string" ? s.backend : info.requestedBackend;
+  const what = typeof s.steps === "number" ? `Trained ${s.steps} steps` : "Trained";
+  const parts: string[] = [`${what} on the ${backend} backend in ${info.wallSeconds.toFixed(2)} s`];
+
+  const finalLoss =
+    typeof s.finalLoss === "number" ? s.finalLoss : lossValues.length > 0 ? lossValues[lossValues.length - 1] : null;
+  const divergedStep = typeof s.divergedStep === "number" ? s.divergedStep : s.divergedAt;
+  const diverged =
+    s.diverged === true
+      ? `diverged${typeof divergedStep === "number" ? ` at step ${divergedStep}` : ""}`
+      : s.diverged === false
+        ? "did not diverge"
+        : null;
+  const lossText = finalLoss === null ? "" : `final loss ${formatNumber(finalLoss)}`;
+  const tail = [lossText, diverged].filter((t) => t !== null && t !== "");
+  if (tail.length > 0) parts[0] += `: ${tail.length === 2 ? `${tail[0]} (${tail[1]})` : tail[0]}`;
+
+  const exponents = numberArray(s.exponents);
+  if (exponents !== null && exponents.length > 0) {
+    const first = exponents.slice(0, info.firstExponents ?? 5).map(formatNumber);
+    const which =
+      exponents.length > first.length ? `first ${first.length} of ${exponents.length}` : `all ${exponents.length}`;
+    parts.push(`Lyapunov exponents (${which}): ${first.join(", ")}`);
+  } else if (exponents !== null) {
+    parts.push("No Lyapunov exponents");
+  }
+  parts.push(`Outputs in ${info.outDir} (summary.json, loss.csv, ftle.csv)`);
+  return `${parts.join(". ")}.`;
+}

@@ -1,0 +1,36 @@
+/**
+ * The embedded default run config: what `weightdyn start` runs, and the values the schema fills in for every
+ * missing field (schema.ts applies the same defaults; a test holds the two together).
+ *
+ * A 1-10-1 tanh network fitted to y = sin(pi x) on 40 equally spaced points of [-1, 1], uniform initial weights in
+ * [-1, 1] (seed 1), 5000 steps of gradient descent with learning rate 0.1, the full Lyapunov spectrum (k = D = 31)
+ * with a QR every step and finite-time exponents over windows of 100 steps.
+ */
+import type { RunConfigInput } from "./schema.js";
+
+export const DEFAULT_RUN_CONFIG = {
+  network: {
+    inputs: 1,
+    hidden: 10,
+    outputs: 1,
+    activation: "tanh",
+    activationParam: null,
+    outputActivation: "identity",
+  },
+  data: { function: "sin", samples: 40, range: [-1, 1] },
+  init: { distribution: "uniform", scale: 1, seed: 1 },
+  training: { learningRate: 0.1, steps: 5000 },
+  lyapunov: {
+    exponents: "all",
+    qrEvery: 1,
+    ftleWindow: 100,
+    transient: 0,
+    basis: "identity",
+    basisSeed: 0,
+    tangentRoute: "auto",
+  },
+  backend: "auto",
+} as const satisfies RunConfigInput;
+
+/** Where `weightdyn start` writes its outputs, relative to the current directory. */
+export const DEFAULT_OUTPUT_DIR = "runs/default";

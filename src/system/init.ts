@@ -1,0 +1,83 @@
+/**
+ * The initial weights w_0 of a run (length D, the fixed order W1, b1, W2, b2).
+ *
+ * `init: {distribution, scale, seed}`: all D parameters, biases included, are drawn in parameter order from
+ * createRng(seed): uniform on [-scale, scale) as scale (2u - 1), or normal with standard deviation scale as
+ * scale z (Box-Muller, see rng.ts).
+ *
+ * `init: {weights: "w0.json"}`: a JSON file (relative to the config file's directory) holding an array of exactly
+ * D finite numbers in the parameter order. A missing file, malformed JSON, a wrong length or a non-finite entry is
+ * a ConfigError naming `init.weights`.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ConfigError, describeReceived, describeSystemError } from "../config/errors.js";
+import type { FileInitConfig, RandomInitConfig, RunConfig } from "../config/schema.js";
+import { createRng } from "./rng.js";
+
+/**
+ * initialWeights(config, D, baseDir) -> w0 (length D)
+ *
+ * The initial weights described by `config.init` (module comment). `D` is the parameter count of
+ * `config.network` (parameterCount); `baseDir` resolves a relative weights path.
+ */
+export function initialWeights(config: RunConfig, D: number, baseDir: string): Float64Array {
+  if (!Number.isInteger(D) || D < 1) {
+    throw new RangeError(`initialWeights: D: expected a positive integer but received ${String(D)}`);
+  }
+  const init = config.init;
+  return "weights" in init ? weightsFromFile(init, D, baseDir) : randomWeights(init, D);
+}
+
+/** D seeded draws: uniform on [-scale, scale) or normal with standard deviation scale. */
+export function randomWeights(init: RandomInitConfig, D: number): Float64Array {
+  const rng = createRng(init.seed);
+  const w = new Float64Array(D);
+  if (init.distribution === "uniform") {
+    for (let p = 0; p < D; p++) w[p] = init.scale * (2 * rng.uniform() - 1);
+  } else {
+    for (let p = 0; p < D; p++) w[p] = init.scale * rng.normal();
+  }
+  return w;
+}
+
+function weightsFromFile(init: FileInitConfig, D: number, baseDir: string): Float64Array {
+  const path = resolve(baseDir, init.weights);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError("init.weights", `cannot read ${path}: ${describeSystemError(err)}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError("init.weights", `malformed JSON in ${path}: ${reason}`, { cause: err });
+  }
+  if (!Array.isArray(raw)) {
+    throw new ConfigError(
+      "init.weights",
+      `expected a JSON array of D = ${D} numbers in ${path} but received ${describeReceived(raw)}`,
+    );
+  }
+  if (raw.length !== D) {
+    throw new ConfigError(
+      "init.weights",
+      `expected a JSON array of D = ${D} numbers (the parameter count of the network) in ${path} but received ${raw.length}`,
+    );
+  }
+  const w = new Float64Array(D);
+  for (let p = 0; p < D; p++) {
+    const v: unknown = raw[p];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new ConfigError(
+        "init.weights",
+        `expected a finite number at index ${p} of ${path} but received ${describeReceived(v)}`,
+      );
+    }
+    w[p] = v;
+  }
+  return w;
+}
