@@ -145,6 +145,11 @@ describe("config errors name their field", () => {
       { lyapunov: { qrEvery: 5, transient: 7 } },
       /multiple of lyapunov.qrEvery \(5\) but received 7/,
     ],
+    [
+      "lyapunov.transient",
+      { training: { steps: 100 }, lyapunov: { transient: 100 } },
+      /below training.steps \(100\) but received 100/,
+    ],
     ["lyapunov.basis", { lyapunov: { basis: "orthogonal" } }, /one of "identity", "random"/],
     ["lyapunov.tangentRoute", { lyapunov: { tangentRoute: "fd" } }, /one of "auto", "hessian", "hvp"/],
     ["lyapunov.clv", { lyapunov: { clv: 3 } }, /expected an object but received 3/],

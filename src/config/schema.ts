@@ -153,6 +153,10 @@ export const runConfigSchema = section({
     const message = `"all" or an integer between 0 and D = ${D} (the parameter count of the network)`;
     ctx.addIssue({ code: "custom", path: ["lyapunov", "exponents"], message, input: k });
   }
+  if (c.training.steps >= 1 && c.lyapunov.transient >= c.training.steps) {
+    const message = `an integer below training.steps (${c.training.steps})`;
+    ctx.addIssue({ code: "custom", path: ["lyapunov", "transient"], message, input: c.lyapunov.transient });
+  }
   if ("function" in c.data) {
     const target = TARGETS[c.data.function];
     if (!targetAccepts(target, c.network.inputs)) {
