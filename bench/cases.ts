@@ -1,0 +1,57 @@
+/**
+ * Benchmark cases, shared by bench/run.ts and the smoke test that keeps the suite from rotting (test/80-bench.test.ts).
+ * A case is a network, a data size and a number of tangent vectors; the data are y = sin(pi x1) (+ ...) on a grid.
+ */
+import type { ActivationName } from "../src/backend/types.js";
+
+export interface BenchCase {
+  name: string;
+  inputs: number;
+  hidden: number;
+  outputs: number;
+  activation: ActivationName;
+  samples: number;
+  /** Tangent vectors carried; "D" for all of them, 0 for plain training. */
+  k: number | "D";
+  qrEvery: number;
+}
+
+export const CASES: BenchCase[] = [
+  { name: "small 1-10-1 tanh N=40 k=D", inputs: 1, hidden: 10, outputs: 1, activation: "tanh", samples: 40, k: "D", qrEvery: 1 },
+  { name: "small 1-10-1 tanh N=40 no tangent", inputs: 1, hidden: 10, outputs: 1, activation: "tanh", samples: 40, k: 0, qrEvery: 1 },
+  { name: "medium 1-20-1 tanh N=100 k=D", inputs: 1, hidden: 20, outputs: 1, activation: "tanh", samples: 100, k: "D", qrEvery: 1 },
+  { name: "large 1-100-1 tanh N=200 k=D", inputs: 1, hidden: 100, outputs: 1, activation: "tanh", samples: 200, k: "D", qrEvery: 1 },
+  { name: "large 1-100-1 tanh N=200 k=10", inputs: 1, hidden: 100, outputs: 1, activation: "tanh", samples: 200, k: 10, qrEvery: 1 },
+  { name: "wide 8-32-2 sigmoid N=256 k=D", inputs: 8, hidden: 32, outputs: 2, activation: "sigmoid", samples: 256, k: "D", qrEvery: 1 },
+];
+
+export function dimensionOf(c: BenchCase): number {
+  return c.hidden * (c.inputs + 1) + c.outputs * (c.hidden + 1);
+}
+
+export function kOf(c: BenchCase): number {
+  return c.k === "D" ? dimensionOf(c) : c.k;
+}
+
+/** Deterministic data and weights for a case: inputs on [-1, 1], targets sin(pi * sum of inputs) per output. */
+export function caseData(c: BenchCase): { X: Float64Array; Y: Float64Array; w0: Float64Array } {
+  const X = new Float64Array(c.samples * c.inputs);
+  const Y = new Float64Array(c.samples * c.outputs);
+  for (let s = 0; s < c.samples; s++) {
+    let sum = 0;
+    for (let i = 0; i < c.inputs; i++) {
+      const x = -1 + (2 * ((s * (i + 1) * 7919) % c.samples)) / Math.max(1, c.samples - 1);
+      X[s * c.inputs + i] = x;
+      sum += x;
+    }
+    for (let m = 0; m < c.outputs; m++) Y[s * c.outputs + m] = Math.sin(Math.PI * sum + m);
+  }
+  const D = dimensionOf(c);
+  const w0 = new Float64Array(D);
+  let state = 12345;
+  for (let p = 0; p < D; p++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    w0[p] = (state / 2147483648 - 0.5) * 1.0;
+  }
+  return { X, Y, w0 };
+}
