@@ -4,6 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { checkNetworkArgs } from "./guards.js";
 import { packageRoot } from "./root.js";
 import type { Backend, ChunkResult, NetworkKernel, NetworkShape } from "./types.js";
 
@@ -64,23 +65,24 @@ class NativeNetworkKernel implements NetworkKernel {
   private readonly net: NativeNetwork;
 
   constructor(addon: NativeAddon, shape: NetworkShape, X: Float64Array, Y: Float64Array, maxK: number) {
-    const { inputs, hidden, outputs } = shape;
-    this.dimension = hidden * (inputs + 1) + outputs * (hidden + 1);
-    this.samples = Math.floor(X.length / inputs);
-    this.maxK = maxK;
+    // Checked before the weights and tangent arrays are allocated; the addon checks everything again.
+    const a = checkNetworkArgs(shape, X, Y, maxK);
+    this.dimension = a.D;
+    this.samples = a.N;
+    this.maxK = a.maxK;
     this.weights = new Float64Array(this.dimension);
-    this.tangent = new Float64Array(this.dimension * maxK);
+    this.tangent = new Float64Array(this.dimension * this.maxK);
     this.net = new addon.Network(
-      inputs,
-      hidden,
-      outputs,
-      shape.activation,
-      shape.activationParam,
-      shape.outputActivation,
-      this.samples,
-      X,
-      Y,
-      maxK,
+      a.inputs,
+      a.hidden,
+      a.outputs,
+      a.act,
+      a.param,
+      a.outAct,
+      a.N,
+      a.X,
+      a.Y,
+      a.maxK,
       this.weights,
       this.tangent,
     );

@@ -1,0 +1,159 @@
+// A three-layer network bound to its data: shape, parameter layout, per-sample caches and workspaces.
+// Twin: native/kernels/network.{h,cc}. Everything is allocated once, in network_create, as a single block (so a
+// failed creation leaves nothing behind and network_free is one call); the explicit-route H and G are allocated on
+// first use (network_reserve_hessian), as in native. The hot loop allocates nothing.
+//
+// Parameter vector order (fixed convention): W1 (h x i, row-major), b1 (h), W2 (o x h, row-major), b2 (o),
+// so D = h (i + 1) + o (h + 1). All arrays are float64; pointers are byte addresses in linear memory.
+import { heap_alloc, heap_free } from "./heap";
+
+@unmanaged
+export class Network {
+  // Shape and activations.
+  nIn: i32;
+  nHid: i32;
+  nOut: i32;
+  act: i32;
+  outAct: i32;
+  N: i32; // samples
+  D: i32; // parameters
+  maxK: i32; // most tangent vectors a call may carry
+  // Offsets (in elements) of the blocks b1, W2, b2 in w.
+  offB1: i32;
+  offW2: i32;
+  offB2: i32;
+  pad: i32;
+  actParam: f64;
+  // Data, copied in by the host after creation: X (N x nIn), Y (N x nOut), row-major.
+  X: usize;
+  Y: usize;
+  // Per-sample caches filled by mlp_forward (sample-major): a = s(z), s1 = s'(z), s2 = s''(z), da = W2^T du (N x h);
+  // du = r phi'(u), cw = phi'(u)^2 + r phi''(u) (N x o).
+  a: usize;
+  s1: usize;
+  s2: usize;
+  da: usize;
+  du: usize;
+  cw: usize;
+  // Workspaces.
+  grad: usize; // D
+  H: usize; // D x D, explicit route, 0 until reserved
+  G: usize; // (N o) x D, explicit route, 0 until reserved
+  HQ: usize; // D x max(maxK, 1)
+  tau: usize; // max(maxK, 1), Householder scalars
+  rz: usize; // h, per-sample scratch of the Hessian-vector product
+  q: usize; // o
+  // The state the host reads and writes (NetworkKernel.weights / .tangent).
+  w: usize; // D
+  Q: usize; // D x maxK, column-major
+}
+
+export function network_dimension(nIn: i32, nHid: i32, nOut: i32): i64 {
+  return <i64>nHid * (<i64>nIn + 1) + <i64>nOut * (<i64>nHid + 1);
+}
+
+// Bytes of an array of n doubles, rounded up to 16 so every array starts 16-byte aligned.
+// @ts-ignore: decorator
+@inline function bytesOf(n: i64): u64 {
+  return (<u64>n * 8 + 15) & ~(<u64>15);
+}
+
+/**
+ * Sizes the network and allocates (zeroed) data, caches, workspaces, w and Q. Returns 0 when a size overflows the
+ * same limits as native (D > INT_MAX / 4, N h > INT_MAX, D maxK > INT_MAX) or memory cannot grow enough. The host
+ * then copies X and Y in (network_x / network_y).
+ */
+export function network_create(
+  nIn: i32,
+  nHid: i32,
+  nOut: i32,
+  act: i32,
+  actParam: f64,
+  outAct: i32,
+  N: i32,
+  maxK: i32,
+): usize {
+  if (nIn < 1 || nHid < 1 || nOut < 1 || N < 1 || maxK < 0) return 0;
+  const D = network_dimension(nIn, nHid, nOut);
+  if (D > i32.MAX_VALUE / 4 || <i64>N * nHid > i32.MAX_VALUE || D * maxK > i32.MAX_VALUE) return 0;
+  const k1: i64 = maxK > 0 ? maxK : 1;
+  const nh = bytesOf(<i64>N * nHid);
+  const no = bytesOf(<i64>N * nOut);
+  const head = bytesOf(<i64>((offsetof<Network>() + 7) >> 3));
+  // X, Y, a, s1, s2, da, du, cw, grad, HQ, tau, rz, q, w, Q (this order, below).
+  const total =
+    head + bytesOf(<i64>N * nIn) + no + 4 * nh + 2 * no + bytesOf(D) + bytesOf(D * k1) + bytesOf(k1) +
+    bytesOf(nHid) + bytesOf(nOut) + bytesOf(D) + bytesOf(D * maxK);
+  if (total >= 0xffff0000) return 0;
+  const base = heap_alloc(total);
+  if (base == 0) return 0;
+  memory.fill(base, 0, <usize>total);
+  const net = changetype<Network>(base);
+  net.nIn = nIn;
+  net.nHid = nHid;
+  net.nOut = nOut;
+  net.act = act;
+  net.actParam = actParam;
+  net.outAct = outAct;
+  net.N = N;
+  net.D = <i32>D;
+  net.maxK = maxK;
+  net.offB1 = nHid * nIn;
+  net.offW2 = net.offB1 + nHid;
+  net.offB2 = net.offW2 + nOut * nHid;
+  let p = base + <usize>head;
+  net.X = p;
+  p += <usize>bytesOf(<i64>N * nIn);
+  net.Y = p;
+  p += <usize>no;
+  net.a = p;
+  p += <usize>nh;
+  net.s1 = p;
+  p += <usize>nh;
+  net.s2 = p;
+  p += <usize>nh;
+  net.da = p;
+  p += <usize>nh;
+  net.du = p;
+  p += <usize>no;
+  net.cw = p;
+  p += <usize>no;
+  net.grad = p;
+  p += <usize>bytesOf(D);
+  net.HQ = p;
+  p += <usize>bytesOf(D * k1);
+  net.tau = p;
+  p += <usize>bytesOf(k1);
+  net.rz = p;
+  p += <usize>bytesOf(nHid);
+  net.q = p;
+  p += <usize>bytesOf(nOut);
+  net.w = p;
+  p += <usize>bytesOf(D);
+  net.Q = p;
+  net.H = 0;
+  net.G = 0;
+  return base;
+}
+
+/** Allocates H (D x D) and G ((N o) x D) of the explicit route if not yet done; false when memory cannot grow. */
+export function network_reserve_hessian(net: Network): bool {
+  const D = <u64>net.D;
+  if (net.H == 0) {
+    net.H = heap_alloc(D * D * 8);
+    if (net.H == 0) return false;
+    memory.fill(net.H, 0, <usize>(D * D * 8));
+  }
+  if (net.G == 0) {
+    net.G = heap_alloc(<u64>net.N * <u64>net.nOut * D * 8);
+    if (net.G == 0) return false;
+  }
+  return true;
+}
+
+/** Frees everything network_create and network_reserve_hessian allocated. */
+export function network_free(net: Network): void {
+  heap_free(net.G);
+  heap_free(net.H);
+  heap_free(changetype<usize>(net));
+}

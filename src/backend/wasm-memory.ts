@@ -1,0 +1,79 @@
+/**
+ * The raw side of the WASM backend: the export table of assembly/index.ts and the scratch buffers the adapter copies
+ * through. Pointers are byte addresses in linear memory.
+ */
+import { throwRange } from "./guards.js";
+
+/** The export table of assembly/index.ts (pointers are byte addresses in linear memory). */
+export interface WasmExports {
+  memory: WebAssembly.Memory;
+  alloc_f64(n: number): number;
+  free(ptr: number): void;
+  heap_top(): number;
+  activation(id: number, param: number, z: number, f: number, d1: number, d2: number, n: number): void;
+  qr_positive(A: number, D: number, k: number, R: number, logRDiag: number, tau: number): void;
+  network_create(
+    nIn: number,
+    nHid: number,
+    nOut: number,
+    act: number,
+    actParam: number,
+    outAct: number,
+    N: number,
+    maxK: number,
+  ): number;
+  network_free(net: number): void;
+  network_reserve_hessian(net: number): number;
+  network_dimension(net: number): number;
+  network_x(net: number): number;
+  network_y(net: number): number;
+  network_w(net: number): number;
+  network_q(net: number): number;
+  network_grad(net: number): number;
+  network_h(net: number): number;
+  network_loss(net: number): number;
+  network_loss_grad(net: number, grad: number): number;
+  network_hessian(net: number, H: number): void;
+  network_hvp(net: number, V: number, k: number, HV: number, forward: number): void;
+  network_tangent_apply(net: number, eta: number, k: number, route: number): void;
+  network_train_chunk(
+    net: number,
+    eta: number,
+    k: number,
+    nSteps: number,
+    qrEvery: number,
+    route: number,
+    lossOut: number,
+    logRDiag: number,
+    rOut: number,
+  ): number;
+  network_chunk_steps(): number;
+  network_chunk_qrs(): number;
+  network_choose_route(net: number, k: number): number;
+}
+
+/** A buffer of doubles in linear memory, reused and grown (never shrunk) on demand. */
+export class Scratch {
+  private ptr = 0;
+  private capacity = 0;
+  constructor(private readonly ex: WasmExports) {}
+  /** The address of at least n doubles. */
+  ensure(n: number): number {
+    if (n > this.capacity || this.ptr === 0) {
+      this.release();
+      const ptr = this.ex.alloc_f64(Math.max(n, 2));
+      if (ptr === 0) throwRange(`out of WebAssembly memory (${n} doubles requested)`);
+      this.ptr = ptr;
+      this.capacity = Math.max(n, 2);
+    }
+    return this.ptr;
+  }
+  release(): void {
+    if (this.ptr !== 0) this.ex.free(this.ptr);
+    this.ptr = 0;
+    this.capacity = 0;
+  }
+}
+
+/** Rounds a count of doubles up to even, so blocks carved from one scratch stay 16-byte aligned. */
+export const even = (n: number): number => n + (n & 1);

@@ -1,0 +1,656 @@
+/**
+ * Argument guards of the WASM backend (src/backend/guards.ts, src/backend/wasm.ts): every method, called with a wrong
+ * type, a wrong length, a non-finite value or an out-of-range integer, throws a TypeError/RangeError whose message
+ * starts with `weightdyn: ` and names the argument. Each case runs separately. Where the native addon loads, the same
+ * case must throw the same class with the same message through the native backend (native/args.cc), except where a
+ * case notes why the two differ.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cppDoubleToString } from "../src/backend/guards.js";
+import { createNativeBackend } from "../src/backend/native.js";
+import { packageRoot } from "../src/backend/root.js";
+import type { Backend, NetworkKernel, NetworkShape } from "../src/backend/types.js";
+import { createWasmBackend } from "../src/backend/wasm.js";
+
+const wasm = createWasmBackend();
+let native: Backend | null = null;
+let nativeMissing = "";
+try {
+  if (!existsSync(join(packageRoot(), "build", "Release", "weightdyn.node")))
+    throw new Error("build/Release/weightdyn.node is missing");
+  native = createNativeBackend();
+} catch (err) {
+  nativeMissing = (err as Error).message;
+}
+
+// A 2-3-1 network (D = 13) on 4 samples, for up to 2 tangent vectors.
+const shape: NetworkShape = {
+  inputs: 2,
+  hidden: 3,
+  outputs: 1,
+  activation: 1,
+  activationParam: 0,
+  outputActivation: 0,
+};
+const D = 13;
+const X = Float64Array.from({ length: 8 }, (_, i) => 0.1 * i - 0.3);
+const Y = Float64Array.from({ length: 4 }, (_, i) => 0.2 * i);
+
+function net(b: Backend, maxK = 2): NetworkKernel {
+  const n = b.createNetwork(shape, X, Y, maxK);
+  n.weights.fill(0.1);
+  return n;
+}
+function withNaNWeights(b: Backend): NetworkKernel {
+  const n = net(b);
+  n.weights[0] = Number.NaN;
+  return n;
+}
+const f64 = (n: number) => new Float64Array(n);
+// Calls with deliberately wrong argument types.
+// biome-ignore lint/suspicious/noExplicitAny: the point of these tests
+type Loose = any;
+
+interface Case {
+  title: string;
+  run: (b: Backend) => void;
+  error: typeof TypeError | typeof RangeError;
+  message: string;
+  /** Why the native backend gives another error here (the case is then checked on WASM only). */
+  nativeDiffers?: string;
+}
+
+const cases: Case[] = [
+  // activation(id, param, z, f, d1, d2)
+  {
+    title: "activation: id not a number",
+    run: (b) => b.activation("1" as Loose, 0, f64(2), f64(2), f64(2), f64(2)),
+    error: TypeError,
+    message: "weightdyn: expected an integer for id",
+  },
+  {
+    title: "activation: id out of range",
+    run: (b) => b.activation(10, 0, f64(2), f64(2), f64(2), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 9] for id but received 10.000000",
+  },
+  {
+    title: "activation: id not an integer",
+    run: (b) => b.activation(1.5, 0, f64(2), f64(2), f64(2), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 9] for id but received 1.500000",
+  },
+  {
+    title: "activation: id NaN",
+    run: (b) => b.activation(Number.NaN, 0, f64(2), f64(2), f64(2), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 9] for id but received nan",
+  },
+  {
+    title: "activation: param NaN",
+    run: (b) => b.activation(4, Number.NaN, f64(2), f64(2), f64(2), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected a finite number for param but received nan",
+  },
+  {
+    title: "activation: param not a number",
+    run: (b) => b.activation(4, null as Loose, f64(2), f64(2), f64(2), f64(2)),
+    error: TypeError,
+    message: "weightdyn: expected a number for param",
+  },
+  {
+    title: "activation: z a plain array",
+    run: (b) => b.activation(1, 0, [1, 2] as Loose, f64(2), f64(2), f64(2)),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for z",
+  },
+  {
+    title: "activation: z a Float32Array",
+    run: (b) => b.activation(1, 0, new Float32Array(2) as Loose, f64(2), f64(2), f64(2)),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for z",
+  },
+  {
+    title: "activation: z with NaN",
+    run: (b) => b.activation(1, 0, Float64Array.of(0, Number.NaN), f64(2), f64(2), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected finite values in z but element 1 is nan",
+  },
+  {
+    title: "activation: f of the wrong length",
+    run: (b) => b.activation(1, 0, f64(3), f64(2), f64(3), f64(3)),
+    error: RangeError,
+    message: "weightdyn: expected f to have 3 elements but it has 2",
+  },
+  {
+    title: "activation: d1 missing",
+    run: (b) => b.activation(1, 0, f64(3), f64(3), undefined as Loose, f64(3)),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for d1",
+  },
+  {
+    title: "activation: d2 too long",
+    run: (b) => b.activation(1, 0, f64(3), f64(3), f64(3), f64(4)),
+    error: RangeError,
+    message: "weightdyn: expected d2 to have 3 elements but it has 4",
+  },
+
+  // qrPositive(A, D, k, R, logRDiag)
+  {
+    title: "qrPositive: D not a number",
+    run: (b) => b.qrPositive(f64(6), "3" as Loose, 2, f64(4), f64(2)),
+    error: TypeError,
+    message: "weightdyn: expected an integer for D",
+  },
+  {
+    title: "qrPositive: D zero",
+    run: (b) => b.qrPositive(f64(6), 0, 2, f64(4), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 16777216] for D but received 0.000000",
+  },
+  {
+    title: "qrPositive: k above D",
+    run: (b) => b.qrPositive(f64(6), 3, 4, f64(16), f64(4)),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 3] for k but received 4.000000",
+  },
+  {
+    title: "qrPositive: k not an integer",
+    run: (b) => b.qrPositive(f64(6), 3, 1.25, f64(4), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 3] for k but received 1.250000",
+  },
+  {
+    title: "qrPositive: D * k too large",
+    run: (b) => b.qrPositive(f64(6), 1 << 24, 1 << 8, f64(4), f64(2)),
+    error: RangeError,
+    message: "weightdyn: D * k is too large",
+  },
+  {
+    title: "qrPositive: A a plain array",
+    run: (b) => b.qrPositive([1, 2, 3, 4, 5, 6] as Loose, 3, 2, f64(4), f64(2)),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for A",
+  },
+  {
+    title: "qrPositive: A too short",
+    run: (b) => b.qrPositive(f64(5), 3, 2, f64(4), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected A to have at least 6 elements but it has 5",
+  },
+  {
+    title: "qrPositive: A with -Infinity",
+    run: (b) => b.qrPositive(Float64Array.of(1, 2, -Infinity, 4, 5, 6), 3, 2, f64(4), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected finite values in A but element 2 is -inf",
+  },
+  {
+    title: "qrPositive: R too short",
+    run: (b) => b.qrPositive(Float64Array.of(1, 2, 3, 4, 5, 6), 3, 2, f64(3), f64(2)),
+    error: RangeError,
+    message: "weightdyn: expected R to have at least 4 elements but it has 3",
+  },
+  {
+    title: "qrPositive: R null",
+    run: (b) => b.qrPositive(Float64Array.of(1, 2, 3, 4, 5, 6), 3, 2, null as Loose, f64(2)),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for R",
+  },
+  {
+    title: "qrPositive: logRDiag too short",
+    run: (b) => b.qrPositive(Float64Array.of(1, 2, 3, 4, 5, 6), 3, 2, f64(4), f64(1)),
+    error: RangeError,
+    message: "weightdyn: expected logRDiag to have at least 2 elements but it has 1",
+  },
+
+  // createNetwork(shape, X, Y, maxK)
+  {
+    title: "createNetwork: inputs zero",
+    run: (b) => b.createNetwork({ ...shape, inputs: 0 }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 1048576] for inputs but received 0.000000",
+  },
+  {
+    title: "createNetwork: hidden a string",
+    run: (b) => b.createNetwork({ ...shape, hidden: "3" as Loose }, X, Y, 1),
+    error: TypeError,
+    message: "weightdyn: expected an integer for hidden",
+  },
+  {
+    title: "createNetwork: outputs not an integer",
+    run: (b) => b.createNetwork({ ...shape, outputs: 1.5 }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 1048576] for outputs but received 1.500000",
+    nativeDiffers: "src/backend/native.ts allocates new Float64Array(dimension) before the binding checks the shape",
+  },
+  {
+    title: "createNetwork: activation out of range",
+    run: (b) => b.createNetwork({ ...shape, activation: 10 }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 9] for activation but received 10.000000",
+  },
+  {
+    title: "createNetwork: activationParam Infinity",
+    run: (b) => b.createNetwork({ ...shape, activationParam: Number.POSITIVE_INFINITY }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected a finite number for activationParam but received inf",
+  },
+  {
+    title: "createNetwork: outputActivation relu",
+    run: (b) => b.createNetwork({ ...shape, outputActivation: 3 }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 2] for outputActivation but received 3.000000",
+  },
+  {
+    title: "createNetwork: no samples",
+    run: (b) => b.createNetwork(shape, f64(1), f64(0), 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 67108864] for samples but received 0.000000",
+  },
+  {
+    title: "createNetwork: too many parameters",
+    run: (b) => b.createNetwork({ ...shape, inputs: 1 << 12, hidden: 1 << 12 }, f64(1 << 12), f64(1), 0),
+    error: RangeError,
+    message: "weightdyn: the network has too many parameters (16785409)",
+  },
+  {
+    title: "createNetwork: maxK above D",
+    run: (b) => b.createNetwork(shape, X, Y, D + 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 13] for maxK but received 14.000000",
+  },
+  {
+    title: "createNetwork: maxK negative",
+    run: (b) => b.createNetwork(shape, X, Y, -1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 13] for maxK but received -1.000000",
+    nativeDiffers: "src/backend/native.ts allocates new Float64Array(dimension * maxK) before the binding checks maxK",
+  },
+  {
+    title: "createNetwork: X a plain array",
+    run: (b) => b.createNetwork(shape, [...X] as Loose, Y, 1),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for X",
+  },
+  {
+    title: "createNetwork: X not a multiple of inputs",
+    run: (b) => b.createNetwork(shape, f64(9), Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected X to have 8 elements but it has 9",
+  },
+  {
+    title: "createNetwork: X with NaN",
+    run: (b) => b.createNetwork(shape, Float64Array.of(0, 0, 0, Number.NaN, 0, 0, 0, 0), Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected finite values in X but element 3 is nan",
+  },
+  {
+    title: "createNetwork: Y of the wrong length",
+    run: (b) => b.createNetwork(shape, X, f64(5), 1),
+    error: RangeError,
+    message: "weightdyn: expected Y to have 4 elements but it has 5",
+  },
+  {
+    title: "createNetwork: Y with Infinity",
+    run: (b) => b.createNetwork(shape, X, Float64Array.of(0, Number.POSITIVE_INFINITY, 0, 0), 1),
+    error: RangeError,
+    message: "weightdyn: expected finite values in Y but element 1 is inf",
+  },
+  {
+    title: "createNetwork: Y a Float32Array",
+    run: (b) => b.createNetwork(shape, X, new Float32Array(4) as Loose, 1),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for Y",
+  },
+  {
+    title: "createNetwork: shape null",
+    run: (b) => b.createNetwork(null as Loose, X, Y, 1),
+    error: TypeError,
+    message: "weightdyn: expected an object for shape",
+    nativeDiffers: "src/backend/native.ts destructures the shape before any check",
+  },
+
+  // NetworkKernel.loss()
+  {
+    title: "loss: non-finite weights",
+    run: (b) => withNaNWeights(b).loss(),
+    error: RangeError,
+    message: "weightdyn: expected finite values in w but element 0 is nan",
+  },
+
+  // lossGrad(grad)
+  {
+    title: "lossGrad: grad missing",
+    run: (b) => (net(b).lossGrad as Loose)(),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for grad",
+  },
+  {
+    title: "lossGrad: grad of the wrong length",
+    run: (b) => net(b).lossGrad(f64(D + 1)),
+    error: RangeError,
+    message: "weightdyn: expected grad to have 13 elements but it has 14",
+  },
+  {
+    title: "lossGrad: non-finite weights",
+    run: (b) => withNaNWeights(b).lossGrad(f64(D)),
+    error: RangeError,
+    message: "weightdyn: expected finite values in w but element 0 is nan",
+  },
+
+  // hessian(H)
+  {
+    title: "hessian: H a plain array",
+    run: (b) => net(b).hessian(new Array(D * D).fill(0) as Loose),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for H",
+  },
+  {
+    title: "hessian: H of the wrong length",
+    run: (b) => net(b).hessian(f64(D * D - 1)),
+    error: RangeError,
+    message: "weightdyn: expected H to have 169 elements but it has 168",
+  },
+  {
+    title: "hessian: non-finite weights",
+    run: (b) => withNaNWeights(b).hessian(f64(D * D)),
+    error: RangeError,
+    message: "weightdyn: expected finite values in w but element 0 is nan",
+  },
+
+  // hvp(V, k, HV)
+  {
+    title: "hvp: k zero",
+    run: (b) => net(b).hvp(f64(D), 0, f64(D)),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 165191049] for k but received 0.000000",
+  },
+  {
+    title: "hvp: k a string",
+    run: (b) => net(b).hvp(f64(D), "1" as Loose, f64(D)),
+    error: TypeError,
+    message: "weightdyn: expected an integer for k",
+  },
+  {
+    title: "hvp: V too short",
+    run: (b) => net(b).hvp(f64(2 * D - 1), 2, f64(2 * D)),
+    error: RangeError,
+    message: "weightdyn: expected V to have at least 26 elements but it has 25",
+  },
+  {
+    title: "hvp: V with NaN",
+    run: (b) => {
+      const V = f64(D);
+      V[5] = Number.NaN;
+      net(b).hvp(V, 1, f64(D));
+    },
+    error: RangeError,
+    message: "weightdyn: expected finite values in V but element 5 is nan",
+  },
+  {
+    title: "hvp: HV too short",
+    run: (b) => net(b).hvp(f64(D), 1, f64(D - 1)),
+    error: RangeError,
+    message: "weightdyn: expected HV to have at least 13 elements but it has 12",
+  },
+  {
+    title: "hvp: V and HV the same array",
+    run: (b) => {
+      const V = f64(D);
+      net(b).hvp(V, 1, V);
+    },
+    error: RangeError,
+    message: "weightdyn: V and HV must not be the same array",
+  },
+  {
+    title: "hvp: non-finite weights",
+    run: (b) => withNaNWeights(b).hvp(f64(D), 1, f64(D)),
+    error: RangeError,
+    message: "weightdyn: expected finite values in w but element 0 is nan",
+  },
+
+  // tangentApply(eta, k, route)
+  {
+    title: "tangentApply: eta zero",
+    run: (b) => net(b).tangentApply(0, 1, 0),
+    error: RangeError,
+    message: "weightdyn: expected a positive finite number for eta but received 0.000000",
+  },
+  {
+    title: "tangentApply: eta negative",
+    run: (b) => net(b).tangentApply(-0.5, 1, 0),
+    error: RangeError,
+    message: "weightdyn: expected a positive finite number for eta but received -0.500000",
+  },
+  {
+    title: "tangentApply: eta a string",
+    run: (b) => net(b).tangentApply("0.1" as Loose, 1, 0),
+    error: TypeError,
+    message: "weightdyn: expected a number for eta",
+  },
+  {
+    title: "tangentApply: k above maxK",
+    run: (b) => net(b).tangentApply(0.1, 3, 0),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 2] for k but received 3.000000",
+  },
+  {
+    title: "tangentApply: route 3",
+    run: (b) => net(b).tangentApply(0.1, 1, 3),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 2] for route but received 3.000000",
+  },
+  {
+    title: "tangentApply: non-finite weights",
+    run: (b) => withNaNWeights(b).tangentApply(0.1, 1, 1),
+    error: RangeError,
+    message: "weightdyn: expected finite values in w but element 0 is nan",
+  },
+
+  // trainChunk(eta, k, nSteps, qrEvery, route, lossOut, logRDiag, rOut)
+  {
+    title: "trainChunk: eta NaN",
+    run: (b) => net(b).trainChunk(Number.NaN, 1, 2, 1, 0, f64(2), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected a positive finite number for eta but received nan",
+  },
+  {
+    title: "trainChunk: eta Infinity",
+    run: (b) => net(b).trainChunk(Number.POSITIVE_INFINITY, 1, 2, 1, 0, f64(2), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected a positive finite number for eta but received inf",
+  },
+  {
+    title: "trainChunk: k above maxK",
+    run: (b) => net(b).trainChunk(0.1, 3, 2, 1, 0, f64(2), f64(6), null),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 2] for k but received 3.000000",
+  },
+  {
+    title: "trainChunk: nSteps zero",
+    run: (b) => net(b).trainChunk(0.1, 1, 0, 1, 0, f64(2), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 2147483647] for nSteps but received 0.000000",
+  },
+  {
+    title: "trainChunk: qrEvery zero",
+    run: (b) => net(b).trainChunk(0.1, 1, 2, 0, 0, f64(2), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 2147483647] for qrEvery but received 0.000000",
+  },
+  {
+    title: "trainChunk: qrEvery not an integer",
+    run: (b) => net(b).trainChunk(0.1, 1, 2, 0.5, 0, f64(2), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 2147483647] for qrEvery but received 0.500000",
+  },
+  {
+    title: "trainChunk: route -1",
+    run: (b) => net(b).trainChunk(0.1, 1, 2, 1, -1, f64(2), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 2] for route but received -1.000000",
+  },
+  {
+    title: "trainChunk: nSteps not a multiple of qrEvery",
+    run: (b) => net(b).trainChunk(0.1, 1, 3, 2, 0, f64(3), f64(1), null),
+    error: RangeError,
+    message: "weightdyn: nSteps (3) must be a multiple of qrEvery (2)",
+  },
+  {
+    title: "trainChunk: lossOut too short",
+    run: (b) => net(b).trainChunk(0.1, 1, 4, 2, 0, f64(3), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected lossOut to have at least 4 elements but it has 3",
+  },
+  {
+    title: "trainChunk: lossOut a plain array",
+    run: (b) => net(b).trainChunk(0.1, 1, 4, 2, 0, [0, 0, 0, 0] as Loose, f64(2), null),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for lossOut",
+  },
+  {
+    title: "trainChunk: logRDiag too short",
+    run: (b) => net(b).trainChunk(0.1, 2, 4, 2, 0, f64(4), f64(3), null),
+    error: RangeError,
+    message: "weightdyn: expected logRDiag to have at least 4 elements but it has 3",
+  },
+  {
+    title: "trainChunk: rOut too short",
+    run: (b) => net(b).trainChunk(0.1, 2, 4, 2, 0, f64(4), f64(4), f64(7)),
+    error: RangeError,
+    message: "weightdyn: expected rOut to have at least 8 elements but it has 7",
+  },
+  {
+    title: "trainChunk: rOut a plain array",
+    run: (b) => net(b).trainChunk(0.1, 2, 4, 2, 0, f64(4), f64(4), [] as Loose),
+    error: TypeError,
+    message: "weightdyn: expected a Float64Array for rOut",
+  },
+  {
+    title: "trainChunk: non-finite Q",
+    run: (b) => {
+      const n = net(b);
+      n.tangent[1] = Number.NaN;
+      n.trainChunk(0.1, 1, 2, 1, 0, f64(2), f64(2), null);
+    },
+    error: RangeError,
+    message: "weightdyn: expected finite values in Q but element 1 is nan",
+  },
+  {
+    title: "trainChunk: non-finite weights",
+    run: (b) => withNaNWeights(b).trainChunk(0.1, 1, 2, 1, 0, f64(2), f64(2), null),
+    error: RangeError,
+    message: "weightdyn: expected finite values in w but element 0 is nan",
+  },
+
+  // chooseRoute(k)
+  {
+    title: "chooseRoute: k above maxK",
+    run: (b) => net(b).chooseRoute(3),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 2] for k but received 3.000000",
+  },
+  {
+    title: "chooseRoute: k above D when maxK is 0",
+    run: (b) => net(b, 0).chooseRoute(D + 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 13] for k but received 14.000000",
+  },
+  {
+    title: "chooseRoute: k missing",
+    run: (b) => (net(b).chooseRoute as Loose)(),
+    error: TypeError,
+    message: "weightdyn: expected an integer for k",
+  },
+];
+
+// Every method of a disposed network.
+const disposedCalls: [string, (n: NetworkKernel) => void][] = [
+  ["loss", (n) => n.loss()],
+  ["lossGrad", (n) => n.lossGrad(f64(D))],
+  ["hessian", (n) => n.hessian(f64(D * D))],
+  ["hvp", (n) => n.hvp(f64(D), 1, f64(D))],
+  ["tangentApply", (n) => n.tangentApply(0.1, 1, 0)],
+  ["trainChunk", (n) => n.trainChunk(0.1, 1, 1, 1, 0, f64(1), f64(1), null)],
+  ["chooseRoute", (n) => n.chooseRoute(1)],
+];
+for (const [name, call] of disposedCalls) {
+  cases.push({
+    title: `${name}: after dispose`,
+    run: (b) => {
+      const n = net(b);
+      n.dispose();
+      n.dispose(); // a second dispose is a no-op
+      call(n);
+    },
+    error: RangeError,
+    message: "weightdyn: this network has been disposed",
+  });
+}
+
+function thrown(run: () => void): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe("wasm guards: each bad argument throws, naming it", () => {
+  for (const c of cases) {
+    it(`${c.title} (wasm)`, () => {
+      const err = thrown(() => c.run(wasm));
+      expect(err).toBeInstanceOf(c.error);
+      expect((err as Error).message).toBe(c.message);
+    });
+  }
+});
+
+describe("wasm guards match the native binding's messages", () => {
+  for (const c of cases) {
+    it.skipIf(native === null || c.nativeDiffers !== undefined)(`${c.title} (native)`, () => {
+      const err = thrown(() => c.run(native as Backend));
+      expect(err).toBeInstanceOf(c.error);
+      expect((err as Error).message).toBe(c.message);
+    });
+  }
+  it.skipIf(native !== null)(`native backend unavailable: ${nativeMissing}`, () => {});
+});
+
+describe("wasm guards: valid calls still work after rejected ones (wasm)", () => {
+  it("a network survives rejected calls and its weights stay readable after dispose (wasm)", () => {
+    const n = net(wasm);
+    expect(() => n.trainChunk(0.1, 3, 2, 1, 0, f64(2), f64(6), null)).toThrow(RangeError);
+    const loss = n.loss();
+    expect(Number.isFinite(loss)).toBe(true);
+    const w = n.weights.slice();
+    n.dispose();
+    expect([...n.weights]).toEqual([...w]);
+  });
+});
+
+describe("guards: numbers print as C++ std::to_string(double)", () => {
+  // Expected strings printed by glibc's std::to_string for the same doubles.
+  const table: [number, string][] = [
+    [0.0078125, "0.007812"], // a tie at the sixth decimal: rounded to even
+    [-0, "-0.000000"],
+    [1e21, "1000000000000000000000.000000"],
+    [2.5e-7, "0.000000"],
+    [-1.0000005, "-1.000001"],
+    [123456789.1234565, "123456789.123456"],
+    [1.5e-6, "0.000002"],
+    [5e-324, "0.000000"],
+    [Number.NaN, "nan"],
+    [Number.POSITIVE_INFINITY, "inf"],
+    [Number.NEGATIVE_INFINITY, "-inf"],
+    [3, "3.000000"],
+  ];
+  for (const [v, s] of table) {
+    it(`${String(v)} -> ${s}`, () => {
+      expect(cppDoubleToString(v)).toBe(s);
+    });
+  }
+});
