@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 
+#include <new>
 #include <string>
 
 namespace wd {
@@ -19,5 +20,18 @@ bool ArgF64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t m
             double*& data, bool allowNull = false);
 // Throws a RangeError with the message.
 void ThrowRange(Napi::Env env, const std::string& msg);
+
+// Runs a kernel call that may allocate (workspaces are sized on first use); an allocation failure becomes a
+// JavaScript RangeError instead of terminating the process.
+template <typename F>
+bool Guarded(Napi::Env env, F&& call) {
+  try {
+    call();
+    return true;
+  } catch (const std::bad_alloc&) {
+    ThrowRange(env, "out of memory: the network and data are too large for this machine");
+    return false;
+  }
+}
 
 }  // namespace wd

@@ -52,7 +52,10 @@ NetworkBinding::NetworkBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
       !ArgF64(info, 10, "w", static_cast<size_t>(D), true, false, w) ||
       !ArgF64(info, 11, "Q", static_cast<size_t>(D) * (maxK > 0 ? maxK : 0), true, false, Q))
     return;
-  if (!network_create(net_, nIn, nHid, nOut, act, param, outAct, X, Y, N, maxK)) {
+  bool sized = false;
+  if (!Guarded(info.Env(), [&] { sized = network_create(net_, nIn, nHid, nOut, act, param, outAct, X, Y, N, maxK); }))
+    return;
+  if (!sized) {
     ThrowRange(info.Env(), "the network and data are too large");
     return;
   }
@@ -106,7 +109,7 @@ Napi::Value NetworkBinding::Hessian(const Napi::CallbackInfo& info) {
   double* w = Weights(env);
   if (!w) return env.Undefined();
   mlp_forward(net_, w);
-  hessian_explicit(net_, w, H);
+  Guarded(env, [&] { hessian_explicit(net_, w, H); });
   return env.Undefined();
 }
 
@@ -143,7 +146,8 @@ Napi::Value NetworkBinding::TangentApply(const Napi::CallbackInfo& info) {
   double* w = Weights(env);
   if (!w) return env.Undefined();
   mlp_forward(net_, w);
-  tangent_apply(net_, w, eta, q_.Value().Data(), k, route);
+  double* Q = q_.Value().Data();
+  Guarded(env, [&] { tangent_apply(net_, w, eta, Q, k, route); });
   return env.Undefined();
 }
 
@@ -177,7 +181,9 @@ Napi::Value NetworkBinding::TrainChunk(const Napi::CallbackInfo& info) {
       return env.Undefined();
     }
   }
-  const ChunkStatus st = train_chunk(net_, w, eta, Q, k, nSteps, qrEvery, route, lossOut, logR, rOut);
+  ChunkStatus st{0, CHUNK_OK};
+  if (!Guarded(env, [&] { st = train_chunk(net_, w, eta, Q, k, nSteps, qrEvery, route, lossOut, logR, rOut); }))
+    return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   out.Set("steps", st.steps);
   out.Set("diverged", st.reason != CHUNK_OK);
