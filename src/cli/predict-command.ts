@@ -1,0 +1,112 @@
+/**
+ * `weightdyn predict DIR`: do the early FTLEs of an ensemble predict its final losses? Thin: parse -> predictStudy ->
+ * writeReport -> a short summary on stdout.
+ *
+ *   weightdyn predict DIR [--split gap|median] [--threshold X] [--per-group] [--out REPORTDIR] [--seed N]
+ *                         [--no-rerun] [--quiet]
+ *
+ * Writes REPORTDIR/report.md, report.json and figures/ (REPORTDIR defaults to DIR). Input problems (no runs.ndjson,
+ * a malformed line, a bad flag value) exit with 2 and a message naming the file or flag.
+ */
+import { resolve } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { PredictionReport } from "../predict/types.js";
+import { UsageError } from "./errors.js";
+
+/** The predict library, loaded only when the command runs: vega and vega-lite take most of a second to import. */
+async function loadPredict() {
+  const [input, predict, report] = await Promise.all([
+    import("../predict/input.js"),
+    import("../predict/predict.js"),
+    import("../predict/report.js"),
+  ]);
+  return {
+    PredictInputError: input.PredictInputError,
+    predictStudy: predict.predictStudy,
+    writeReport: report.writeReport,
+  };
+}
+
+interface PredictFlags {
+  split?: "gap" | "median";
+  threshold?: number;
+  perGroup?: boolean;
+  out?: string;
+  seed?: number;
+  rerun: boolean;
+  quiet?: boolean;
+}
+
+function positiveNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x) || x <= 0) {
+    throw new InvalidArgumentError(`expected a positive number but received "${value}"`);
+  }
+  return x;
+}
+
+function seedValue(value: string): number {
+  const x = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(x)) {
+    throw new InvalidArgumentError(`expected an integer between 0 and 2^53 but received "${value}"`);
+  }
+  return x;
+}
+
+/** The few lines printed after a run: the labelling, one sentence per case, where the report is. */
+export function formatPredictSummary(report: PredictionReport, reportFile: string, quiet = false): string {
+  if (quiet) return `report: ${reportFile}`;
+  const diverged = report.groups.reduce((a, g) => a + g.diverged, 0);
+  const t = report.labelling.pooled;
+  const rule = t ? `c_f > ${t.finalLoss.toExponential(2)} (${t.rule})` : "per-activation thresholds (see the report)";
+  const lines = [
+    `${report.input.runs} runs, ${report.groups.length} activation(s), ${diverged} diverged; high final loss: ${rule}`,
+  ];
+  for (const s of report.scopes) {
+    for (const w of s.windows) {
+      const text = "models" in w.cv ? w.cv.gain.sentence : `not evaluated: ${w.cv.skipped}`;
+      lines.push(`  ${s.name}, e = ${w.window}: ${text}`);
+    }
+  }
+  lines.push(`report: ${reportFile}`);
+  return lines.join("\n");
+}
+
+export function registerPredictCommand(program: Command): Command {
+  return program
+    .command("predict")
+    .description("evaluate whether early FTLEs predict the final loss of an ensemble (writes report.md and figures)")
+    .argument("<dir>", "ensemble directory (runs.ndjson, study.json), as written by `weightdyn ensemble`")
+    .addOption(
+      new Option("--split <rule>", "label high/low c_f by the largest gap in log10 c_f or by the median (default gap)")
+        .choices(["gap", "median"])
+        .conflicts("threshold"),
+    )
+    .addOption(new Option("--threshold <cf>", "label runs with c_f above this value high").argParser(positiveNumber))
+    .option("--per-group", "compute the threshold within each activation instead of on all runs pooled")
+    .option("-o, --out <dir>", "report directory (default: DIR)")
+    .addOption(
+      new Option("--seed <n>", "seed of the bootstrap and cross-validation shuffles (default 1)").argParser(seedValue),
+    )
+    .option("--no-rerun", "do not retrain a few runs for the FTLE time-series figure")
+    .option("-q, --quiet", "print only where the report is")
+    .action(async (dir: string, flags: PredictFlags) => {
+      const { PredictInputError, predictStudy, writeReport } = await loadPredict();
+      let report: PredictionReport;
+      try {
+        report = predictStudy(dir, {
+          split: flags.split,
+          threshold: flags.threshold,
+          perGroup: flags.perGroup,
+          seed: flags.seed,
+        });
+      } catch (err) {
+        if (err instanceof PredictInputError || err instanceof RangeError)
+          throw new UsageError(err.message, { cause: err });
+        throw err;
+      }
+      const outDir = resolve(flags.out ?? dir);
+      const { files } = await writeReport(report, outDir, { rerun: flags.rerun });
+      process.stdout.write(`${formatPredictSummary(report, files[0], flags.quiet)}\n`);
+    });
+}

@@ -1,0 +1,163 @@
+/**
+ * Reading an ensemble directory: DIR/runs.ndjson (one run per line) and DIR/study.json (optional here).
+ *
+ *   readEnsemble(dir) -> { runs, study, lines }
+ *
+ * runs.ndjson: one JSON object per line (the contract is src/ensemble/record.ts; the fields read here are listed in
+ * RunRecord). Non-finite numbers are null. Blank lines are skipped. Text after the last newline is a run still being
+ * written (the ensemble appends each line with one write) and is ignored, as the ensemble's own reader does (counted
+ * in `lines.partialIgnored`); a complete line that does not parse, or lacks `index`, is an error naming the file and
+ * line. A run index seen twice keeps its first line (counted in `lines.duplicates`). study.json (src/ensemble/
+ * store.ts: { studyId, study: { base, grid, runs, seed, early }, baseDir, points }) is read as-is; a missing file
+ * gives study = null (the report then cannot rerun runs for the time-series figure).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** One early window of one run: FTLEs over the first `window` steps and the loss at step `window`. */
+export interface EarlyEntry {
+  window: number;
+  ftle: (number | null)[] | null;
+  max?: number | null;
+  sum?: number | null;
+  positive?: number | null;
+  loss?: number | null;
+}
+
+export interface RunRecord {
+  index: number;
+  studyId?: string;
+  gridPoint?: number;
+  draw?: number;
+  params?: Record<string, unknown>;
+  seed?: number;
+  backend?: string;
+  steps?: number;
+  diverged?: boolean;
+  divergedAt?: number | null;
+  finalLoss: number | null;
+  lossCheckpoints?: [number, number | null][];
+  early?: EarlyEntry[];
+  wallTimeSeconds?: number;
+}
+
+export interface EnsembleInput {
+  dir: string;
+  runs: RunRecord[];
+  /** Parsed study.json, or null when absent. */
+  study: Record<string, unknown> | null;
+  lines: { read: number; partialIgnored: number; duplicates: number };
+}
+
+/** A problem with the files of the ensemble directory; the message names the file (and line). */
+export class PredictInputError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PredictInputError";
+  }
+}
+
+function checkRecord(value: unknown, where: string): RunRecord {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new PredictInputError(`${where}: expected a JSON object`);
+  }
+  const r = value as Record<string, unknown>;
+  if (typeof r.index !== "number" || !Number.isInteger(r.index)) {
+    throw new PredictInputError(`${where}: index: expected an integer but received ${JSON.stringify(r.index)}`);
+  }
+  if (r.finalLoss !== null && r.finalLoss !== undefined && typeof r.finalLoss !== "number") {
+    throw new PredictInputError(
+      `${where}: finalLoss: expected a number or null but received ${JSON.stringify(r.finalLoss)}`,
+    );
+  }
+  if (r.early !== undefined && !Array.isArray(r.early)) {
+    throw new PredictInputError(`${where}: early: expected an array`);
+  }
+  for (const [j, e] of ((r.early as unknown[]) ?? []).entries()) {
+    const entry = e as Record<string, unknown> | null;
+    if (!entry || typeof entry.window !== "number") {
+      throw new PredictInputError(`${where}: early[${j}].window: expected a number`);
+    }
+    if (entry.ftle !== null && entry.ftle !== undefined && !Array.isArray(entry.ftle)) {
+      throw new PredictInputError(`${where}: early[${j}].ftle: expected an array of numbers (or null)`);
+    }
+  }
+  return { ...(r as unknown as RunRecord), finalLoss: (r.finalLoss as number | null | undefined) ?? null };
+}
+
+/** Parses the text of runs.ndjson (see the module comment). */
+export function parseRunsNdjson(
+  text: string,
+  file = "runs.ndjson",
+): { runs: RunRecord[]; lines: EnsembleInput["lines"] } {
+  const parts = text.split("\n");
+  const runs: RunRecord[] = [];
+  const seen = new Set<number>();
+  const lines = { read: 0, partialIgnored: 0, duplicates: 0 };
+  parts.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "") return;
+    if (i === parts.length - 1) {
+      lines.partialIgnored++; // no newline after it: still being written
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new PredictInputError(`${file}:${i + 1}: malformed JSON: ${(err as Error).message}`, { cause: err });
+    }
+    lines.read++;
+    const record = checkRecord(value, `${file}:${i + 1}`);
+    if (seen.has(record.index)) {
+      lines.duplicates++;
+      return;
+    }
+    seen.add(record.index);
+    runs.push(record);
+  });
+  runs.sort((a, b) => a.index - b.index);
+  return { runs, lines };
+}
+
+export function readEnsemble(dir: string): EnsembleInput {
+  const runsFile = join(dir, "runs.ndjson");
+  if (!existsSync(runsFile))
+    throw new PredictInputError(`${runsFile}: no such file (is ${dir} an ensemble directory?)`);
+  const { runs, lines } = parseRunsNdjson(readFileSync(runsFile, "utf8"), runsFile);
+  if (runs.length === 0) throw new PredictInputError(`${runsFile}: no complete runs`);
+  const studyFile = join(dir, "study.json");
+  let study: Record<string, unknown> | null = null;
+  if (existsSync(studyFile)) {
+    try {
+      study = JSON.parse(readFileSync(studyFile, "utf8")) as Record<string, unknown>;
+    } catch (err) {
+      throw new PredictInputError(`${studyFile}: malformed JSON: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return { dir, runs, study, lines };
+}
+
+/** The activation of a run: params["network.activation"] (or params.network.activation), else null. */
+export function runActivation(run: RunRecord): string | null {
+  const p = run.params ?? {};
+  const dotted = p["network.activation"];
+  if (typeof dotted === "string") return dotted;
+  const nested = (p.network as Record<string, unknown> | undefined)?.activation;
+  return typeof nested === "string" ? nested : null;
+}
+
+function objectAt(value: unknown, key: string): Record<string, unknown> | null {
+  const v = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+/** The base run config of study.json: study.base (the ensemble's header), else a top-level base. */
+export function studyBaseConfig(study: Record<string, unknown> | null): Record<string, unknown> | null {
+  return objectAt(objectAt(study, "study"), "base") ?? objectAt(study, "base");
+}
+
+/** The directory relative paths in the study's configs are resolved against (study.json's baseDir), if any. */
+export function studyBaseDir(study: Record<string, unknown> | null): string | null {
+  return typeof study?.baseDir === "string" ? study.baseDir : null;
+}

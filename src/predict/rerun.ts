@@ -1,0 +1,169 @@
+/**
+ * Reruns a handful of runs of the ensemble through the library to draw their full FTLE time series and loss
+ * curves (runs.ndjson keeps only loss checkpoints and the early spectra).
+ *
+ *   pickRuns(report, perClass)      -> run indices: perClass low-loss and perClass high-loss runs
+ *   runConfigFor(base, run)         -> the run's config: study.json's base config, the run's params (dotted paths
+ *                                      such as "network.activation"), init.seed = the run's seed
+ *   rerunSeries(report, perClass)   -> { series, notes }
+ *
+ * The picks are spread over each class (the runs at 1/6, 1/2 and 5/6 of the class sorted by c_f, for perClass = 3),
+ * not its extremes; high picks prefer converged runs. Each rerun is checked against its record: the final loss, and
+ * the early FTLE max where an early window e is a whole number of FTLE windows (no transient), as the mean of the
+ * first e / ftleWindow window FTLEs. A difference is reported in the notes (it means the config was not rebuilt as
+ * the ensemble built it; e.g. a random tangent basis gets a per-run basisSeed there, which is not reproduced here).
+ * The engine is imported lazily: when it cannot load, there is a note instead of a figure.
+ */
+
+import { studyBaseConfig, studyBaseDir } from "./input.js";
+import type { RunSeries } from "./plots.js";
+import type { PredictionReport, RunPoint } from "./types.js";
+
+/** The parts of the engine used here (src/run.ts, src/config/validate.ts). */
+interface Engine {
+  trainRun(
+    config: unknown,
+    options?: { baseDir?: string },
+  ): {
+    losses: Float64Array;
+    finalLoss: number;
+    spectrum: { k: number; ftle: { starts: number[]; values: Float64Array } };
+  };
+  parseRunConfig(raw: unknown): unknown;
+}
+
+// Non-literal specifiers: the report does not need the engine unless it reruns.
+const RUN_MODULE = "../run.js";
+const VALIDATE_MODULE = "../config/validate.js";
+/** Points kept per loss curve in the figure. */
+const LOSS_POINTS = 400;
+
+async function loadEngine(): Promise<Engine> {
+  const run = (await import(RUN_MODULE)) as Partial<Engine>;
+  const validate = (await import(VALIDATE_MODULE)) as Partial<Engine>;
+  if (typeof run.trainRun !== "function" || typeof validate.parseRunConfig !== "function") {
+    throw new Error("the engine modules lack trainRun or parseRunConfig");
+  }
+  return { trainRun: run.trainRun, parseRunConfig: validate.parseRunConfig };
+}
+
+/** perClass runs of each label, spread over the class sorted by c_f. */
+export function pickRuns(report: PredictionReport, perClass = 3): RunPoint[] {
+  const spread = (rs: RunPoint[]) => {
+    const sorted = rs.slice().sort((a, b) => (a.log10FinalLoss ?? Infinity) - (b.log10FinalLoss ?? Infinity));
+    if (sorted.length <= perClass) return sorted;
+    return Array.from(
+      { length: perClass },
+      (_, i) => sorted[Math.floor(((2 * i + 1) / (2 * perClass)) * sorted.length)],
+    );
+  };
+  const withSeed = report.runs.filter((r) => r.seed !== null);
+  const low = spread(withSeed.filter((r) => r.label === 0));
+  const highConverged = withSeed.filter((r) => r.label === 1 && !r.diverged);
+  const high = spread(highConverged);
+  const fill = withSeed.filter((r) => r.label === 1 && r.diverged).slice(0, Math.max(0, perClass - high.length));
+  return [...low, ...high, ...fill];
+}
+
+/** Sets a dotted path ("network.activation") in a plain object, creating the objects on the way. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+export function runConfigFor(base: Record<string, unknown>, run: RunPoint): Record<string, unknown> {
+  const config = structuredClone(base);
+  for (const [path, value] of Object.entries(run.params)) setPath(config, path, value);
+  const init = (config.init ?? {}) as Record<string, unknown>;
+  if (!("weights" in init) && run.seed !== null) setPath(config, "init.seed", run.seed);
+  return config;
+}
+
+function downsample(losses: Float64Array): [number, number][] {
+  const n = losses.length;
+  const stride = Math.max(1, Math.ceil(n / LOSS_POINTS));
+  const out: [number, number][] = [];
+  for (let t = 0; t < n; t += stride) out.push([t, losses[t]]);
+  if ((n - 1) % stride !== 0) out.push([n - 1, losses[n - 1]]);
+  return out;
+}
+
+/** The config fields the early check reads. */
+interface ConfigView {
+  lyapunov: { ftleWindow: number; transient: number };
+}
+
+/** Compares the record's early FTLE max with the rerun's windows, where they cover the same steps. */
+function checkEarly(run: RunPoint, config: ConfigView, spectrum: ReturnType<Engine["trainRun"]>["spectrum"]): string[] {
+  const { ftleWindow, transient } = config.lyapunov;
+  const { k, ftle } = spectrum;
+  const notes: string[] = [];
+  for (const [key, recorded] of Object.entries(run.earlyMax)) {
+    const e = Number(key);
+    const windows = e / ftleWindow;
+    if (recorded === null || transient !== 0 || !Number.isInteger(windows) || windows > ftle.starts.length) continue;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) {
+      let mean = 0;
+      for (let w = 0; w < windows; w++) mean += ftle.values[w * k + j] / windows;
+      max = Math.max(max, mean);
+    }
+    if (Math.abs(max - recorded) > 1e-9 * (1 + Math.abs(recorded))) {
+      notes.push(
+        `The rerun of run ${run.index} has early FTLE max ${max.toExponential(4)} at e = ${e}, the ensemble recorded ` +
+          `${recorded.toExponential(4)}: its config may not be rebuilt exactly as the ensemble built it.`,
+      );
+    }
+  }
+  return notes;
+}
+
+export async function rerunSeries(
+  report: PredictionReport,
+  perClass = 3,
+): Promise<{ series: RunSeries[]; notes: string[] }> {
+  const base = studyBaseConfig(report.study);
+  if (!base) return { series: [], notes: ["No base config in study.json: the runs could not be rerun."] };
+  let engine: Engine;
+  try {
+    engine = await loadEngine();
+  } catch (err) {
+    return {
+      series: [],
+      notes: [`The training engine could not be loaded, so no run was rerun: ${(err as Error).message.split("\n")[0]}`],
+    };
+  }
+  const series: RunSeries[] = [];
+  const notes: string[] = [];
+  for (const run of pickRuns(report, perClass)) {
+    try {
+      const config = engine.parseRunConfig(runConfigFor(base, run));
+      const result = engine.trainRun(config, { baseDir: studyBaseDir(report.study) ?? report.dir });
+      const { k, ftle } = result.spectrum;
+      const cf = run.log10FinalLoss === null ? "diverged" : `c_f ${(10 ** run.log10FinalLoss).toExponential(1)}`;
+      series.push({
+        label: `run ${run.index} (${run.label === 1 ? "high" : "low"}, ${run.group}, ${cf})`,
+        loss: downsample(result.losses),
+        ftle: ftle.starts.map((s, w) => [s, ...Array.from(ftle.values.subarray(w * k, (w + 1) * k))]),
+      });
+      if (run.log10FinalLoss !== null && Number.isFinite(result.finalLoss) && result.finalLoss > 0) {
+        const diff = Math.abs(Math.log10(result.finalLoss) - run.log10FinalLoss);
+        if (diff > 1e-6) {
+          notes.push(
+            `The rerun of run ${run.index} ends at c_f = ${result.finalLoss.toExponential(4)}, the ensemble recorded ` +
+              `${(10 ** run.log10FinalLoss).toExponential(4)}: its config may not be rebuilt exactly as the ensemble built it.`,
+          );
+        }
+      }
+      notes.push(...checkEarly(run, config as ConfigView, result.spectrum));
+    } catch (err) {
+      notes.push(`Run ${run.index} could not be rerun: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  return { series, notes };
+}
