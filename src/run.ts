@@ -3,8 +3,10 @@
  * full-batch gradient descent on a backend while measuring the Lyapunov spectrum, and return everything a user
  * (or the CLI) needs.
  *
- *   trainRun(config, { baseDir, backend, onProgress }) -> TrainingRun     (synchronous, typed)
- *   runTraining({ config, baseDir }, { backend, onProgress }) -> RunOutputs   (what `weightdyn run` writes)
+ *   trainRun(config, { baseDir, backend, onProgress, outDir }) -> TrainingRun     (synchronous, typed)
+ *   runTraining({ config, baseDir }, { backend, onProgress, outDir }) -> RunOutputs   (what `weightdyn run` writes)
+ *
+ * With lyapunov.clv, the covariant Lyapunov vectors come from the same forward pass (src/run-clv.ts).
  */
 import { performance } from "node:perf_hooks";
 import { type SpectrumResult, lyapunovSpectrum } from "./algorithms/spectrum.js";
@@ -14,6 +16,7 @@ import type { RunConfig } from "./config/schema.js";
 import { exponentCount, networkShape, parameterCount } from "./config/shape.js";
 import { buildDataset } from "./data/dataset.js";
 import type { RunOutputs } from "./io/outputs.js";
+import { prepareRunClv, type RunClvResult } from "./run-clv.js";
 import { initialWeights } from "./system/init.js";
 import { NetworkSystem } from "./system/network.js";
 
@@ -24,8 +27,13 @@ export interface TrainOptions {
   backend?: Backend | BackendChoice;
   /** Called after every chunk of steps with (steps done, total). */
   onProgress?: (done: number, total: number) => void;
-  /** Extra hooks into the spectrum loop (the CLV recorder uses onChunk). */
-  spectrumHooks?: Pick<Parameters<typeof lyapunovSpectrum>[1], "onChunk">;
+  /** Extra hooks into the spectrum loop (run alongside the CLV recorder's). */
+  spectrumHooks?: Pick<Parameters<typeof lyapunovSpectrum>[1], "onChunk" | "nextStop">;
+  /** With lyapunov.clv: the directory the CLV files are streamed to (see src/io/clv-outputs.ts); without it the
+   *  CLVs are collected into TrainingRun.clv.arrays (counted against lyapunov.clv.memoryBudget). */
+  outDir?: string;
+  /** With lyapunov.clv: progress of the backward pass in output times (done, total). */
+  onClvProgress?: (done: number, total: number) => void;
 }
 
 export interface TrainingRun {
@@ -42,6 +50,8 @@ export interface TrainingRun {
   /** 1: explicit Hessian, 2: Hessian-vector products. */
   tangentRoute: "hessian" | "hvp" | "none";
   wallTimeSeconds: number;
+  /** With lyapunov.clv: the summary section, and the arrays (no outDir) or the file paths (outDir). */
+  clv?: RunClvResult;
 }
 
 /** The backend for a run: an instance, or a choice resolved with WEIGHTDYN_BACKEND and config.backend. */
@@ -69,6 +79,8 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
   });
   try {
     const ly = config.lyapunov;
+    // Validated and checked against the memory budget before the training starts.
+    const clv = prepareRunClv(config, system, { outDir: options.outDir, onProgress: options.onClvProgress });
     const spectrum = lyapunovSpectrum(system, {
       steps: config.training.steps,
       k,
@@ -79,7 +91,7 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
       basisSeed: ly.basisSeed,
       backend,
       onProgress: options.onProgress,
-      ...options.spectrumHooks,
+      ...mergeHooks(clv?.hooks, options.spectrumHooks),
     });
     let losses = system.lossHistory();
     let finalLoss: number;
@@ -93,20 +105,51 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
       losses = all;
     }
     const route = k === 0 ? "none" : system.resolvedRoute(k) === 1 ? "hessian" : "hvp";
+    const finalWeights = system.state();
+    // After the final loss and weights are read: checkpoint mode moves the system back to its checkpoints.
+    const clvResult = clv?.finish(spectrum);
     return {
       config,
       backend: backend.name,
       dimension: D,
       losses,
       finalLoss,
-      finalWeights: system.state(),
+      finalWeights,
       spectrum,
       tangentRoute: route,
       wallTimeSeconds: (performance.now() - t0) / 1000,
+      ...(clvResult ? { clv: clvResult } : {}),
     };
   } finally {
     system.dispose();
   }
+}
+
+type Hooks = Pick<Parameters<typeof lyapunovSpectrum>[1], "onChunk" | "nextStop">;
+
+/** Both sets of hooks: every onChunk is called; a chunk ends at the earliest requested stop. */
+function mergeHooks(a: Hooks | undefined, b: Hooks | undefined): Hooks {
+  if (!a) return { ...b };
+  if (!b) return { ...a };
+  const onChunks = [a.onChunk, b.onChunk].filter((f) => f !== undefined);
+  const stops = [a.nextStop, b.nextStop].filter((f) => f !== undefined);
+  return {
+    ...(onChunks.length > 0
+      ? {
+          onChunk: (info) => {
+            for (const f of onChunks) f(info);
+          },
+        }
+      : {}),
+    ...(stops.length > 0
+      ? {
+          nextStop: (done: number) => {
+            const ahead = stops.map((f) => f(done)).filter((s) => s > done);
+            return ahead.length > 0 ? Math.min(...ahead) : done;
+          },
+        }
+      : {}),
+  };
 }
 
 /** JSON has no NaN or Infinity: such numbers are written as null (and a diverged run says so in `diverged`). */
@@ -130,16 +173,28 @@ export function runSummary(run: TrainingRun): Record<string, unknown> {
     backend: run.backend,
     tangentRoute: run.tangentRoute,
     wallTimeSeconds: run.wallTimeSeconds,
+    ...(run.clv ? { clv: run.clv.summary } : {}),
     config: run.config,
   };
 }
 
-/** What `weightdyn run` writes: summary.json, loss.csv, ftle.csv. */
+/**
+ * What `weightdyn run` writes: summary.json, loss.csv, ftle.csv (returned, written by the caller), and with
+ * lyapunov.clv the CLV files, which are streamed to options.outDir during the run (required then).
+ */
 export async function runTraining(
   problem: { config: RunConfig; baseDir: string },
-  options: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void } = {},
+  options: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void; outDir?: string } = {},
 ): Promise<RunOutputs> {
-  const run = trainRun(problem.config, { baseDir: problem.baseDir, backend: options.backend, onProgress: options.onProgress });
+  if (problem.config.lyapunov.clv !== undefined && options.outDir === undefined) {
+    throw new Error("weightdyn: lyapunov.clv is set: runTraining needs options.outDir, the directory the CLV files are streamed to");
+  }
+  const run = trainRun(problem.config, {
+    baseDir: problem.baseDir,
+    backend: options.backend,
+    onProgress: options.onProgress,
+    outDir: options.outDir,
+  });
   return {
     summary: runSummary(run),
     loss: { steps: Float64Array.from(run.losses, (_, t) => t), values: run.losses },

@@ -86,9 +86,9 @@ describe("config defaults", () => {
     expect(config.init).toEqual({ weights: "w0.json" });
   });
 
-  it("lyapunov.clv passes through untouched", () => {
-    const clv = { every: 10, nested: { a: [1, 2] }, anything: "goes" };
-    expect(parseRunConfig({ lyapunov: { clv } }).lyapunov.clv).toEqual(clv);
+  it("lyapunov.clv is validated: an unknown key inside it is an error naming it", () => {
+    expect(() => parseRunConfig({ lyapunov: { clv: { every: 10, anything: "goes" } } })).toThrow(/lyapunov\.clv\.anything/);
+    expect(parseRunConfig({ training: { steps: 3000 }, lyapunov: { clv: { every: 10 } } }).lyapunov.clv).toMatchObject({ every: 10 });
   });
 
   it("seeds up to 2^53 are accepted", () => {

@@ -11,7 +11,7 @@
  *   init      { distribution: "uniform", scale: 1, seed: 1 }              or   { weights: "path" }
  *   training  { learningRate: 0.1, steps: 5000 }
  *   lyapunov  { exponents: "all", qrEvery: 1, ftleWindow: 100, transient: 0, basis: "identity", basisSeed: 0,
- *               tangentRoute: "auto", clv?: {...} (passed through untouched) }
+ *               tangentRoute: "auto", clv?: {...} (see clv.ts) }
  *   backend   "auto"
  *
  * Paths (data.csv, init.weights) are relative to the directory of the config file. Seeds are integers in
@@ -21,6 +21,7 @@
 import { z } from "zod";
 import { ACTIVATION_NAMES, type ActivationName, OUTPUT_ACTIVATION_NAMES } from "../backend/types.js";
 import { TARGET_NAMES, TARGETS, targetAccepts } from "../data/targets.js";
+import { clvRefinements, clvSchema } from "./clv.js";
 import { defaultActivationParam, parameterCount } from "./shape.js";
 
 /** Largest accepted seed: 2^53 (every integer up to it is exact in a float64). */
@@ -128,8 +129,8 @@ export const lyapunovSchema = section({
   basis: choice(BASIS_NAMES).default("identity"),
   basisSeed: seed().default(0),
   tangentRoute: choice(TANGENT_ROUTE_NAMES).default("auto"),
-  /** Covariant Lyapunov vectors: defined by a later issue; any object passes through untouched. */
-  clv: z.looseObject({}, { error: "an object" }).optional(),
+  /** Covariant Lyapunov vectors (src/config/clv.ts). */
+  clv: clvSchema.optional(),
 }).superRefine((l, ctx) => {
   for (const key of ["ftleWindow", "transient"] as const) {
     if (l[key] % l.qrEvery !== 0) {
@@ -153,6 +154,7 @@ export const runConfigSchema = section({
     const message = `"all" or an integer between 0 and D = ${D} (the parameter count of the network)`;
     ctx.addIssue({ code: "custom", path: ["lyapunov", "exponents"], message, input: k });
   }
+  if (c.lyapunov.clv) for (const r of clvRefinements(c.lyapunov.clv, c)) ctx.addIssue({ code: "custom", ...r });
   if (c.training.steps >= 1 && c.lyapunov.transient >= c.training.steps) {
     const message = `an integer below training.steps (${c.training.steps})`;
     ctx.addIssue({ code: "custom", path: ["lyapunov", "transient"], message, input: c.lyapunov.transient });

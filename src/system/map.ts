@@ -24,6 +24,16 @@ export interface MapSystemOptions {
   maxK?: number;
 }
 
+/** What MapSystem.snapshot returns: opaque to callers. */
+export class MapSnapshot {
+  constructor(
+    readonly owner: MapSystem,
+    readonly time: number,
+    readonly x: Float64Array,
+    readonly Q: Float64Array,
+  ) {}
+}
+
 export class MapSystem implements TangentSystem {
   readonly dimension: number;
   readonly maxK: number;
@@ -97,6 +107,21 @@ export class MapSystem implements TangentSystem {
       }
     }
     return { steps: nSteps, diverged: false };
+  }
+
+  /** A copy of the time, the state and the whole tangent block (D + D * maxK numbers). */
+  snapshot(): MapSnapshot {
+    return new MapSnapshot(this, this.t, this.x.slice(), this.Q.slice());
+  }
+
+  /** Returns to a snapshot of this system; the next steps repeat the original ones exactly. */
+  restore(snapshot: unknown): void {
+    if (!(snapshot instanceof MapSnapshot) || snapshot.owner !== this) {
+      throw new TypeError("weightdyn: MapSystem.restore expects a snapshot taken by snapshot() of the same system");
+    }
+    this.t = snapshot.time;
+    this.x.set(snapshot.x);
+    this.Q.set(snapshot.Q);
   }
 
   private applyTangent(V: Float64Array, k: number, out: Float64Array): void {

@@ -29,13 +29,16 @@ const REASONS = ["", "loss", "weights", "tangent"] as const;
 class Float64Log {
   private buf = new Float64Array(1024);
   length = 0;
-  push(values: Float64Array, n: number): void {
+  /** Appends values[from .. to). */
+  push(values: Float64Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
     if (this.length + n > this.buf.length) {
       const grown = new Float64Array(Math.max(this.buf.length * 2, this.length + n));
       grown.set(this.buf.subarray(0, this.length));
       this.buf = grown;
     }
-    this.buf.set(values.subarray(0, n), this.length);
+    this.buf.set(values.subarray(from, to), this.length);
     this.length += n;
   }
   values(): Float64Array {
@@ -82,7 +85,8 @@ export class NetworkSystem implements TangentSystem {
   loss(): number {
     return this.kernel.loss();
   }
-  /** C(w_t) for every step taken so far (t = 0 .. time-1), recorded before each update. */
+  /** C(w_t) for every step taken so far (t = 0 .. time-1; after a restore, up to the furthest time reached),
+   *  recorded before each update. */
   lossHistory(): Float64Array {
     return this.losses.values();
   }
@@ -96,12 +100,44 @@ export class NetworkSystem implements TangentSystem {
     const res = this.kernel.trainChunk(this.learningRate, k, nSteps, qrEvery, this.route, this.lossBuf, logRDiag, rOut);
     // A non-finite loss is recorded too: it is the step at which the run diverged.
     const recorded = res.reason === 1 ? res.steps + 1 : res.steps;
-    this.losses.push(this.lossBuf, recorded);
+    // After a restore, steps before the furthest time reached are replays: their losses are already recorded.
+    const skip = Math.min(Math.max(this.losses.length - this.t, 0), recorded);
+    this.losses.push(this.lossBuf, skip, recorded);
     this.t += res.steps;
     return res.diverged ? { steps: res.steps, diverged: true, reason: REASONS[res.reason] } : { steps: res.steps, diverged: false };
+  }
+
+  /** A copy of the time, the weights and the whole tangent block (D + D * maxK numbers). */
+  snapshot(): NetworkSnapshot {
+    return new NetworkSnapshot(this, this.t, this.kernel.weights.slice(), this.kernel.tangent.slice());
+  }
+
+  /**
+   * Returns to a snapshot of this system (for checkpoint-and-recompute). The loss history is left alone: it keeps
+   * C(w_t) up to the furthest time reached, and replayed steps (bit-identical to the originals) are not recorded
+   * again, so lossHistory() is the same before and after any restore-and-replay.
+   */
+  restore(snapshot: unknown): void {
+    if (!(snapshot instanceof NetworkSnapshot) || snapshot.owner !== this) {
+      throw new TypeError("weightdyn: NetworkSystem.restore expects a snapshot taken by snapshot() of the same system");
+    }
+    // Through the getters: a WASM kernel re-creates its views when linear memory grows.
+    this.kernel.weights.set(snapshot.w);
+    this.kernel.tangent.set(snapshot.Q);
+    this.t = snapshot.time;
   }
 
   dispose(): void {
     this.kernel.dispose();
   }
+}
+
+/** What NetworkSystem.snapshot returns: opaque to callers. */
+export class NetworkSnapshot {
+  constructor(
+    readonly owner: NetworkSystem,
+    readonly time: number,
+    readonly w: Float64Array,
+    readonly Q: Float64Array,
+  ) {}
 }

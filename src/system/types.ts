@@ -30,4 +30,16 @@ export interface TangentSystem {
    * of this call (R' to rOut[q*k*k ...], column-major, when given). nSteps is a multiple of qrEvery when k > 0.
    */
   evolve(nSteps: number, k: number, qrEvery: number, logRDiag: Float64Array, rOut: Float64Array | null): EvolveResult;
+  /**
+   * Optional: an opaque copy of everything `evolve` depends on (time, state, the whole tangent block), for the
+   * checkpoint-and-recompute mode of the covariant Lyapunov vectors (src/algorithms/clv.ts). It holds
+   * D + D * maxK numbers plus a few fields.
+   */
+  snapshot?(): unknown;
+  /**
+   * Optional (with snapshot): returns the system to a snapshot of this same system. Evolving from it repeats the
+   * original steps bit for bit (the kernels are deterministic), and `time` goes back to the snapshot's time.
+   * Records a system keeps per step (the loss history of a network) are not rewritten by such replays.
+   */
+  restore?(snapshot: unknown): void;
 }

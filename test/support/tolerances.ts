@@ -19,4 +19,10 @@ export const TOL = {
   /** Native against WASM on converging trajectories (issue 4): exponents absolute, loss relative. */
   parityExponents: 1e-9,
   parityLoss: 1e-12,
+  /** |cos| between a CLV of a constant matrix map and its eigenvector: 1 - 1e-10 (issue 3). */
+  clvEigenvector: 1e-10,
+  /** Covariance J_t V_t parallel to V_{t+every}: sine of the angle between them (issue 3). */
+  clvCovariance: 1e-8,
+  /** Checkpoint-and-recompute against store mode (issue 3). */
+  clvModes: 1e-10,
 } as const;
