@@ -1,0 +1,52 @@
+/**
+ * weightdyn: the public, typed API. Re-exports only.
+ *
+ * - Runs: `parseRunConfig` / `loadRunConfigFile`, then `trainRun` (typed result) or `runTraining` (what the CLI writes).
+ * - Any dynamical system: `MapSystem` (a step and its Jacobian) or `NetworkSystem`, with `lyapunovSpectrum` and
+ *   `covariantLyapunovVectors`, which use only the `TangentSystem` interface.
+ * - Backends: `loadBackend("auto" | "native" | "wasm")`, `availableBackends()`.
+ * - Prediction (`predictStudy`, `writeReport`) lives in `weightdyn/predict` (it loads the plotting libraries).
+ */
+export { type ChunkInfo, type SpectrumOptions, type SpectrumResult, lyapunovSpectrum } from "./algorithms/spectrum.js";
+export type { FtleWindows, RunningEstimates } from "./algorithms/ftle.js";
+export {
+  type ClvOptions,
+  type ClvPlan,
+  type ClvResult,
+  ClvRecorder,
+  clvVector,
+  covariantLyapunovVectors,
+  planClv,
+} from "./algorithms/clv.js";
+export {
+  layerComposition,
+  minimalSubspaceAngle,
+  parameterName,
+  topComponents,
+  vectorAngle,
+} from "./algorithms/angles.js";
+export { ClvMemoryError, clvMemoryEstimate } from "./algorithms/clv-memory.js";
+export { availableBackends, BackendUnavailableError, loadBackend } from "./backend/loader.js";
+export { compileWasmModule, createWasmBackend } from "./backend/wasm.js";
+export {
+  ACTIVATION_NAMES,
+  ActivationId,
+  type ActivationName,
+  type Backend,
+  type NetworkKernel,
+  type NetworkShape,
+  OUTPUT_ACTIVATION_NAMES,
+} from "./backend/types.js";
+export { ConfigError } from "./config/errors.js";
+export type { RunConfig, RunConfigInput } from "./config/schema.js";
+export { networkShape, parameterCount } from "./config/shape.js";
+export { loadRunConfigFile, parseRunConfig } from "./config/validate.js";
+export { DEFAULT_RUN_CONFIG } from "./config/defaults.js";
+export { buildDataset } from "./data/dataset.js";
+export { TARGETS, TARGET_NAMES } from "./data/targets.js";
+export { readNpy, NpyWriter, writeNpy } from "./io/npy.js";
+export { type TrainingRun, runTraining, trainRun } from "./run.js";
+export { type MapDefinition, MapSystem } from "./system/map.js";
+export { NetworkSystem, type NetworkSystemOptions } from "./system/network.js";
+export { createRng } from "./system/rng.js";
+export type { EvolveResult, TangentSystem } from "./system/types.js";
