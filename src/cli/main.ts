@@ -23,6 +23,8 @@ import { buildDataset } from "../data/dataset.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
 import { initialWeights } from "../system/init.js";
 import { pickBackendName } from "./backend-choice.js";
+import { registerEnsembleCommand } from "./ensemble-command.js";
+import { registerPredictCommand } from "./predict-command.js";
 import { reportError, UsageError } from "./errors.js";
 import { createProgress } from "./progress.js";
 import { formatRunReport } from "./report.js";
@@ -31,7 +33,7 @@ import { formatRunReport } from "./report.js";
 interface RunModule {
   runTraining(
     problem: { config: RunConfig; baseDir: string },
-    options?: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void },
+    options?: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void; outDir?: string },
   ): Promise<RunOutputs>;
 }
 
@@ -69,7 +71,7 @@ async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Pro
   const started = performance.now();
   let result: RunOutputs;
   try {
-    result = await engine.runTraining({ config, baseDir }, { backend, onProgress: progress.onProgress });
+    result = await engine.runTraining({ config, baseDir }, { backend, onProgress: progress.onProgress, outDir: flags.out });
   } finally {
     progress.stop();
   }
@@ -125,6 +127,8 @@ function buildProgram(): Command {
       await execute(parseRunConfig(DEFAULT_RUN_CONFIG), process.cwd(), flags);
       process.stdout.write(`The outputs of the default run are in ${resolve(flags.out)}\n`);
     });
+  registerEnsembleCommand(program);
+  registerPredictCommand(program);
   return program;
 }
 

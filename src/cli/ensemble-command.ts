@@ -1,0 +1,122 @@
+/**
+ * `weightdyn ensemble`: a grid of run configs times initial-condition draws, on worker threads.
+ *
+ *   weightdyn ensemble --config study.json --out DIR [--workers N] [--resume] [--backend auto|native|wasm] [--quiet]
+ *
+ * Writes DIR/study.json and DIR/runs.ndjson (one line per finished run, in completion order; src/ensemble/). The
+ * study file is checked completely (every grid point, its data and weights files) before a thread starts; a bad
+ * field is `weightdyn: Invalid study: <field>: ...` with exit code 2, as is an output directory that holds another
+ * study or, without --resume, any runs. Progress: a bar with ETA on stderr when it is a terminal (not with --quiet).
+ *
+ * Ctrl-C (SIGINT) stops handing out runs; the running ones finish and are written, and the command exits with 130
+ * (resume with --resume). A second Ctrl-C ends the process at once, by the signal: every finished line is already
+ * on disk, and the runs that were running are simply run again on resume.
+ */
+import type { Command } from "commander";
+import { Option } from "commander";
+import { BACKEND_CHOICES } from "../config/schema.js";
+import { EnsembleOutputError } from "../ensemble/errors.js";
+import { expandGrid } from "../ensemble/grid.js";
+import { loadStudyFile } from "../ensemble/study.js";
+import { pickBackendName } from "./backend-choice.js";
+import { UsageError } from "./errors.js";
+import { createProgress } from "./progress.js";
+
+interface EnsembleFlags {
+  config: string;
+  out: string;
+  workers?: string;
+  resume?: boolean;
+  backend?: string;
+  quiet?: boolean;
+}
+
+/** --workers: a positive integer, else a UsageError naming the flag. */
+function parseWorkers(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`--workers: expected a positive integer but received ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+async function ensembleAction(flags: EnsembleFlags): Promise<void> {
+  const workers = parseWorkers(flags.workers);
+  const study = loadStudyFile(flags.config);
+  const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, expandGrid(study)[0].config.backend);
+  const { runEnsemble } = await import("../ensemble/runner.js");
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      controller.abort();
+      process.stderr.write(
+        "\nweightdyn: interrupted: letting the running runs finish (Ctrl-C again to stop now); resume with --resume\n",
+      );
+    } else {
+      // Die of the signal itself, as without a handler: process.exit() would first tear down the worker threads,
+      // which may be inside a native call (the finished lines are on disk either way).
+      process.off("SIGINT", onSigint);
+      process.kill(process.pid, "SIGINT");
+    }
+  };
+  process.on("SIGINT", onSigint);
+  const progress = createProgress({ quiet: flags.quiet });
+  let result: Awaited<ReturnType<typeof runEnsemble>>;
+  try {
+    result = await runEnsemble(study, {
+      outDir: flags.out,
+      workers,
+      resume: flags.resume,
+      backend,
+      onProgress: (done, total) => progress.onProgress(done, total),
+      signal: controller.signal,
+    });
+  } catch (err) {
+    if (err instanceof EnsembleOutputError) throw new UsageError(`--out: ${err.message}`, { cause: err });
+    throw err;
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSigint);
+  }
+  const done = result.resumed + result.completed;
+  const parts = [
+    `${done}/${result.total} runs`,
+    ...(result.resumed > 0 ? [`${result.resumed} resumed`] : []),
+    `${result.completed} run now (${result.diverged} diverged)`,
+    `${result.workers} ${result.backend} worker${result.workers === 1 ? "" : "s"}`,
+    `${result.wallTimeSeconds.toFixed(1)} s`,
+  ];
+  process.stdout.write(`ensemble ${result.studyId}: ${parts.join(", ")}; results in ${flags.out}/runs.ndjson\n`);
+  if (result.interrupted) {
+    process.stdout.write(`interrupted: ${result.total - done} runs left; continue with --resume\n`);
+    // main() sets process.exitCode from its own return value after this action resolves; beforeExit comes later.
+    process.once("beforeExit", () => {
+      process.exitCode = 130;
+    });
+  }
+}
+
+/**
+ * registerEnsembleCommand(program)
+ *
+ * Adds the `ensemble` command (module comment) to the weightdyn commander program.
+ */
+export function registerEnsembleCommand(program: Command): Command {
+  return program
+    .command("ensemble")
+    .description("run a study: a grid of configs times initial-condition draws, on worker threads, to DIR/runs.ndjson")
+    .requiredOption("-c, --config <file>", "study (JSON); relative paths in it are resolved against its folder")
+    .requiredOption("-o, --out <dir>", "output directory (study.json, runs.ndjson)")
+    .option("-w, --workers <n>", "worker threads (default: all cores)")
+    .option("--resume", "continue the study in --out: run only the runs missing from runs.ndjson")
+    .addOption(
+      new Option("--backend <name>", "compute backend (overrides WEIGHTDYN_BACKEND and base.backend)").choices(
+        BACKEND_CHOICES,
+      ),
+    )
+    .option("-q, --quiet", "no progress display")
+    .action(ensembleAction);
+}

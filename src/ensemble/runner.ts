@@ -1,0 +1,222 @@
+/**
+ * Runs an ensemble on a pool of worker threads.
+ *
+ *   runEnsemble(study, { outDir, workers, resume, backend, onProgress, signal }) -> Promise<EnsembleResult>
+ *
+ * Every run of the study (grid points x draws, run index = gridPoint * runs + draw) not yet in DIR/runs.ndjson is
+ * sent to a piscina pool of `workers` threads (default os.availableParallelism()); each thread creates one backend
+ * and reuses it for all of its runs (worker.ts). Runs are handed out in index order, at most one per thread at a
+ * time, and each record is appended to runs.ndjson as soon as it arrives (store.ts), so lines are in completion
+ * order. A run's result depends only on the study and its index (seeds.ts), never on the number of threads or the
+ * order of completion, so an ensemble interrupted at any point and resumed gives the same set of lines as one run
+ * straight through (wallTimeSeconds aside).
+ *
+ * Options (defaults):
+ *   outDir     output directory (created); required
+ *   workers    threads (os.availableParallelism(); never more than the runs left)
+ *   resume     continue the study in outDir: run only the missing indices (false: outDir must hold no runs)
+ *   backend    "auto" | "native" | "wasm" (WEIGHTDYN_BACKEND, then the base config's backend, then "auto"); resolved
+ *              once, in this thread: "wasm" compiles the module here and the workers instantiate it
+ *   onProgress (done, total, record?) after every finished run; done counts resumed runs too
+ *   signal     an AbortSignal: when it fires no further run is started; running runs finish and are written, and
+ *              the promise resolves with interrupted: true
+ *
+ * Before any thread starts, every grid point's data and initial weights are built once, so a missing or malformed
+ * data.csv or init.weights is a StudyError naming its study field. A run that throws (an engine bug, never a
+ * divergence) stops the ensemble: no new runs start, running ones are written, and the error is rethrown.
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { type BackendChoice, backendFromEnv, loadBackend } from "../backend/loader.js";
+import type { BackendName } from "../backend/types.js";
+import { compileWasmModule } from "../backend/wasm.js";
+import { ConfigError, type ConfigIssue } from "../config/errors.js";
+import { parameterCount } from "../config/shape.js";
+import { buildDataset } from "../data/dataset.js";
+import { initialWeights } from "../system/init.js";
+import { StudyError } from "./errors.js";
+import { expandGrid, type GridPoint, studyIssue } from "./grid.js";
+import type { RunRecord, RunTask } from "./record.js";
+import { runSeed, seededConfig } from "./seeds.js";
+import { RunStore, studyHeader } from "./store.js";
+import { lossCheckpointsOf, type Study, totalRuns } from "./study.js";
+import type { WorkerInit } from "./worker.js";
+
+export interface EnsembleOptions {
+  outDir: string;
+  workers?: number;
+  resume?: boolean;
+  backend?: BackendChoice;
+  onProgress?: (done: number, total: number, record?: RunRecord) => void;
+  signal?: AbortSignal;
+}
+
+export interface EnsembleResult {
+  studyId: string;
+  outDir: string;
+  /** Runs in the study. */
+  total: number;
+  /** Runs found in runs.ndjson at the start (resume). */
+  resumed: number;
+  /** Runs finished and written by this call. */
+  completed: number;
+  /** Of those, runs that diverged. */
+  diverged: number;
+  /** True when the signal stopped the ensemble before every run was done. */
+  interrupted: boolean;
+  backend: BackendName;
+  workers: number;
+  wallTimeSeconds: number;
+}
+
+/**
+ * The worker entry next to this file: worker.js in a compiled build (dist/); from the TypeScript sources (vitest,
+ * tsx), worker-tsx.mjs, which registers tsx's loader in the worker and then loads worker.ts. Workers from the sources
+ * get no execArgv of the parent (vitest's or `--import tsx`, which would resolve tsx from the current directory).
+ */
+export function workerEntry(): { filename: string; execArgv: string[] | undefined } {
+  const own = fileURLToPath(import.meta.url);
+  const compiled = fileURLToPath(new URL("./worker.js", import.meta.url));
+  const sources = fileURLToPath(new URL("./worker-tsx.mjs", import.meta.url));
+  const order = own.endsWith(".ts") ? [sources, compiled] : [compiled, sources];
+  for (const filename of order) {
+    if (existsSync(filename)) return { filename, execArgv: filename === sources ? [] : undefined };
+  }
+  throw new Error(`weightdyn: cannot find the ensemble worker next to ${own}`);
+}
+
+/** The backend every worker creates, resolved once here (see the module comment). */
+function workerInit(choice: BackendChoice): WorkerInit {
+  const name = loadBackend(choice).name;
+  return name === "wasm" ? { backend: "wasm", wasmModule: compileWasmModule() } : { backend: "native" };
+}
+
+/** Builds every grid point's data and initial weights once, so that file problems name their study field. */
+function checkStudyFiles(study: Study, points: GridPoint[]): void {
+  const keys = Object.keys(study.grid);
+  const issues = new Map<string, ConfigIssue>();
+  for (const point of points) {
+    const config = seededConfig(point.config, runSeed(study.seed, point.index * study.runs));
+    try {
+      buildDataset(config, study.baseDir);
+      initialWeights(config, parameterCount(config.network), study.baseDir);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const issue of err.issues) {
+        const named = studyIssue(issue, keys, point.valueIndices);
+        issues.set(`${named.field}\n${named.detail}`, named);
+      }
+    }
+  }
+  if (issues.size > 0) throw new StudyError([...issues.values()]);
+}
+
+/** The task of run `index`. */
+export function runTask(study: Study, points: GridPoint[], index: number): RunTask {
+  const point = points[Math.floor(index / study.runs)];
+  const seed = runSeed(study.seed, index);
+  return {
+    studyId: study.id,
+    index,
+    gridPoint: point.index,
+    draw: index % study.runs,
+    params: point.params,
+    seed,
+    config: seededConfig(point.config, seed),
+    baseDir: study.baseDir,
+    early: study.early,
+    lossCheckpoints: lossCheckpointsOf(study, point.config),
+  };
+}
+
+export async function runEnsemble(study: Study, options: EnsembleOptions): Promise<EnsembleResult> {
+  const t0 = performance.now();
+  const requested = options.workers ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new RangeError(`runEnsemble: workers: expected a positive integer but received ${String(requested)}`);
+  }
+  const points = expandGrid(study);
+  checkStudyFiles(study, points);
+  const total = totalRuns(study);
+  const choice = options.backend ?? backendFromEnv() ?? points[0].config.backend;
+  const init = workerInit(choice);
+  const store = RunStore.open(options.outDir, studyHeader(study, points), { resume: options.resume });
+  const pending: number[] = [];
+  for (let i = 0; i < total; i++) if (!store.done.has(i)) pending.push(i);
+  const workers = Math.min(requested, pending.length);
+  const result: EnsembleResult = {
+    studyId: study.id,
+    outDir: options.outDir,
+    total,
+    resumed: store.done.size,
+    completed: 0,
+    diverged: 0,
+    interrupted: false,
+    backend: init.backend,
+    workers,
+    wallTimeSeconds: 0,
+  };
+  options.onProgress?.(result.resumed, total);
+  let failure: unknown = null;
+  if (pending.length > 0 && !options.signal?.aborted) {
+    const entry = workerEntry();
+    const pool = new Piscina<RunTask, RunRecord>({
+      filename: entry.filename,
+      execArgv: entry.execArgv,
+      minThreads: workers,
+      maxThreads: workers,
+      workerData: init,
+    });
+    try {
+      await new Promise<void>((resolve) => {
+        let next = 0;
+        let running = 0;
+        let stopping = false;
+        const stop = () => {
+          stopping = true;
+        };
+        options.signal?.addEventListener("abort", stop, { once: true });
+        const pump = () => {
+          while (!stopping && running < workers && next < pending.length) {
+            const index = pending[next++];
+            running++;
+            pool
+              .run(runTask(study, points, index))
+              .then((record) => {
+                store.append(record);
+                result.completed++;
+                if (record.diverged) result.diverged++;
+                options.onProgress?.(result.resumed + result.completed, total, record);
+              })
+              .catch((err: unknown) => {
+                failure ??= err;
+                stopping = true;
+              })
+              .finally(() => {
+                running--;
+                pump();
+              });
+          }
+          if (running === 0) {
+            options.signal?.removeEventListener("abort", stop);
+            result.interrupted = next < pending.length && failure === null;
+            resolve();
+          }
+        };
+        pump();
+      });
+    } finally {
+      await pool.destroy();
+      store.close();
+    }
+  } else {
+    store.close();
+    result.interrupted = pending.length > 0;
+  }
+  if (failure !== null) throw failure;
+  result.wallTimeSeconds = (performance.now() - t0) / 1000;
+  return result;
+}

@@ -1,0 +1,270 @@
+/**
+ * The study file of an ensemble: a base run config, a grid of config values, and the draws per grid point.
+ *
+ *   parseStudy(raw, baseDir) -> Study          validates everything (every grid point's config included)
+ *   loadStudyFile(path) -> Study               reads JSON; relative paths are resolved against the file's folder
+ *
+ * ```json
+ * { "base": { "network": { "hidden": 3 }, "training": { "steps": 3000 }, "lyapunov": { "ftleWindow": 100 } },
+ *   "grid": { "network.activation": ["tanh", "relu"], "init.scale": [1, 2] },
+ *   "runs": 200, "seed": 7, "early": [100, 300], "lossCheckpoints": [0, 100, 300, 1000, 3000] }
+ * ```
+ *
+ * Fields (defaults):
+ *   base             a run config (see README "Configuration"; {}: every default)
+ *   grid ({})        dotted run-config path -> non-empty list of values; points in grid order (grid.ts)
+ *   runs             initial-condition draws per grid point (a positive integer)
+ *   seed (0)         study seed; run i gets runSeed(seed, i) as init.seed (seeds.ts)
+ *   early ([])       early windows e: the FTLE spectrum over steps [0, e) of every run; each e <= training.steps
+ *                    and a multiple of lyapunov.qrEvery at every grid point; sorted, duplicates dropped
+ *   lossCheckpoints  steps t at which C(w_t) is recorded, each <= training.steps; default (null): 0, the early
+ *                    windows and training.steps of each grid point
+ *   description      free text, ignored
+ *
+ * The grid may not set `backend` (one backend serves a whole ensemble: --backend) or `init.seed` (derived per run).
+ * lyapunov.clv is refused: ensembles do not compute CLVs yet (each record's `clv` field is reserved, null).
+ * Paths in the base or the grid (data.csv, init.weights) are relative to `baseDir`, the study file's folder.
+ *
+ * The study id (16 hex digits) is the hash of the canonical JSON of what determines the results: the grid (keys in
+ * order, values), runs, seed, early, lossCheckpoints and every grid point's resolved config, without `backend` and
+ * without the seeds that each run replaces. Writing a field with its default value, or the keys of an object in
+ * another order, does not change the id; the contents of files the config points to are not part of it.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { type ConfigIssue, describeReceived, describeSystemError } from "../config/errors.js";
+import { MAX_SEED } from "../config/schema.js";
+import { exponentCount } from "../config/shape.js";
+import { fieldPath } from "../config/validate.js";
+import { StudyError } from "./errors.js";
+import { configPathProblem, expandGrid, type GridPoint, gridField } from "./grid.js";
+import { studyIdOf } from "./seeds.js";
+
+export { StudyError } from "./errors.js";
+
+/** A validated study. */
+export interface Study {
+  /** The study id (see the module comment). */
+  id: string;
+  /** The base run config as written (validated through every grid point). */
+  base: Record<string, unknown>;
+  /** Config path -> values; Object.keys order is the grid order. */
+  grid: Record<string, unknown[]>;
+  runs: number;
+  seed: number;
+  /** Early windows, ascending, distinct. */
+  early: number[];
+  /** Loss checkpoints, ascending, distinct; null: the default of each grid point (lossCheckpointsOf). */
+  lossCheckpoints: number[] | null;
+  /** Absolute directory that relative paths in configs are resolved against. */
+  baseDir: string;
+  description?: string;
+}
+
+const POSITIVE_INT = "a positive integer";
+const NON_NEGATIVE_INT = "an integer >= 0";
+const SEED = "an integer between 0 and 2^53";
+const VALUES = "a non-empty list of values";
+
+const positiveInt = () =>
+  z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT }).min(1, { error: POSITIVE_INT });
+const nonNegativeInt = () =>
+  z.number({ error: NON_NEGATIVE_INT }).int({ error: NON_NEGATIVE_INT }).min(0, { error: NON_NEGATIVE_INT });
+
+const STUDY_KEYS = ["base", "grid", "runs", "seed", "early", "lossCheckpoints", "description"];
+
+export const studySchema = z.strictObject(
+  {
+    base: z.record(z.string(), z.unknown(), { error: "a run-config object" }).default({}),
+    grid: z
+      .record(z.string(), z.array(z.unknown(), { error: VALUES }).min(1, { error: VALUES }), {
+        error: "an object mapping run-config paths to lists of values",
+      })
+      .default({}),
+    runs: positiveInt(),
+    seed: z
+      .number({ error: SEED })
+      .refine((v) => Number.isInteger(v) && v >= 0 && v <= MAX_SEED, { error: SEED })
+      .default(0),
+    early: z.array(positiveInt(), { error: `a list of ${POSITIVE_INT}s` }).default([]),
+    lossCheckpoints: z.array(nonNegativeInt(), { error: "a list of integers >= 0" }).nullable().default(null),
+    description: z.string({ error: "a string" }).optional(),
+  },
+  { error: (iss) => (iss.code === "unrecognized_keys" ? `known keys: ${STUDY_KEYS.join(", ")}` : "an object") },
+);
+
+/** `grid["network.activation"][1]`, `early[0]`, `base` ... from a zod path into the study file. */
+function studyFieldPath(path: readonly PropertyKey[]): string {
+  if (path[0] === "grid" && path.length >= 2)
+    return gridField(String(path[1])) + fieldPath(path.slice(2)).replace(/^(?=[^[])/, ".");
+  return fieldPath(path);
+}
+
+function toIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      field: studyFieldPath([...issue.path, key]),
+      detail: `unknown key (${issue.message})`,
+    }));
+  }
+  const field = studyFieldPath(issue.path);
+  if (/^Invalid\b/.test(issue.message)) return [{ field, detail: issue.message }];
+  const received = issue.input === undefined ? "the field is missing" : `received ${describeReceived(issue.input)}`;
+  return [{ field, detail: `expected ${issue.message} but ${received}` }];
+}
+
+/** Sorted, distinct. */
+function ascending(values: readonly number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+/**
+ * lossCheckpointsOf(study, config) -> steps
+ *
+ * The loss checkpoints of a run with this config: the study's list, or by default 0, the early windows and
+ * training.steps.
+ */
+export function lossCheckpointsOf(
+  study: Pick<Study, "early" | "lossCheckpoints">,
+  config: GridPoint["config"],
+): number[] {
+  return study.lossCheckpoints ?? ascending([0, ...study.early, config.training.steps]);
+}
+
+/** Where a point is, for messages: ` at grid point 2 ({"network.activation":"relu"})`, "" without a grid. */
+function at(point: GridPoint, gridKeys: number): string {
+  return gridKeys === 0 ? "" : ` at grid point ${point.index} (${describeReceived(point.params)})`;
+}
+
+/** early and lossCheckpoints against every grid point's steps, qrEvery and exponent count; no lyapunov.clv. */
+function checkPoints(
+  raw: { early: number[]; lossCheckpoints: number[] | null },
+  points: GridPoint[],
+  gridKeys: number,
+) {
+  const issues = new Map<string, ConfigIssue>();
+  const add = (field: string, detail: string) => {
+    if (!issues.has(field)) issues.set(field, { field, detail });
+  };
+  for (const point of points) {
+    const { training, lyapunov } = point.config;
+    raw.early.forEach((e, i) => {
+      if (e > training.steps)
+        add(
+          `early[${i}]`,
+          `expected at most training.steps (${training.steps})${at(point, gridKeys)} but received ${e}`,
+        );
+      else if (e % lyapunov.qrEvery !== 0) {
+        add(
+          `early[${i}]`,
+          `expected a multiple of lyapunov.qrEvery (${lyapunov.qrEvery})${at(point, gridKeys)} but received ${e}`,
+        );
+      }
+    });
+    if (point.config.lyapunov.clv !== undefined) {
+      // trainRun would compute the CLVs of every run only to drop them: the record's clv field is reserved.
+      const field = Object.keys(point.params).some((key) => key === "lyapunov" || key.startsWith("lyapunov.clv"))
+        ? "grid"
+        : "base.lyapunov.clv";
+      add(field, "covariant Lyapunov vectors are not computed in ensembles (yet): remove lyapunov.clv");
+    }
+    if (raw.early.length > 0 && exponentCount(point.config) === 0) {
+      add("early", `early windows need Lyapunov exponents, but lyapunov.exponents is 0${at(point, gridKeys)}`);
+    }
+    raw.lossCheckpoints?.forEach((t, i) => {
+      if (t > training.steps)
+        add(
+          `lossCheckpoints[${i}]`,
+          `expected at most training.steps (${training.steps})${at(point, gridKeys)} but received ${t}`,
+        );
+    });
+  }
+  return [...issues.values()];
+}
+
+/** What the study id hashes (module comment). */
+function identity(study: Omit<Study, "id">, points: GridPoint[]): unknown {
+  return {
+    format: "weightdyn-study/1",
+    grid: Object.entries(study.grid),
+    runs: study.runs,
+    seed: study.seed,
+    early: study.early,
+    lossCheckpoints: study.lossCheckpoints,
+    configs: points.map(({ config }) => {
+      const { backend: _backend, ...rest } = config;
+      const init = "seed" in config.init ? { ...config.init, seed: null } : config.init;
+      const lyapunov = config.lyapunov.basis === "random" ? { ...config.lyapunov, basisSeed: null } : config.lyapunov;
+      return { ...rest, init, lyapunov };
+    }),
+  };
+}
+
+/**
+ * parseStudy(raw, baseDir) -> Study
+ *
+ * Validates a parsed study file (module comment): its own fields, every grid path against the run-config schema,
+ * every grid point's config (parseRunConfig), and early / lossCheckpoints against every point. Throws a StudyError
+ * (a ConfigError; exit code 2 in the CLI) listing every problem, each naming its field. `baseDir` (default: the
+ * current directory) is where relative paths in the configs are resolved.
+ */
+export function parseStudy(raw: unknown, baseDir: string = process.cwd()): Study {
+  const parsed = studySchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new StudyError(parsed.error.issues.flatMap(toIssues));
+  const s = parsed.data;
+  const pathIssues: ConfigIssue[] = [];
+  for (const key of Object.keys(s.grid)) {
+    const problem = configPathProblem(key);
+    if (problem) pathIssues.push({ field: gridField(key), detail: problem });
+    else if (key === "backend" || key.startsWith("backend.")) {
+      pathIssues.push({ field: gridField(key), detail: "one backend runs a whole ensemble: choose it with --backend" });
+    } else if (key === "init.seed" || key === "init") {
+      pathIssues.push({ field: gridField(key), detail: "init.seed is derived from the study seed and the run index" });
+    }
+  }
+  if (pathIssues.length > 0) throw new StudyError(pathIssues);
+  const points = expandGrid({ base: s.base, grid: s.grid });
+  const timeIssues = checkPoints(s, points, Object.keys(s.grid).length);
+  if (timeIssues.length > 0) throw new StudyError(timeIssues);
+  const study: Omit<Study, "id"> = {
+    base: s.base,
+    grid: s.grid,
+    runs: s.runs,
+    seed: s.seed,
+    early: ascending(s.early),
+    lossCheckpoints: s.lossCheckpoints === null ? null : ascending(s.lossCheckpoints),
+    baseDir: resolve(baseDir),
+    ...(s.description === undefined ? {} : { description: s.description }),
+  };
+  return { id: studyIdOf(identity(study, points)), ...study };
+}
+
+/**
+ * loadStudyFile(path) -> Study
+ *
+ * Reads and validates a study file; relative paths in it are resolved against its folder. A missing file or
+ * malformed JSON is a StudyError with field "" naming the file.
+ */
+export function loadStudyFile(path: string): Study {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(absolute, "utf8");
+  } catch (err) {
+    throw new StudyError("", `cannot read study file ${path}: ${describeSystemError(err)}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new StudyError("", `malformed JSON in study file ${path}: ${reason}`, { cause: err });
+  }
+  return parseStudy(raw, dirname(absolute));
+}
+
+/** Number of runs of a study: grid points x runs. */
+export function totalRuns(study: Pick<Study, "grid" | "runs">): number {
+  return Object.values(study.grid).reduce((n, values) => n * values.length, 1) * study.runs;
+}
