@@ -184,7 +184,13 @@ export function runSummary(run: TrainingRun): Record<string, unknown> {
  */
 export async function runTraining(
   problem: { config: RunConfig; baseDir: string },
-  options: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void; outDir?: string } = {},
+  options: {
+    backend?: BackendChoice;
+    onProgress?: (done: number, total: number) => void;
+    /** Progress of the CLV backward pass, in output times. */
+    onClvProgress?: (done: number, total: number) => void;
+    outDir?: string;
+  } = {},
 ): Promise<RunOutputs> {
   if (problem.config.lyapunov.clv !== undefined && options.outDir === undefined) {
     throw new Error("weightdyn: lyapunov.clv is set: runTraining needs options.outDir, the directory the CLV files are streamed to");
@@ -193,6 +199,7 @@ export async function runTraining(
     baseDir: problem.baseDir,
     backend: options.backend,
     onProgress: options.onProgress,
+    onClvProgress: options.onClvProgress,
     outDir: options.outDir,
   });
   return {

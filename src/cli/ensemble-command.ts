@@ -92,10 +92,7 @@ async function ensembleAction(flags: EnsembleFlags): Promise<void> {
   process.stdout.write(`ensemble ${result.studyId}: ${parts.join(", ")}; results in ${flags.out}/runs.ndjson\n`);
   if (result.interrupted) {
     process.stdout.write(`interrupted: ${result.total - done} runs left; continue with --resume\n`);
-    // main() sets process.exitCode from its own return value after this action resolves; beforeExit comes later.
-    process.once("beforeExit", () => {
-      process.exitCode = 130;
-    });
+    process.exitCode = 130;
   }
 }
 

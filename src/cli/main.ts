@@ -29,13 +29,8 @@ import { reportError, UsageError } from "./errors.js";
 import { createProgress } from "./progress.js";
 import { formatRunReport } from "./report.js";
 
-/** The engine entry point (src/run.ts), loaded only once the input has been checked. */
-interface RunModule {
-  runTraining(
-    problem: { config: RunConfig; baseDir: string },
-    options?: { backend?: BackendChoice; onProgress?: (done: number, total: number) => void; outDir?: string },
-  ): Promise<RunOutputs>;
-}
+/** The engine (src/run.ts), loaded only once the input has been checked. */
+type RunModule = typeof import("../run.js");
 
 interface RunFlags {
   out: string;
@@ -43,13 +38,8 @@ interface RunFlags {
   quiet?: boolean;
 }
 
-// A non-literal specifier: type-checking the CLI does not need the engine module.
-const RUN_MODULE = "../run.js";
-
 async function loadEngine(): Promise<RunModule> {
-  const mod = (await import(RUN_MODULE)) as Partial<RunModule>;
-  if (typeof mod.runTraining !== "function") throw new Error(`the engine module ${RUN_MODULE} has no runTraining`);
-  return mod as RunModule;
+  return import("../run.js");
 }
 
 /** Checks everything a run reads before any engine work: data, initial weights, the output directory. */
@@ -63,6 +53,16 @@ function preflight(config: RunConfig, baseDir: string, outDir: string): void {
   }
 }
 
+/** A second bar for the CLV backward pass (which starts when training is done). */
+function clvProgress(quiet: boolean | undefined): (done: number, total: number) => void {
+  let bar: ReturnType<typeof createProgress> | null = null;
+  return (done, total) => {
+    bar ??= createProgress({ quiet });
+    bar.onProgress(done, total);
+    if (done >= total) bar.stop();
+  };
+}
+
 async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
   preflight(config, baseDir, flags.out);
@@ -71,7 +71,15 @@ async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Pro
   const started = performance.now();
   let result: RunOutputs;
   try {
-    result = await engine.runTraining({ config, baseDir }, { backend, onProgress: progress.onProgress, outDir: flags.out });
+    result = await engine.runTraining(
+      { config, baseDir },
+      {
+        backend,
+        onProgress: progress.onProgress,
+        outDir: flags.out,
+        onClvProgress: config.lyapunov.clv ? clvProgress(flags.quiet) : undefined,
+      },
+    );
   } finally {
     progress.stop();
   }
@@ -141,4 +149,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// An action may have set an exit code of its own (an interrupted ensemble exits with 130).
+const code = await main(process.argv);
+if (!process.exitCode) process.exitCode = code;

@@ -59,6 +59,10 @@ export function formatRunReport(result: RunOutputs, info: RunReportInfo): string
   } else if (exponents !== null) {
     parts.push("No Lyapunov exponents");
   }
-  parts.push(`Outputs in ${info.outDir} (summary.json, loss.csv, ftle.csv)`);
+  const names = ["summary.json", "loss.csv", "ftle.csv"];
+  const clv = s.clv as { files?: Record<string, string>; skipped?: string } | undefined;
+  if (clv?.files) names.push(...Object.values(clv.files));
+  if (clv?.skipped) parts.push(`No CLVs: ${clv.skipped}`);
+  parts.push(`Outputs in ${info.outDir} (${names.join(", ")})`);
   return `${parts.join(". ")}.`;
 }

@@ -3,15 +3,15 @@
  * curves (runs.ndjson keeps only loss checkpoints and the early spectra).
  *
  *   pickRuns(report, perClass)      -> run indices: perClass low-loss and perClass high-loss runs
- *   runConfigFor(base, run)         -> the run's config: study.json's base config, the run's params (dotted paths
- *                                      such as "network.activation"), init.seed = the run's seed
+ *   runConfigFor(base, run)         -> the run's raw config: study.json's base config and the run's params (dotted paths
+ *                                      such as "network.activation"); the ensemble's seededConfig then sets the seeds
  *   rerunSeries(report, perClass)   -> { series, notes }
  *
  * The picks are spread over each class (the runs at 1/6, 1/2 and 5/6 of the class sorted by c_f, for perClass = 3),
  * not its extremes; high picks prefer converged runs. Each rerun is checked against its record: the final loss, and
  * the early FTLE max where an early window e is a whole number of FTLE windows (no transient), as the mean of the
  * first e / ftleWindow window FTLEs. A difference is reported in the notes (it means the config was not rebuilt as
- * the ensemble built it; e.g. a random tangent basis gets a per-run basisSeed there, which is not reproduced here).
+ * the ensemble built it).
  * The engine is imported lazily: when it cannot load, there is a note instead of a figure.
  */
 
@@ -19,32 +19,23 @@ import { studyBaseConfig, studyBaseDir } from "./input.js";
 import type { RunSeries } from "./plots.js";
 import type { PredictionReport, RunPoint } from "./types.js";
 
-/** The parts of the engine used here (src/run.ts, src/config/validate.ts). */
+/** The parts of the engine used here, loaded only when the report reruns runs. */
 interface Engine {
-  trainRun(
-    config: unknown,
-    options?: { baseDir?: string },
-  ): {
-    losses: Float64Array;
-    finalLoss: number;
-    spectrum: { k: number; ftle: { starts: number[]; values: Float64Array } };
-  };
-  parseRunConfig(raw: unknown): unknown;
+  trainRun: typeof import("../run.js").trainRun;
+  parseRunConfig: typeof import("../config/validate.js").parseRunConfig;
+  seededConfig: typeof import("../ensemble/seeds.js").seededConfig;
 }
 
-// Non-literal specifiers: the report does not need the engine unless it reruns.
-const RUN_MODULE = "../run.js";
-const VALIDATE_MODULE = "../config/validate.js";
 /** Points kept per loss curve in the figure. */
 const LOSS_POINTS = 400;
 
 async function loadEngine(): Promise<Engine> {
-  const run = (await import(RUN_MODULE)) as Partial<Engine>;
-  const validate = (await import(VALIDATE_MODULE)) as Partial<Engine>;
-  if (typeof run.trainRun !== "function" || typeof validate.parseRunConfig !== "function") {
-    throw new Error("the engine modules lack trainRun or parseRunConfig");
-  }
-  return { trainRun: run.trainRun, parseRunConfig: validate.parseRunConfig };
+  const [run, validate, seeds] = await Promise.all([
+    import("../run.js"),
+    import("../config/validate.js"),
+    import("../ensemble/seeds.js"),
+  ]);
+  return { trainRun: run.trainRun, parseRunConfig: validate.parseRunConfig, seededConfig: seeds.seededConfig };
 }
 
 /** perClass runs of each label, spread over the class sorted by c_f. */
@@ -79,8 +70,6 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 export function runConfigFor(base: Record<string, unknown>, run: RunPoint): Record<string, unknown> {
   const config = structuredClone(base);
   for (const [path, value] of Object.entries(run.params)) setPath(config, path, value);
-  const init = (config.init ?? {}) as Record<string, unknown>;
-  if (!("weights" in init) && run.seed !== null) setPath(config, "init.seed", run.seed);
   return config;
 }
 
@@ -142,7 +131,9 @@ export async function rerunSeries(
   const notes: string[] = [];
   for (const run of pickRuns(report, perClass)) {
     try {
-      const config = engine.parseRunConfig(runConfigFor(base, run));
+      // The ensemble's own seeding (init.seed and, for random bases, basisSeed), so the rerun is the same run.
+      const parsed = engine.parseRunConfig(runConfigFor(base, run));
+      const config = run.seed === null ? parsed : engine.seededConfig(parsed, run.seed);
       const result = engine.trainRun(config, { baseDir: studyBaseDir(report.study) ?? report.dir });
       const { k, ftle } = result.spectrum;
       const cf = run.log10FinalLoss === null ? "diverged" : `c_f ${(10 ** run.log10FinalLoss).toExponential(1)}`;
