@@ -51,7 +51,7 @@ function buildNative() {
   const cmakeJs = resolveBin("cmake-js", "bin/cmake-js");
   let res = null;
   if (cmakeJs) res = run(process.execPath, [cmakeJs, "compile", "--log-level", "warn"], { quiet: true });
-  if (!res || res.status !== 0) {
+  if (res?.status !== 0) {
     writeFileSync(log, res ? `${res.stdout ?? ""}\n${res.stderr ?? ""}` : "cmake-js is not installed\n");
     console.log(
       "weightdyn: the native addon could not be built (no working C++ toolchain?); the WASM backend will be used." +
@@ -59,7 +59,8 @@ function buildNative() {
     );
     return true; // never fail an install for a missing compiler
   }
-  if (res.stdout?.includes("Eigen")) process.stdout.write(res.stdout.split("\n").filter((l) => l.includes("weightdyn:")).join("\n") + "\n");
+  const notes = `${res.stdout ?? ""}`.split("\n").filter((l) => l.includes("weightdyn:"));
+  if (notes.length > 0) console.log(notes.join("\n"));
   return true;
 }
 
