@@ -31,12 +31,12 @@ function resolveBin(pkg, bin) {
 function buildWasm() {
   const asc = resolveBin("assemblyscript", "bin/asc.js");
   if (!asc) {
-    if (existsSync(join(root, "build", "weightdyn.wasm"))) return true;
-    console.error("weightdyn: assemblyscript is not installed and build/weightdyn.wasm is missing");
+    if (existsSync(join(root, "build-wasm", "weightdyn.wasm"))) return true;
+    console.error("weightdyn: assemblyscript is not installed and build-wasm/weightdyn.wasm is missing");
     return false;
   }
   if (!existsSync(join(root, "assembly", "index.ts"))) return true;
-  mkdirSync(join(root, "build"), { recursive: true });
+  mkdirSync(join(root, "build-wasm"), { recursive: true });
   const res = run(process.execPath, [asc, "assembly/index.ts", "--config", "asconfig.json", "--target", "release"]);
   return res.status === 0;
 }

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly backend: the AssemblyScript kernels in assembly/ compiled to build/weightdyn.wasm.
+ * The WebAssembly backend: the AssemblyScript kernels in assembly/ compiled to build-wasm/weightdyn.wasm.
  *
  * The module raises no JavaScript exceptions, so this adapter validates every argument first, in the same order and
  * with the same messages as the native binding (guards.ts mirrors native/args.cc). Argument counts are not checked:
@@ -36,10 +36,10 @@ const ACTIVATION_BLOCK = 4096;
 
 let compiled: WebAssembly.Module | undefined;
 
-/** Compiles build/weightdyn.wasm synchronously, once per thread. */
+/** Compiles build-wasm/weightdyn.wasm synchronously, once per thread. */
 export function compileWasmModule(): WebAssembly.Module {
   if (compiled) return compiled;
-  const path = join(packageRoot(), "build", "weightdyn.wasm");
+  const path = join(packageRoot(), "build-wasm", "weightdyn.wasm");
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = new Uint8Array(readFileSync(path));
