@@ -1,13 +1,12 @@
-// Small dense kernels. Twin: native/kernels/dense.cc (its built-in branch; with WEIGHTDYN_HAVE_EIGEN native uses
-// Eigen instead, whose rounding differs).
+// Dense kernels on column-major matrices. Twin: native/kernels/dense.cc (its built-in branch; with WEIGHTDYN_HAVE_EIGEN
+// native gemm uses Eigen instead, whose rounding differs).
 //
-// SIMD reductions (f64x2). native sums a dot product strictly left to right. dot_simd keeps two f64x2 accumulators
-// (two independent add chains hide the add latency): acc0 takes the pairs (4m, 4m+1) and, when n mod 4 >= 2, the
-// last whole pair; acc1 the pairs (4m+2, 4m+3). The result is init + (lane0 + lane1) of (acc0 + acc1), then
-// + a[n-1] b[n-1] when n is odd. The 2x2 blocks of symm_times and the hvp row sums use one accumulator per dot
-// product: init + (even-index sum + odd-index sum) [+ last]. These differ from native by rounding only (a few ulp of
-// the terms), which the parity tolerances (1e-12 relative) absorb. Elementwise loops (axpy, scale) are bit-identical
-// to native.
+// SIMD reductions (f64x2). dot_lanes keeps two f64x2 accumulators (two independent add chains hide the add latency):
+// acc0 takes the pairs (4m, 4m+1) and, when n mod 4 >= 2, the last whole pair; acc1 the pairs (4m+2, 4m+3). The
+// result is init + (lane0 + lane1) of (acc0 + acc1), then + a[n-1] b[n-1] when n is odd. native's dot_lanes sums
+// in exactly this order, so the two agree to the bit. gemm sums each panel of GEMM_KC products left to right in
+// every lane, as native's built-in gemm. Elementwise loops (axpy, scale) are bit-identical to native.
+import { heap_alloc, heap_free } from "./heap";
 
 // @ts-ignore: decorator
 @inline export function at(base: usize, i: i32): usize {
@@ -16,7 +15,7 @@
 
 /** init + sum_{i<n} a[i] b[i] in the SIMD order described above (two accumulators). */
 // @ts-ignore: decorator
-@inline export function dot_simd(init: f64, a: usize, b: usize, n: i32): f64 {
+@inline export function dot_lanes(init: f64, a: usize, b: usize, n: i32): f64 {
   let acc = f64x2.splat(0.0);
   let acc2 = f64x2.splat(0.0);
   let i = 0;
@@ -72,65 +71,246 @@
   if (i < n) store<f64>(at(x, i), load<f64>(at(x, i)) * c);
 }
 
-// C = A B for A (n x n, symmetric, row- or column-major alike), B (n x k, column-major), C (n x k, column-major).
-// C[:, j] = A B[:, j] as dot products of the (contiguous) rows of the symmetric A with columns of B, two rows and two
-// columns at a time for register reuse (as native); each of the four dot products is an f64x2 reduction.
-export function symm_times(A: usize, n: i32, B: usize, k: i32, C: usize): void {
-  const rowBytes = <usize>n << 3;
-  let j = 0;
-  for (; j + 2 <= k; j += 2) {
-    const b0 = B + <usize>j * rowBytes;
-    const b1 = b0 + rowBytes;
-    const c0 = C + <usize>j * rowBytes;
-    const c1 = c0 + rowBytes;
-    let p = 0;
-    for (; p + 2 <= n; p += 2) {
-      const a0 = A + <usize>p * rowBytes;
-      const a1 = a0 + rowBytes;
-      let v00 = f64x2.splat(0.0);
-      let v01 = f64x2.splat(0.0);
-      let v10 = f64x2.splat(0.0);
-      let v11 = f64x2.splat(0.0);
-      let q = 0;
-      for (; q + 2 <= n; q += 2) {
-        const off = <usize>q << 3;
-        const x0 = v128.load(a0 + off);
-        const x1 = v128.load(a1 + off);
-        const y0 = v128.load(b0 + off);
-        const y1 = v128.load(b1 + off);
-        v00 = f64x2.add(v00, f64x2.mul(x0, y0));
-        v01 = f64x2.add(v01, f64x2.mul(x0, y1));
-        v10 = f64x2.add(v10, f64x2.mul(x1, y0));
-        v11 = f64x2.add(v11, f64x2.mul(x1, y1));
+// ---- Scratch ----------------------------------------------------------------------------------------------------
+
+// Three scratch slots, kept between calls and grown (never shrunk), as native's dense_scratch: the hot loop allocates
+// nothing once the largest size has been seen. Slot 0: QR block workspaces; 2: gemm packing.
+let scratchPtr0: usize = 0;
+let scratchPtr1: usize = 0;
+let scratchPtr2: usize = 0;
+let scratchLen0: usize = 0;
+let scratchLen1: usize = 0;
+let scratchLen2: usize = 0;
+
+/** At least n doubles of scratch slot `slot`; 0 when memory cannot grow. */
+export function dense_scratch(slot: i32, n: usize): usize {
+  let ptr = slot == 0 ? scratchPtr0 : slot == 1 ? scratchPtr1 : scratchPtr2;
+  const len = slot == 0 ? scratchLen0 : slot == 1 ? scratchLen1 : scratchLen2;
+  if (len >= n && ptr != 0) return ptr;
+  heap_free(ptr);
+  ptr = heap_alloc(<u64>n << 3);
+  const got: usize = ptr != 0 ? n : 0;
+  if (slot == 0) {
+    scratchPtr0 = ptr;
+    scratchLen0 = got;
+  } else if (slot == 1) {
+    scratchPtr1 = ptr;
+    scratchLen1 = got;
+  } else {
+    scratchPtr2 = ptr;
+    scratchLen2 = got;
+  }
+  return ptr;
+}
+
+/** Frees every scratch slot (for the allocator tests: the heap then returns to where it was). */
+export function dense_scratch_release(): void {
+  heap_free(scratchPtr0);
+  heap_free(scratchPtr1);
+  heap_free(scratchPtr2);
+  scratchPtr0 = scratchPtr1 = scratchPtr2 = 0;
+  scratchLen0 = scratchLen1 = scratchLen2 = 0;
+}
+
+// ---- gemm -----------------------------------------------------------------------------------------------------------
+
+// Blocking (GotoBLAS layout, Goto & van de Geijn 2008), the constants of native/kernels/dense.cc: a GEMM_KC x NC panel
+// of op(B) in NR-column slivers, an MC x GEMM_KC block of op(A) in MR-row slivers, an MR x NR register tile (eight
+// f64x2 accumulators).
+// @ts-ignore: decorator
+@inline const MR: i32 = 4;
+// @ts-ignore: decorator
+@inline const NR: i32 = 4;
+// @ts-ignore: decorator
+@inline const MC: i32 = 64;
+// @ts-ignore: decorator
+@inline const GEMM_KC: i32 = 256;
+// @ts-ignore: decorator
+@inline const NC: i32 = 256;
+// @ts-ignore: decorator
+@inline const SYRK_BLOCK: i32 = 64;
+// Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row slivers: element (i, p) of sliver s at s*MR*kc + p*MR + (i mod MR);
+// rows past mc are zero.
+function pack_a(t: bool, A: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, out: usize): void {
+  for (let s = 0; s < mc; s += MR) {
+    const rows = min(MR, mc - s);
+    const o = out + ((<usize>s * <usize>kc) << 3);
+    for (let p = 0; p < kc; ++p) {
+      const c = p0 + p;
+      for (let i = 0; i < rows; ++i) {
+        const r = i0 + s + i;
+        const src = t ? at(A, r * lda + c) : at(A, c * lda + r);
+        store<f64>(at(o, p * MR + i), load<f64>(src));
       }
-      let s00 = f64x2.extract_lane(v00, 0) + f64x2.extract_lane(v00, 1);
-      let s01 = f64x2.extract_lane(v01, 0) + f64x2.extract_lane(v01, 1);
-      let s10 = f64x2.extract_lane(v10, 0) + f64x2.extract_lane(v10, 1);
-      let s11 = f64x2.extract_lane(v11, 0) + f64x2.extract_lane(v11, 1);
-      if (q < n) {
-        const x0 = load<f64>(at(a0, q));
-        const x1 = load<f64>(at(a1, q));
-        const y0 = load<f64>(at(b0, q));
-        const y1 = load<f64>(at(b1, q));
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-      }
-      store<f64>(at(c0, p), s00);
-      store<f64>(at(c1, p), s01);
-      store<f64>(at(c0, p + 1), s10);
-      store<f64>(at(c1, p + 1), s11);
-    }
-    for (; p < n; ++p) {
-      const a0 = A + <usize>p * rowBytes;
-      store<f64>(at(c0, p), dot_simd(0.0, a0, b0, n));
-      store<f64>(at(c1, p), dot_simd(0.0, a0, b1, n));
+      for (let i = rows; i < MR; ++i) store<f64>(at(o, p * MR + i), 0.0);
     }
   }
-  for (; j < k; ++j) {
-    const b0 = B + <usize>j * rowBytes;
-    const c0 = C + <usize>j * rowBytes;
-    for (let p = 0; p < n; ++p) store<f64>(at(c0, p), dot_simd(0.0, A + <usize>p * rowBytes, b0, n));
+}
+
+// Packs op(B)[p0 : p0+kc, j0 : j0+nc] into NR-column slivers: element (p, j) of sliver s at s*NR*kc + p*NR + (j mod NR).
+function pack_b(t: bool, B: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, out: usize): void {
+  for (let s = 0; s < nc; s += NR) {
+    const cols = min(NR, nc - s);
+    const o = out + ((<usize>s * <usize>kc) << 3);
+    for (let j = 0; j < cols; ++j) {
+      const c = j0 + s + j;
+      for (let p = 0; p < kc; ++p) {
+        const r = p0 + p;
+        const src = t ? at(B, r * ldb + c) : at(B, c * ldb + r);
+        store<f64>(at(o, p * NR + j), load<f64>(src));
+      }
+    }
+    for (let j = cols; j < NR; ++j) for (let p = 0; p < kc; ++p) store<f64>(at(o, p * NR + j), 0.0);
   }
+}
+
+// C[ic.., jc..] (mr x nr valid) += alpha * (sum_p a_p b_p^T), the sum left to right from zero in every lane.
+// @ts-ignore: decorator
+@inline function micro_kernel(kc: i32, a: usize, b: usize, alpha: f64, C: usize, ldc: i32, mr: i32, nr: i32): void {
+  let c00 = f64x2.splat(0.0);
+  let c10 = f64x2.splat(0.0);
+  let c01 = f64x2.splat(0.0);
+  let c11 = f64x2.splat(0.0);
+  let c02 = f64x2.splat(0.0);
+  let c12 = f64x2.splat(0.0);
+  let c03 = f64x2.splat(0.0);
+  let c13 = f64x2.splat(0.0);
+  for (let p = 0; p < kc; ++p) {
+    const ap = a + (<usize>p << 5);
+    const bp = b + (<usize>p << 5);
+    const a0 = v128.load(ap);
+    const a1 = v128.load(ap, 16);
+    let bj = v128.load64_splat(bp);
+    c00 = f64x2.add(c00, f64x2.mul(a0, bj));
+    c10 = f64x2.add(c10, f64x2.mul(a1, bj));
+    bj = v128.load64_splat(bp, 8);
+    c01 = f64x2.add(c01, f64x2.mul(a0, bj));
+    c11 = f64x2.add(c11, f64x2.mul(a1, bj));
+    bj = v128.load64_splat(bp, 16);
+    c02 = f64x2.add(c02, f64x2.mul(a0, bj));
+    c12 = f64x2.add(c12, f64x2.mul(a1, bj));
+    bj = v128.load64_splat(bp, 24);
+    c03 = f64x2.add(c03, f64x2.mul(a0, bj));
+    c13 = f64x2.add(c13, f64x2.mul(a1, bj));
+  }
+  const av = f64x2.splat(alpha);
+  const colBytes = <usize>ldc << 3;
+  if (mr == MR && nr == NR) {
+    let cc = C;
+    v128.store(cc, f64x2.add(v128.load(cc), f64x2.mul(av, c00)));
+    v128.store(cc, f64x2.add(v128.load(cc, 16), f64x2.mul(av, c10)), 16);
+    cc += colBytes;
+    v128.store(cc, f64x2.add(v128.load(cc), f64x2.mul(av, c01)));
+    v128.store(cc, f64x2.add(v128.load(cc, 16), f64x2.mul(av, c11)), 16);
+    cc += colBytes;
+    v128.store(cc, f64x2.add(v128.load(cc), f64x2.mul(av, c02)));
+    v128.store(cc, f64x2.add(v128.load(cc, 16), f64x2.mul(av, c12)), 16);
+    cc += colBytes;
+    v128.store(cc, f64x2.add(v128.load(cc), f64x2.mul(av, c03)));
+    v128.store(cc, f64x2.add(v128.load(cc, 16), f64x2.mul(av, c13)), 16);
+    return;
+  }
+  // Edge tile: through a small buffer in the packing scratch's tail is not needed; lanes are extracted one by one.
+  for (let j = 0; j < nr; ++j) {
+    const lo = j == 0 ? c00 : j == 1 ? c01 : j == 2 ? c02 : c03;
+    const hi = j == 0 ? c10 : j == 1 ? c11 : j == 2 ? c12 : c13;
+    const cc = C + <usize>j * colBytes;
+    for (let i = 0; i < mr; ++i) {
+      const v =
+        i == 0
+          ? f64x2.extract_lane(lo, 0)
+          : i == 1
+            ? f64x2.extract_lane(lo, 1)
+            : i == 2
+              ? f64x2.extract_lane(hi, 0)
+              : f64x2.extract_lane(hi, 1);
+      store<f64>(at(cc, i), load<f64>(at(cc, i)) + alpha * v);
+    }
+  }
+}
+
+/**
+ * C (m x n, ldc) = beta C + alpha op(A) op(B), op(A) m x kk, op(B) kk x n; op(X) = X^T when transX. beta == 0
+ * overwrites C. The kk sum is blocked in panels of GEMM_KC, each summed left to right (native: the same).
+ */
+export function gemm(
+  transA: bool,
+  transB: bool,
+  m: i32,
+  n: i32,
+  kk: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (beta != 1.0) {
+    for (let j = 0; j < n; ++j) {
+      const c = C + ((<usize>j * <usize>ldc) << 3);
+      if (beta == 0.0) memory.fill(c, 0, <usize>m << 3);
+      else scale(beta, c, m);
+    }
+  }
+  if (kk <= 0 || alpha == 0.0) return;
+  const bpack = dense_scratch(2, <usize>GEMM_KC * NC + <usize>MC * GEMM_KC);
+  if (bpack == 0) unreachable();
+  const apack = bpack + ((<usize>GEMM_KC * NC) << 3);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < kk; pc += GEMM_KC) {
+      const kc = min(GEMM_KC, kk - pc);
+      pack_b(transB, B, ldb, pc, kc, jc, nc, bpack);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        pack_a(transA, A, lda, ic, mc, pc, kc, apack);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            micro_kernel(
+              kc,
+              apack + ((<usize>ir * <usize>kc) << 3),
+              bpack + ((<usize>jr * <usize>kc) << 3),
+              alpha,
+              C + ((<usize>(jc + jr) * <usize>ldc + <usize>(ic + ir)) << 3),
+              ldc,
+              mr,
+              nr,
+            );
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The upper triangle (diagonal included) of C (n x n) = A B^T for A, B (n x kk, lda, ldb), by blocks of columns of
+ * width SYRK_BLOCK through gemm; the strictly lower part of the diagonal blocks is written too (symmetrize_upper
+ * overwrites it).
+ */
+export function syrk_upper(n: i32, kk: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32): void {
+  for (let j0 = 0; j0 < n; j0 += SYRK_BLOCK) {
+    const jb = min(SYRK_BLOCK, n - j0);
+    gemm(false, true, j0 + jb, jb, kk, 1.0, A, lda, at(B, j0), ldb, 0.0, C + ((<usize>j0 * <usize>ldc) << 3), ldc);
+  }
+}
+
+/** C[q, p] = C[p, q] for q > p (lower triangle from the upper), by square tiles. */
+export function symmetrize_upper(C: usize, n: i32, ldc: i32): void {
+  const T = 32;
+  for (let p0 = 0; p0 < n; p0 += T)
+    for (let q0 = p0; q0 < n; q0 += T) {
+      const p1 = min(n, p0 + T);
+      const q1 = min(n, q0 + T);
+      for (let q = q0; q < q1; ++q) {
+        const pe = min(p1, q);
+        for (let p = p0; p < pe; ++p) store<f64>(at(C, p * ldc + q), load<f64>(at(C, q * ldc + p)));
+      }
+    }
 }

@@ -1,6 +1,6 @@
 // The exact Hessian of the loss, assembled from its structure, and exact Hessian-vector products.
 // Twin: native/kernels/hessian.cc (same loops and order of operations; the SIMD loops are noted where they change
-// the rounding).
+// the rounding, and the gemm-based parts round like native's built-in gemm).
 //
 // Derivation (see docs/derivations.md): with u = W2 a + b2, a = s(z), z = W1 x + b1, r = phi(u) - y,
 //   H = 1/N sum_s [ sum_m cw_m g_m g_m^T + sum_m du_m Hess(u_m) ],   g_m = grad_w u_m,
@@ -8,8 +8,8 @@
 // and the second-order terms of the hidden layer are, with x~ = (x, 1) and da = W2^T du,
 //   (W1~[j,.], W1~[j,.]) : da_j s''(z_j) x~ x~^T       (one (i+1) x (i+1) block per hidden unit)
 //   (W2[m,j], W1~[j,.])  : du_m s'(z_j) x~             (and its transpose).
-import { at, axpy_add } from "./dense";
-import { Network, network_reserve_hessian } from "./network";
+import { at, axpy_add, gemm, scale, symmetrize_upper, syrk_upper } from "./dense";
+import { Network, network_reserve_factored, network_reserve_hessian } from "./network";
 
 // Index of W1~[j, i] in w, where column i == nIn is the bias b1[j].
 // @ts-ignore: decorator
@@ -37,77 +37,34 @@ function fill_g_row(net: Network, w: usize, s: i32, m: i32, g: usize): void {
   store<f64>(at(g, net.offB2 + m), 1.0);
 }
 
-// H (D x D, symmetric, both triangles written) at the weights of the last mlp_forward. G must have been reserved
-// (network_reserve_hessian; it is tried here as a last resort and traps when memory cannot grow).
-export function hessian_explicit(net: Network, w: usize, H: usize): void {
+// H = G^T C G + S as its two factors: the rows of G (grad u_m(x_s)) to net.G, scaled by cw / N to net.Gs when
+// `scaled`, and the summed second-order blocks S to net.Sblk and net.Sx (upper parts: Sblk[j][a][b] for a <= b). The
+// buffers must have been reserved (network_reserve_hessian / network_reserve_factored).
+export function hessian_factors(net: Network, w: usize, scaled: bool): void {
   const nIn = net.nIn;
   const h = net.nHid;
   const o = net.nOut;
   const N = net.N;
   const D = net.D;
+  const i1 = nIn + 1;
   const rows = N * o;
-  if (net.G == 0 && !network_reserve_hessian(net)) unreachable();
+  const inv = 1.0 / N;
   const G = net.G;
   const rowBytes = <usize>D << 3;
-  for (let s = 0; s < N; ++s)
-    for (let m = 0; m < o; ++m) fill_g_row(net, w, s, m, G + <usize>(s * o + m) * rowBytes);
-  memory.fill(H, 0, <usize>D * rowBytes);
-  const inv = 1.0 / N;
-  const cwp = net.cw;
-
-  // Gauss-Newton part, upper triangle: H[p, q] += sum_r cw_r G[r, p] G[r, q], four rows of G at a time so that each
-  // element of H is loaded and stored once per four rank-one updates. The q loop is f64x2 and computes each element
-  // exactly as native: Hp[q] + (((e0 g0[q] + e1 g1[q]) + e2 g2[q]) + e3 g3[q]).
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const g0 = G + <usize>r * rowBytes;
-    const g1 = g0 + rowBytes;
-    const g2 = g1 + rowBytes;
-    const g3 = g2 + rowBytes;
-    const c0 = load<f64>(at(cwp, r)) * inv;
-    const c1 = load<f64>(at(cwp, r + 1)) * inv;
-    const c2 = load<f64>(at(cwp, r + 2)) * inv;
-    const c3 = load<f64>(at(cwp, r + 3)) * inv;
-    for (let p = 0; p < D; ++p) {
-      const e0 = c0 * load<f64>(at(g0, p));
-      const e1 = c1 * load<f64>(at(g1, p));
-      const e2 = c2 * load<f64>(at(g2, p));
-      const e3 = c3 * load<f64>(at(g3, p));
-      if (e0 == 0.0 && e1 == 0.0 && e2 == 0.0 && e3 == 0.0) continue;
-      const Hp = H + <usize>p * rowBytes;
-      const v0 = f64x2.splat(e0);
-      const v1 = f64x2.splat(e1);
-      const v2 = f64x2.splat(e2);
-      const v3 = f64x2.splat(e3);
-      let q = p;
-      for (; q + 2 <= D; q += 2) {
-        const off = <usize>q << 3;
-        let t = f64x2.mul(v0, v128.load(g0 + off));
-        t = f64x2.add(t, f64x2.mul(v1, v128.load(g1 + off)));
-        t = f64x2.add(t, f64x2.mul(v2, v128.load(g2 + off)));
-        t = f64x2.add(t, f64x2.mul(v3, v128.load(g3 + off)));
-        v128.store(Hp + off, f64x2.add(v128.load(Hp + off), t));
-      }
-      if (q < D) {
-        const t =
-          e0 * load<f64>(at(g0, q)) + e1 * load<f64>(at(g1, q)) + e2 * load<f64>(at(g2, q)) + e3 * load<f64>(at(g3, q));
-        store<f64>(at(Hp, q), load<f64>(at(Hp, q)) + t);
-      }
+  for (let r = 0; r < rows; ++r) {
+    const g = G + <usize>r * rowBytes;
+    fill_g_row(net, w, r / o, r % o, g);
+    if (scaled) {
+      const c = load<f64>(at(net.cw, r)) * inv;
+      const gs = net.Gs + <usize>r * rowBytes;
+      memory.copy(gs, g, rowBytes);
+      scale(c, gs, D);
     }
   }
-  for (; r < rows; ++r) {
-    const g0 = G + <usize>r * rowBytes;
-    const c0 = load<f64>(at(cwp, r)) * inv;
-    for (let p = 0; p < D; ++p) {
-      const e0 = c0 * load<f64>(at(g0, p));
-      if (e0 == 0.0) continue;
-      // Hp[q] += e0 g0[q] for q >= p (bit-identical to native).
-      axpy_add(e0, at(g0, p), at(H + <usize>p * rowBytes, p), D - p);
-    }
-  }
-
-  // Second-order terms of the hidden layer (upper triangle: W1~ indices precede W2 indices).
-  const offW2 = net.offW2;
+  const Sblk = net.Sblk;
+  const Sx = net.Sx;
+  memory.fill(Sblk, 0, (<usize>h * i1 * i1) << 3);
+  memory.fill(Sx, 0, (<usize>o * h * i1) << 3);
   for (let s = 0; s < N; ++s) {
     const x = at(net.X, s * nIn);
     const s1 = at(net.s1, s * h);
@@ -116,26 +73,109 @@ export function hessian_explicit(net: Network, w: usize, H: usize): void {
     const du = at(net.du, s * o);
     for (let j = 0; j < h; ++j) {
       const cdiag = load<f64>(at(da, j)) * load<f64>(at(s2, j)) * inv;
-      for (let i = 0; i <= nIn; ++i) {
-        const xi = i < nIn ? load<f64>(at(x, i)) : 1.0;
-        const p = w1_index(net, j, i);
-        const Hp = H + <usize>p * rowBytes;
+      const B = at(Sblk, j * i1 * i1);
+      for (let a = 0; a < i1; ++a) {
+        const xa = a < nIn ? load<f64>(at(x, a)) : 1.0;
         if (cdiag != 0.0) {
-          for (let i2 = 0; i2 <= nIn; ++i2) {
-            const q = w1_index(net, j, i2);
-            if (q >= p) store<f64>(at(Hp, q), load<f64>(at(Hp, q)) + cdiag * xi * (i2 < nIn ? load<f64>(at(x, i2)) : 1.0));
+          const ca = cdiag * xa;
+          for (let b = a; b < i1; ++b) {
+            const e = at(B, a * i1 + b);
+            store<f64>(e, load<f64>(e) + ca * (b < nIn ? load<f64>(at(x, b)) : 1.0));
           }
         }
-        const cx = load<f64>(at(s1, j)) * xi * inv;
+        const cx = load<f64>(at(s1, j)) * xa * inv;
         for (let m = 0; m < o; ++m) {
-          const q = offW2 + m * h + j;
-          store<f64>(at(Hp, q), load<f64>(at(Hp, q)) + load<f64>(at(du, m)) * cx);
+          const e = at(Sx, (m * h + j) * i1 + a);
+          store<f64>(e, load<f64>(e) + load<f64>(at(du, m)) * cx);
         }
       }
     }
   }
-  for (let p = 0; p < D; ++p)
-    for (let q = p + 1; q < D; ++q) store<f64>(at(H, q * D + p), load<f64>(at(H, p * D + q)));
+}
+
+// H (D x D, symmetric, both triangles written) at the weights of the last mlp_forward: the Gauss-Newton part as a
+// symmetric rank-(N o) update of the upper triangle (syrk_upper), the blocks of S, then the mirror. The explicit
+// route's buffers are reserved here as a last resort (trapping when memory cannot grow).
+export function hessian_explicit(net: Network, w: usize, H: usize): void {
+  const nIn = net.nIn;
+  const h = net.nHid;
+  const o = net.nOut;
+  const D = net.D;
+  const i1 = nIn + 1;
+  if ((net.G == 0 || net.Gs == 0 || net.Sblk == 0) && !network_reserve_hessian(net)) unreachable();
+  hessian_factors(net, w, true);
+  // Gauss-Newton part: H = sum_r (cw_r / N) g_r g_r^T = Gs G^T with G, Gs as D x (N o) column-major.
+  syrk_upper(D, net.N * o, net.Gs, D, net.G, D, H, D);
+  // Second-order terms (column-major upper triangle: H(p, q) at q D + p, p <= q; W1~ indices precede W2 indices).
+  const Sblk = net.Sblk;
+  const Sx = net.Sx;
+  for (let j = 0; j < h; ++j) {
+    const B = at(Sblk, j * i1 * i1);
+    for (let a = 0; a < i1; ++a) {
+      const p = w1_index(net, j, a);
+      for (let b = a; b < i1; ++b) {
+        const e = at(H, w1_index(net, j, b) * D + p);
+        store<f64>(e, load<f64>(e) + load<f64>(at(B, a * i1 + b)));
+      }
+      for (let m = 0; m < o; ++m) {
+        const e = at(H, (net.offW2 + m * h + j) * D + p);
+        store<f64>(e, load<f64>(e) + load<f64>(at(Sx, (m * h + j) * i1 + a)));
+      }
+    }
+  }
+  symmetrize_upper(H, D, D);
+}
+
+// HV = H V for k vectors (D x k, column-major) in factored form, without H: HV = G^T (C (G V)) + S V, two thin
+// products (gemm) and the structured S. O(N o D k) work, no D x D storage. Exact, like hvp_batch.
+export function hessian_factored_apply(net: Network, w: usize, V: usize, k: i32, HV: usize): void {
+  const nIn = net.nIn;
+  const h = net.nHid;
+  const o = net.nOut;
+  const D = net.D;
+  const i1 = nIn + 1;
+  const rows = net.N * o;
+  if ((net.G == 0 || net.P == 0 || net.Sblk == 0) && !network_reserve_factored(net)) unreachable();
+  hessian_factors(net, w, false);
+  const P = net.P;
+  const G = net.G;
+  const inv = 1.0 / net.N;
+  // P = G V ((N o) x k), scaled row-wise by cw / N, then HV = G^T P.
+  gemm(true, false, rows, k, D, 1.0, G, D, V, D, 0.0, P, rows);
+  for (let c = 0; c < k; ++c) {
+    const pc = at(P, c * rows);
+    for (let r = 0; r < rows; ++r) store<f64>(at(pc, r), load<f64>(at(pc, r)) * (load<f64>(at(net.cw, r)) * inv));
+  }
+  gemm(false, false, D, k, rows, 1.0, G, D, P, rows, 0.0, HV, D);
+  // + S V from the summed blocks: S is symmetric with the blocks Sblk (W1~[j,.], W1~[j,.]) and Sx (W2[m,j], W1~[j,.]).
+  const Sblk = net.Sblk;
+  const Sx = net.Sx;
+  const offW2 = net.offW2;
+  for (let c = 0; c < k; ++c) {
+    const v = at(V, c * D);
+    const hv = at(HV, c * D);
+    for (let j = 0; j < h; ++j) {
+      const B = at(Sblk, j * i1 * i1);
+      for (let a = 0; a < i1; ++a) {
+        let t = 0.0;
+        for (let b = 0; b < i1; ++b)
+          t += load<f64>(at(B, a <= b ? a * i1 + b : b * i1 + a)) * load<f64>(at(v, w1_index(net, j, b)));
+        for (let m = 0; m < o; ++m) {
+          const mj = m * h + j;
+          t += load<f64>(at(Sx, mj * i1 + a)) * load<f64>(at(v, offW2 + mj));
+        }
+        const e = at(hv, w1_index(net, j, a));
+        store<f64>(e, load<f64>(e) + t);
+      }
+      for (let m = 0; m < o; ++m) {
+        const mj = m * h + j;
+        let t = 0.0;
+        for (let a = 0; a < i1; ++a) t += load<f64>(at(Sx, mj * i1 + a)) * load<f64>(at(v, w1_index(net, j, a)));
+        const e = at(hv, offW2 + mj);
+        store<f64>(e, load<f64>(e) + t);
+      }
+    }
+  }
 }
 
 // HV = H V for k vectors (D x k, column-major), exactly, by the R-operator (Pearlmutter 1994) on every sample, from

@@ -11,6 +11,7 @@ import {
   Network,
   network_create as createNetwork,
   network_free as freeNetwork,
+  network_reserve_factored as reserveFactored,
   network_reserve_hessian as reserveHessian,
 } from "./network";
 import { qr_positive as qrKernel } from "./qr";
@@ -64,6 +65,11 @@ export function network_free(net: usize): void {
 /** Allocates the explicit route's H and G now; 0 when memory cannot grow (then the explicit route must not run). */
 export function network_reserve_hessian(net: usize): i32 {
   return reserveHessian(changetype<Network>(net)) ? 1 : 0;
+}
+
+/** Allocates the factored route's G, S and P now; 0 when memory cannot grow (then that route must not run). */
+export function network_reserve_factored(net: usize): i32 {
+  return reserveFactored(changetype<Network>(net)) ? 1 : 0;
 }
 
 export function network_dimension(net: usize): i32 {

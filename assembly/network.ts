@@ -38,7 +38,11 @@ export class Network {
   // Workspaces.
   grad: usize; // D
   H: usize; // D x D, explicit route, 0 until reserved
-  G: usize; // (N o) x D, explicit route, 0 until reserved
+  G: usize; // (N o) x D, rows grad u_m(x_s) (= D x (N o) column-major), explicit and factored routes, 0 until reserved
+  Gs: usize; // (N o) x D, the rows of G scaled by cw / N, explicit route, 0 until reserved
+  P: usize; // (N o) x max(maxK, 1), G Q, factored route, 0 until reserved
+  Sblk: usize; // h x (i+1) x (i+1): sum_s da s'' x~ x~^T / N, 0 until reserved
+  Sx: usize; // o x h x (i+1): sum_s du_m s'(z_j) x~ / N, 0 until reserved
   HQ: usize; // D x max(maxK, 1)
   tau: usize; // max(maxK, 1), Householder scalars
   rz: usize; // h, per-sample scratch of the Hessian-vector product
@@ -133,26 +137,57 @@ export function network_create(
   net.Q = p;
   net.H = 0;
   net.G = 0;
+  net.Gs = 0;
+  net.P = 0;
+  net.Sblk = 0;
+  net.Sx = 0;
   return base;
 }
 
-/** Allocates H (D x D) and G ((N o) x D) of the explicit route if not yet done; false when memory cannot grow. */
+// ptr when already allocated, else a new block of n zeroed doubles (0 when memory cannot grow).
+// @ts-ignore: decorator
+@inline function reserve(ptr: usize, n: u64): usize {
+  if (ptr != 0) return ptr;
+  const p = heap_alloc(n * 8);
+  if (p != 0) memory.fill(p, 0, <usize>(n * 8));
+  return p;
+}
+
+/** Allocates G, S and the summed second-order blocks (shared by the explicit and factored routes); false on failure. */
+function reserve_factors(net: Network): bool {
+  const D = <u64>net.D;
+  const rows = <u64>net.N * <u64>net.nOut;
+  const i1 = <u64>net.nIn + 1;
+  net.G = reserve(net.G, rows * D);
+  if (net.G == 0) return false;
+  net.Sblk = reserve(net.Sblk, <u64>net.nHid * i1 * i1);
+  if (net.Sblk == 0) return false;
+  net.Sx = reserve(net.Sx, <u64>net.nOut * <u64>net.nHid * i1);
+  return net.Sx != 0;
+}
+
+/** Allocates H (D x D), G and Gs ((N o) x D) and S of the explicit route if not yet done; false when memory cannot grow. */
 export function network_reserve_hessian(net: Network): bool {
   const D = <u64>net.D;
-  if (net.H == 0) {
-    net.H = heap_alloc(D * D * 8);
-    if (net.H == 0) return false;
-    memory.fill(net.H, 0, <usize>(D * D * 8));
-  }
-  if (net.G == 0) {
-    net.G = heap_alloc(<u64>net.N * <u64>net.nOut * D * 8);
-    if (net.G == 0) return false;
-  }
-  return true;
+  net.H = reserve(net.H, D * D);
+  if (net.H == 0 || !reserve_factors(net)) return false;
+  net.Gs = reserve(net.Gs, <u64>net.N * <u64>net.nOut * D);
+  return net.Gs != 0;
+}
+
+/** Allocates G, S and P ((N o) x max(maxK, 1)) of the factored route if not yet done; false when memory cannot grow. */
+export function network_reserve_factored(net: Network): bool {
+  if (!reserve_factors(net)) return false;
+  net.P = reserve(net.P, <u64>net.N * <u64>net.nOut * <u64>(net.maxK > 0 ? net.maxK : 1));
+  return net.P != 0;
 }
 
 /** Frees everything network_create and network_reserve_hessian allocated. */
 export function network_free(net: Network): void {
+  heap_free(net.Sx);
+  heap_free(net.Sblk);
+  heap_free(net.P);
+  heap_free(net.Gs);
   heap_free(net.G);
   heap_free(net.H);
   heap_free(changetype<usize>(net));

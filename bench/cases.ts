@@ -14,16 +14,36 @@ export interface BenchCase {
   /** Tangent vectors carried; "D" for all of them, 0 for plain training. */
   k: number | "D";
   qrEvery: number;
+  /** Learning rate (small enough that every case converges over the benchmark's steps). */
+  eta?: number;
+  /** A variant that shows one lever (not one of the cases; not checked against a target). */
+  lever?: boolean;
 }
+
+/** Learning rate of every case unless it sets its own. */
+export const BENCH_ETA = 0.01;
 
 export const CASES: BenchCase[] = [
   { name: "small 1-10-1 tanh N=40 k=D", inputs: 1, hidden: 10, outputs: 1, activation: "tanh", samples: 40, k: "D", qrEvery: 1 },
-  { name: "small 1-10-1 tanh N=40 no tangent", inputs: 1, hidden: 10, outputs: 1, activation: "tanh", samples: 40, k: 0, qrEvery: 1 },
+  { name: "small 1-10-1 tanh N=40 no tangent", inputs: 1, hidden: 10, outputs: 1, activation: "tanh", samples: 40, k: 0, qrEvery: 1, lever: true },
   { name: "medium 1-20-1 tanh N=100 k=D", inputs: 1, hidden: 20, outputs: 1, activation: "tanh", samples: 100, k: "D", qrEvery: 1 },
   { name: "large 1-100-1 tanh N=200 k=D", inputs: 1, hidden: 100, outputs: 1, activation: "tanh", samples: 200, k: "D", qrEvery: 1 },
   { name: "large 1-100-1 tanh N=200 k=10", inputs: 1, hidden: 100, outputs: 1, activation: "tanh", samples: 200, k: 10, qrEvery: 1 },
   { name: "wide 8-32-2 sigmoid N=256 k=D", inputs: 8, hidden: 32, outputs: 2, activation: "sigmoid", samples: 256, k: "D", qrEvery: 1 },
+  { name: "large 1-100-1 tanh N=200 k=D qr/10", inputs: 1, hidden: 100, outputs: 1, activation: "tanh", samples: 200, k: "D", qrEvery: 10, lever: true },
 ];
+
+/** A tiny case for the smoke test (test/80-bench.test.ts): the whole suite's machinery in well under a second. */
+export const TINY_CASE: BenchCase = {
+  name: "tiny 1-3-1 tanh N=8 k=D",
+  inputs: 1,
+  hidden: 3,
+  outputs: 1,
+  activation: "tanh",
+  samples: 8,
+  k: "D",
+  qrEvery: 1,
+};
 
 export function dimensionOf(c: BenchCase): number {
   return c.hidden * (c.inputs + 1) + c.outputs * (c.hidden + 1);

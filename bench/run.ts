@@ -1,39 +1,101 @@
 /**
  * `npm run bench`: steps per second of the hot loop (train_chunk) for every case in bench/cases.ts on every backend
- * that loads here, measured by benchmark.js (mean of many cycles, with its relative margin of error).
+ * that loads here, measured by benchmark.js (mean of many cycles, with its relative margin of error), next to its peer
+ * and its limit measured in the same run: a NumPy implementation of the same step (bench/numpy_peer.py) and NumPy's
+ * float64 matmul rate. Every figure is also a ratio: weightdyn / NumPy (steps per second) and weightdyn's effective
+ * GFLOP/s (bench/flops.ts, counted for the route it ran) / the matmul GFLOP/s of one thread (the headline: the hot
+ * loop is single-threaded) and of all threads.
  *
- *   node --import tsx bench/run.ts [--quick] [--filter TEXT]
+ *   node --import tsx bench/run.ts [--quick] [--filter TEXT] [--no-peer] [--reference] [--out PATH]
  *
- * --quick: short measurement (for CI's smoke run); --filter: only cases whose name contains TEXT.
+ * --quick: short measurements (CI's smoke run); --filter: only cases whose name contains TEXT; --no-peer: without
+ * NumPy; --reference: write bench/results/reference.{json,md} and the README's table (the reference machine's
+ * figures, committed); --out: write PATH.json and PATH.md (default bench/results/tmp-latest.*, not committed).
  */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Benchmark from "benchmark";
 import { availableBackends } from "../src/backend/loader.js";
 import type { Backend } from "../src/backend/types.js";
 import { networkShape } from "../src/config/shape.js";
-import { type BenchCase, CASES, caseData, dimensionOf, kOf } from "./cases.js";
+import { BENCH_ETA, type BenchCase, CASES, caseData, dimensionOf, kOf } from "./cases.js";
+import { flopsPerStep, ROUTE_NAMES, type RouteName } from "./flops.js";
+import { renderMarkdown } from "./report.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 export interface BenchRow {
   backend: string;
   case: string;
   D: number;
   k: number;
+  qrEvery: number;
+  lever: boolean;
+  route: RouteName;
   stepsPerSecond: number;
+  /** Relative margin of error (95 %), percent. */
   rme: number;
+  flopsPerStep: number;
+  gflops: number;
+  /** steps/s over the NumPy peer's steps/s on the same case (null without the peer). */
+  vsNumpy: number | null;
+  /** Effective GFLOP/s over NumPy's matmul GFLOP/s with one thread, and with all threads. */
+  vsMatmul1: number | null;
+  vsMatmulAll: number | null;
 }
 
-/** A benchmark body: `steps` GD steps of the case, restarting from w0 every `restartEvery` steps. */
+export interface PeerRow {
+  case: string;
+  route: RouteName;
+  stepsPerSecond: number;
+  rme: number;
+  gflops: number;
+  /** max |log R_jj| difference of the first QR against each backend (the check that both do the same work). */
+  firstLogRMaxDiff: Record<string, number>;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  value: number | null;
+  met: boolean | null;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { cpu: string; cores: number; node: string; platform: string; loadavg: number[] };
+  numpy: { available: boolean; reason?: string; version?: string; blas?: string; kernel?: string; threads?: number };
+  matmul: { n: number; gflops1: number; gflopsAll: number; threadsAll: number | null } | null;
+  quick: boolean;
+  rows: BenchRow[];
+  peer: PeerRow[];
+  targets: Target[];
+}
+
+/** A benchmark body: `steps` GD steps of the case, restarting from w0 every 20000 steps or on divergence. */
 export function caseRunner(backend: Backend, c: BenchCase, steps: number) {
   const { X, Y, w0 } = caseData(c);
   const D = dimensionOf(c);
   const k = kOf(c);
+  const eta = c.eta ?? BENCH_ETA;
   const kernel = backend.createNetwork(
-    networkShape({ inputs: c.inputs, hidden: c.hidden, outputs: c.outputs, activation: c.activation, activationParam: 0, outputActivation: "identity" }),
+    networkShape({
+      inputs: c.inputs,
+      hidden: c.hidden,
+      outputs: c.outputs,
+      activation: c.activation,
+      activationParam: 0,
+      outputActivation: "identity",
+    }),
     X,
     Y,
     k,
   );
-  const lossOut = new Float64Array(steps);
-  const logR = new Float64Array(steps * k);
+  const lossOut = new Float64Array(Math.max(steps, c.qrEvery));
+  const logR = new Float64Array(Math.max(steps, c.qrEvery) * k);
   let taken = 0;
   const reset = () => {
     kernel.weights.set(w0);
@@ -46,9 +108,18 @@ export function caseRunner(backend: Backend, c: BenchCase, steps: number) {
   return {
     D,
     k,
+    route: (k > 0 ? ROUTE_NAMES[kernel.chooseRoute(k)] : "none") as RouteName,
+    /** log R_jj of the first QR from w0 and Q = I (then back to the start). */
+    firstLogR(): Float64Array {
+      reset();
+      kernel.trainChunk(eta, k, c.qrEvery, c.qrEvery, 0, lossOut, logR, null);
+      const out = logR.slice(0, k);
+      reset();
+      return out;
+    },
     run(): void {
       if (taken > 20000) reset();
-      const res = kernel.trainChunk(0.01, k, steps, c.qrEvery, 0, lossOut, logR, null);
+      const res = kernel.trainChunk(eta, k, steps, c.qrEvery, 0, lossOut, logR, null);
       if (res.diverged) reset();
       taken += steps;
     },
@@ -56,43 +127,247 @@ export function caseRunner(backend: Backend, c: BenchCase, steps: number) {
   };
 }
 
-export function runBench(options: { quick?: boolean; filter?: string } = {}): BenchRow[] {
+/** Runs bench/numpy_peer.py with `request` on stdin; null with the reason when python3 or NumPy is missing. */
+/** What bench/numpy_peer.py prints. */
+interface PeerOutput {
+  blas: { numpy: string; blas: string; kernel?: string; threads?: number };
+  matmul?: { n: number; gflops: number };
+  cases: { name: string; route: string; stepsPerSecond: number; rme: number; firstLogR: number[] }[];
+}
+
+function runPeer(request: object, threads: "one" | "all"): { out: PeerOutput | null; reason?: string } {
+  const env = { ...process.env };
+  // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds) slow a current NumPy: unset
+  // both, for this child only, and report the kernel OpenBLAS then picks.
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  for (const v of ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]) {
+    if (threads === "one") env[v] = "1";
+    else delete env[v];
+  }
+  const res = spawnSync(process.env.PYTHON ?? "python3", [join(here, "numpy_peer.py")], {
+    input: JSON.stringify(request),
+    env,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  if (res.error) return { out: null, reason: `python3: ${res.error.message}` };
+  if (res.status !== 0) return { out: null, reason: (res.stderr || `exit ${res.status}`).trim().split("\n").pop() };
+  return { out: JSON.parse(res.stdout) as PeerOutput };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export interface BenchOptions {
+  quick?: boolean;
+  filter?: string;
+  /** Cases to run instead of CASES (the smoke test's tiny case). */
+  cases?: BenchCase[];
+  peer?: boolean;
+  log?: (line: string) => void;
+}
+
+export function runBench(options: BenchOptions = {}): BenchReport {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const quick = options.quick ?? false;
   const { backends, missing } = availableBackends();
-  for (const m of missing) console.log(`(skipped backend ${m})`);
-  const rows: BenchRow[] = [];
-  const cases = CASES.filter((c) => !options.filter || c.name.includes(options.filter));
+  for (const m of missing) log(`(skipped backend ${m})`);
+  const cases = (options.cases ?? CASES).filter((c) => !options.filter || c.name.includes(options.filter));
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
+    numpy: { available: false },
+    matmul: null,
+    quick,
+    rows: [],
+    peer: [],
+    targets: [],
+  };
+
+  // The limit: NumPy's matmul on large square float64 matrices, one thread (headline) and all threads.
+  if (options.peer !== false) {
+    const n = quick ? 400 : 2000;
+    const seconds = quick ? 0.05 : 1.5;
+    const one = runPeer({ matmul: { n, seconds }, cases: [] }, "one");
+    const all = one.out ? runPeer({ matmul: { n, seconds }, cases: [] }, "all") : one;
+    if (one.out?.matmul && all.out?.matmul) {
+      report.numpy = {
+        available: true,
+        version: one.out.blas.numpy,
+        blas: one.out.blas.blas,
+        kernel: one.out.blas.kernel,
+        threads: one.out.blas.threads,
+      };
+      report.matmul = {
+        n,
+        gflops1: one.out.matmul.gflops,
+        gflopsAll: all.out.matmul.gflops,
+        threadsAll: all.out.blas.threads ?? null,
+      };
+      log(
+        `NumPy ${report.numpy.version} (${report.numpy.blas}, kernel ${report.numpy.kernel ?? "?"}): matmul n=${n} ` +
+          `${report.matmul.gflops1.toFixed(1)} GFLOP/s on 1 thread, ${report.matmul.gflopsAll.toFixed(1)} on ${report.matmul.threadsAll ?? "all"} threads`,
+      );
+    } else {
+      report.numpy = { available: false, reason: one.reason ?? all.reason };
+      log(`(no NumPy peer: ${report.numpy.reason})`);
+    }
+  }
+
   for (const c of cases) {
+    const { X, Y, w0 } = caseData(c);
+    const k = kOf(c);
+    const eta = c.eta ?? BENCH_ETA;
+    // The peer first, on one thread, like the hot loop.
+    let peer: PeerRow | null = null;
+    let peerLogR: number[] = [];
+    if (report.numpy.available) {
+      const res = runPeer(
+        {
+          seconds: quick ? 0.1 : 1.5,
+          repeats: quick ? 2 : 5,
+          cases: [{ ...c, k, eta, X: Array.from(X), Y: Array.from(Y), w0: Array.from(w0) }],
+        },
+        "one",
+      );
+      if (res.out) {
+        const pc = res.out.cases[0];
+        const route = pc.route as RouteName;
+        peer = {
+          case: c.name,
+          route,
+          stepsPerSecond: pc.stepsPerSecond,
+          rme: pc.rme,
+          gflops: (flopsPerStep(c, route).total * pc.stepsPerSecond) / 1e9,
+          firstLogRMaxDiff: {},
+        };
+        peerLogR = pc.firstLogR;
+        report.peer.push(peer);
+        log(
+          `${c.name.padEnd(38)} numpy   ${route.padEnd(8)} ${pc.stepsPerSecond.toFixed(1).padStart(11)} steps/s  ±${pc.rme.toFixed(1)}%`,
+        );
+      } else log(`${c.name}: NumPy peer failed: ${res.reason}`);
+    }
     for (const backend of backends) {
       const D = dimensionOf(c);
-      // About 5 ms of work per benchmark call, whatever the size.
-      const steps = Math.max(1, Math.round(2e5 / (D * (kOf(c) + 2) * c.samples ** 0.5)));
+      // About 5 ms of work per benchmark call, whatever the size; a multiple of qrEvery.
+      const raw = Math.max(1, Math.round(2e5 / (D * (k + 2) * c.samples ** 0.5)));
+      const steps = Math.max(1, Math.round(raw / c.qrEvery)) * c.qrEvery;
       const runner = caseRunner(backend, c, steps);
+      if (peer) peer.firstLogRMaxDiff[backend.name] = maxAbsDiff(runner.firstLogR(), peerLogR);
       const bench = new Benchmark(`${c.name} [${backend.name}]`, () => runner.run(), {
-        maxTime: options.quick ? 0.05 : 2,
-        minSamples: options.quick ? 1 : 5,
+        maxTime: quick ? 0.05 : 2,
+        minSamples: quick ? 1 : 5,
         initCount: 1,
       });
       bench.run();
       runner.dispose();
+      const stepsPerSecond = bench.hz * steps;
+      const flops = flopsPerStep(c, runner.route).total;
+      const gflops = (flops * stepsPerSecond) / 1e9;
       const row: BenchRow = {
         backend: backend.name,
         case: c.name,
         D: runner.D,
         k: runner.k,
-        stepsPerSecond: bench.hz * steps,
+        qrEvery: c.qrEvery,
+        lever: c.lever ?? false,
+        route: runner.route,
+        stepsPerSecond,
         rme: bench.stats.rme,
+        flopsPerStep: flops,
+        gflops,
+        vsNumpy: peer ? stepsPerSecond / peer.stepsPerSecond : null,
+        vsMatmul1: report.matmul ? gflops / report.matmul.gflops1 : null,
+        vsMatmulAll: report.matmul ? gflops / report.matmul.gflopsAll : null,
       };
-      rows.push(row);
-      console.log(
-        `${row.case.padEnd(36)} ${row.backend.padEnd(7)} D=${String(row.D).padStart(4)} k=${String(row.k).padStart(4)}  ${row.stepsPerSecond.toFixed(1).padStart(11)} steps/s  ±${row.rme.toFixed(1)}%`,
+      report.rows.push(row);
+      log(
+        `${row.case.padEnd(38)} ${row.backend.padEnd(7)} ${row.route.padEnd(8)} ${stepsPerSecond.toFixed(1).padStart(11)} steps/s  ±${row.rme.toFixed(1)}%  ${gflops.toFixed(2)} GFLOP/s` +
+          (row.vsNumpy !== null ? `  ${row.vsNumpy.toFixed(1)}x NumPy` : "") +
+          (row.vsMatmul1 !== null ? `  ${row.vsMatmul1.toFixed(2)} of matmul(1)` : ""),
       );
     }
   }
-  return rows;
+  report.targets = evaluateTargets(report);
+  return report;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const argv = process.argv.slice(2);
-  const filterAt = argv.indexOf("--filter");
-  runBench({ quick: argv.includes("--quick"), filter: filterAt >= 0 ? argv[filterAt + 1] : undefined });
+/** The targets of issue 6, from the rows of this run (null where a figure is missing). */
+export function evaluateTargets(r: BenchReport): Target[] {
+  const row = (backend: string, prefix: string, k: "D" | number = "D") =>
+    r.rows.find(
+      (x) => x.backend === backend && x.case.startsWith(prefix) && !x.lever && (k === "D" ? x.k === x.D : x.k === k),
+    );
+  const out: Target[] = [];
+  const small = row("native", "small");
+  out.push({
+    name: "native / NumPy, small",
+    goal: ">= 50",
+    value: small?.vsNumpy ?? null,
+    met: small?.vsNumpy != null ? small.vsNumpy >= 50 : null,
+  });
+  const large = row("native", "large");
+  out.push({
+    name: "native effective / matmul (1 thread), large k=D",
+    goal: ">= 0.5",
+    value: large?.vsMatmul1 ?? null,
+    met: large?.vsMatmul1 != null ? large.vsMatmul1 >= 0.5 : null,
+  });
+  for (const [label, prefix, k] of [
+    ["medium", "medium", "D"],
+    ["large k=D", "large", "D"],
+    ["large k=10", "large", 10],
+  ] as const) {
+    const n = row("native", prefix, k);
+    const w = row("wasm", prefix, k);
+    const v = n && w ? w.stepsPerSecond / n.stepsPerSecond : null;
+    out.push({ name: `wasm / native, ${label}`, goal: ">= 0.4", value: v, met: v !== null ? v >= 0.4 : null });
+  }
+  return out;
 }
+
+const README_START = "<!-- bench:reference:start -->";
+const README_END = "<!-- bench:reference:end -->";
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const arg = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const report = runBench({
+    quick: argv.includes("--quick"),
+    filter: arg("--filter"),
+    peer: !argv.includes("--no-peer"),
+  });
+  const md = renderMarkdown(report);
+  console.log(`\n${md}`);
+  const base = argv.includes("--reference")
+    ? join(here, "results", "reference")
+    : (arg("--out") ?? join(here, "results", "tmp-latest"));
+  mkdirSync(dirname(base), { recursive: true });
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.md`, md);
+  console.log(`written: ${base}.json, ${base}.md`);
+  if (argv.includes("--reference")) {
+    const readme = join(here, "..", "README.md");
+    const text = readFileSync(readme, "utf8");
+    const a = text.indexOf(README_START);
+    const b = text.indexOf(README_END);
+    if (a >= 0 && b > a) {
+      writeFileSync(readme, `${text.slice(0, a + README_START.length)}\n${md}${text.slice(b)}`);
+      console.log("README.md: reference table updated");
+    }
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -3,13 +3,24 @@
 
 #include "bind_kernels.h"
 #include "bind_network.h"
+#include "kernels/dense.h"
 
 namespace {
 
+// _denseEigen(on?: boolean) -> boolean: switches gemm between Eigen and the built-in kernels (twins of the WASM ones)
+// at run time, and returns whether Eigen is in use. Hidden (not in the Backend interface): the tests compare the two
+// on one build. Without Eigen in the build it stays false.
+Napi::Value DenseEigen(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsBoolean()) wd::dense_use_eigen = wd::dense_have_eigen() && info[0].As<Napi::Boolean>().Value();
+  return Napi::Boolean::New(info.Env(), wd::dense_use_eigen);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  wd::dense_init();
   exports.Set("activation", Napi::Function::New<wd::BindActivation>(env, "activation"));
   exports.Set("qrPositive", Napi::Function::New<wd::BindQrPositive>(env, "qrPositive"));
   exports.Set("Network", wd::NetworkBinding::Define(env));
+  exports.Set("_denseEigen", Napi::Function::New<DenseEigen>(env, "_denseEigen"));
 #ifdef WEIGHTDYN_HAVE_EIGEN
   exports.Set("eigen", Napi::Boolean::New(env, true));
 #else

@@ -141,7 +141,7 @@ Napi::Value NetworkBinding::TangentApply(const Napi::CallbackInfo& info) {
   double eta;
   int k, route;
   if (!ArgFinite(info, 0, "eta", true, eta) || !ArgInt(info, 1, "k", 0, net_.maxK, k) ||
-      !ArgInt(info, 2, "route", ROUTE_AUTO, ROUTE_HVP, route))
+      !ArgInt(info, 2, "route", ROUTE_AUTO, ROUTE_FACTORED, route))
     return env.Undefined();
   double* w = Weights(env);
   if (!w) return env.Undefined();
@@ -159,7 +159,7 @@ Napi::Value NetworkBinding::TrainChunk(const Napi::CallbackInfo& info) {
   int k, nSteps, qrEvery, route;
   if (!ArgFinite(info, 0, "eta", true, eta) || !ArgInt(info, 1, "k", 0, net_.maxK, k) ||
       !ArgInt(info, 2, "nSteps", 1, INT_MAX, nSteps) || !ArgInt(info, 3, "qrEvery", 1, INT_MAX, qrEvery) ||
-      !ArgInt(info, 4, "route", ROUTE_AUTO, ROUTE_HVP, route))
+      !ArgInt(info, 4, "route", ROUTE_AUTO, ROUTE_FACTORED, route))
     return env.Undefined();
   if (k > 0 && nSteps % qrEvery != 0) {
     ThrowRange(env, "nSteps (" + std::to_string(nSteps) + ") must be a multiple of qrEvery (" +

@@ -437,10 +437,10 @@ const cases: Case[] = [
     message: "weightdyn: expected an integer in [0, 2] for k but received 3.000000",
   },
   {
-    title: "tangentApply: route 3",
-    run: (b) => net(b).tangentApply(0.1, 1, 3),
+    title: "tangentApply: route 4",
+    run: (b) => net(b).tangentApply(0.1, 1, 4),
     error: RangeError,
-    message: "weightdyn: expected an integer in [0, 2] for route but received 3.000000",
+    message: "weightdyn: expected an integer in [0, 3] for route but received 4.000000",
   },
   {
     title: "tangentApply: non-finite weights",
@@ -490,7 +490,7 @@ const cases: Case[] = [
     title: "trainChunk: route -1",
     run: (b) => net(b).trainChunk(0.1, 1, 2, 1, -1, f64(2), f64(2), null),
     error: RangeError,
-    message: "weightdyn: expected an integer in [0, 2] for route but received -1.000000",
+    message: "weightdyn: expected an integer in [0, 3] for route but received -1.000000",
   },
   {
     title: "trainChunk: nSteps not a multiple of qrEvery",

@@ -81,7 +81,7 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
     ["tangentApply", "eta = -0.1", [-0.1, 1, 0]],
     ["tangentApply", "eta = NaN", [Number.NaN, 1, 0]],
     ["tangentApply", "k > maxK", [0.1, D + 1, 0]],
-    ["tangentApply", "route = 3", [0.1, 1, 3]],
+    ["tangentApply", "route = 4", [0.1, 1, 4]],
     ["trainChunk", "nSteps = 0", [0.1, 1, 0, 1, 0, f64(1), f64(1), null]],
     ["trainChunk", "nSteps not a multiple of qrEvery", [0.1, 1, 3, 2, 0, f64(3), f64(3), null]],
     ["trainChunk", "qrEvery = 0", [0.1, 1, 2, 0, 0, f64(2), f64(2), null]],

@@ -1,6 +1,8 @@
 #include "dense.h"
 
-#include <cstddef>
+#include <algorithm>
+#include <mutex>
+#include <vector>
 
 #ifdef WEIGHTDYN_HAVE_EIGEN
 #include <Eigen/Dense>
@@ -8,50 +10,184 @@
 
 namespace wd {
 
-void symm_times(const double* A, int n, const double* B, int k, double* C) {
 #ifdef WEIGHTDYN_HAVE_EIGEN
-  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
-  Eigen::Map<const Mat> a(A, n, n), b(B, n, k);
-  Eigen::Map<Mat> c(C, n, k);
-  c.noalias() = a * b;
+bool dense_use_eigen = true;
+bool dense_have_eigen() { return true; }
 #else
-  // C[:, j] = A B[:, j] as dot products of the (contiguous) rows of the symmetric A with columns of B, two rows and
-  // two columns at a time for register reuse.
-  int j = 0;
-  for (; j + 2 <= k; j += 2) {
-    const double* b0 = B + static_cast<size_t>(j) * n;
-    const double* b1 = b0 + n;
-    double* c0 = C + static_cast<size_t>(j) * n;
-    double* c1 = c0 + n;
-    int p = 0;
-    for (; p + 2 <= n; p += 2) {
-      const double* a0 = A + static_cast<size_t>(p) * n;
-      const double* a1 = a0 + n;
-      double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-      for (int q = 0; q < n; ++q) {
-        s00 += a0[q] * b0[q]; s01 += a0[q] * b1[q];
-        s10 += a1[q] * b0[q]; s11 += a1[q] * b1[q];
+bool dense_use_eigen = false;
+bool dense_have_eigen() { return false; }
+#endif
+
+namespace {
+
+// Blocking of the built-in gemm (GotoBLAS layout, Goto & van de Geijn 2008): a KC x NC panel of op(B) packed in
+// NR-column slivers (L2), an MC x KC block of op(A) in MR-row slivers, an MR x NR register tile. The same constants as
+// assembly/dense.ts; only GEMM_KC changes the rounding (the kk sum is split into panels of that length).
+constexpr int MR = 4, NR = 4, MC = 64, GEMM_KC = 256, NC = 256;
+constexpr int SYRK_BLOCK = 64;
+
+// Per thread: the addon may be loaded by several worker threads of one process (the ensemble runner's pool).
+thread_local std::vector<double> g_scratch[3];
+
+// Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row slivers: element (i, p) of sliver s at s*MR*kc + p*MR + (i mod MR);
+// rows past mc are zero.
+void pack_a(bool t, const double* A, int lda, int i0, int mc, int p0, int kc, double* out) {
+  for (int s = 0; s < mc; s += MR) {
+    const int rows = std::min(MR, mc - s);
+    double* o = out + static_cast<size_t>(s) * kc;
+    for (int p = 0; p < kc; ++p) {
+      for (int i = 0; i < rows; ++i) {
+        const int r = i0 + s + i, c = p0 + p;
+        o[p * MR + i] = t ? A[static_cast<size_t>(r) * lda + c] : A[static_cast<size_t>(c) * lda + r];
       }
-      c0[p] = s00; c1[p] = s01; c0[p + 1] = s10; c1[p + 1] = s11;
-    }
-    for (; p < n; ++p) {
-      const double* a0 = A + static_cast<size_t>(p) * n;
-      double s0 = 0, s1 = 0;
-      for (int q = 0; q < n; ++q) { s0 += a0[q] * b0[q]; s1 += a0[q] * b1[q]; }
-      c0[p] = s0; c1[p] = s1;
+      for (int i = rows; i < MR; ++i) o[p * MR + i] = 0.0;
     }
   }
-  for (; j < k; ++j) {
-    const double* b0 = B + static_cast<size_t>(j) * n;
-    double* c0 = C + static_cast<size_t>(j) * n;
-    for (int p = 0; p < n; ++p) {
-      const double* a0 = A + static_cast<size_t>(p) * n;
-      double s0 = 0;
-      for (int q = 0; q < n; ++q) s0 += a0[q] * b0[q];
-      c0[p] = s0;
+}
+
+// Packs op(B)[p0 : p0+kc, j0 : j0+nc] into NR-column slivers: element (p, j) of sliver s at s*NR*kc + p*NR + (j mod NR).
+void pack_b(bool t, const double* B, int ldb, int p0, int kc, int j0, int nc, double* out) {
+  for (int s = 0; s < nc; s += NR) {
+    const int cols = std::min(NR, nc - s);
+    double* o = out + static_cast<size_t>(s) * kc;
+    for (int j = 0; j < cols; ++j) {
+      const int c = j0 + s + j;
+      for (int p = 0; p < kc; ++p) {
+        const int r = p0 + p;
+        o[p * NR + j] = t ? B[static_cast<size_t>(r) * ldb + c] : B[static_cast<size_t>(c) * ldb + r];
+      }
     }
+    for (int j = cols; j < NR; ++j)
+      for (int p = 0; p < kc; ++p) o[p * NR + j] = 0.0;
+  }
+}
+
+// acc (MR x NR, column-major) = sum_p a_p b_p^T, left to right from zero (no fused multiply-add: this file is built
+// with -ffp-contract=off, and the compiler vectorises the i loop as four lanes, like the f64x2 pairs of the twin).
+inline void micro_kernel(int kc, const double* a, const double* b, double* acc) {
+  double c[NR][MR] = {};
+  for (int p = 0; p < kc; ++p) {
+    const double* ap = a + p * MR;
+    const double* bp = b + p * NR;
+    for (int j = 0; j < NR; ++j)
+      for (int i = 0; i < MR; ++i) c[j][i] += ap[i] * bp[j];
+  }
+  for (int j = 0; j < NR; ++j)
+    for (int i = 0; i < MR; ++i) acc[j * MR + i] = c[j][i];
+}
+
+void gemm_builtin(bool transA, bool transB, int m, int n, int kk, double alpha, const double* A, int lda,
+                  const double* B, int ldb, double* C, int ldc) {
+  double* bpack = dense_scratch(2, static_cast<size_t>(GEMM_KC) * NC + static_cast<size_t>(MC) * GEMM_KC);
+  double* apack = bpack + static_cast<size_t>(GEMM_KC) * NC;
+  double acc[MR * NR];
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < kk; pc += GEMM_KC) {
+      const int kc = std::min(GEMM_KC, kk - pc);
+      pack_b(transB, B, ldb, pc, kc, jc, nc, bpack);
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = std::min(MC, m - ic);
+        pack_a(transA, A, lda, ic, mc, pc, kc, apack);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = std::min(NR, nc - jr);
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = std::min(MR, mc - ir);
+            micro_kernel(kc, apack + static_cast<size_t>(ir) * kc, bpack + static_cast<size_t>(jr) * kc, acc);
+            for (int j = 0; j < nr; ++j) {
+              double* cc = C + static_cast<size_t>(jc + jr + j) * ldc + ic + ir;
+              for (int i = 0; i < mr; ++i) cc[i] += alpha * acc[j * MR + i];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void dense_init() {
+#ifdef WEIGHTDYN_HAVE_EIGEN
+  // Once per process (every worker thread that loads the addon calls this; Eigen's sizes are process-wide).
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::ptrdiff_t l1 = 0, l2 = 0, l3 = 0;
+    Eigen::internal::manage_caching_sizes(Eigen::GetAction, &l1, &l2, &l3);
+    Eigen::setCpuCacheSizes(2 * l1, 2 * l2, l3);
+  });
+#endif
+}
+
+double* dense_scratch(int slot, size_t n) {
+  std::vector<double>& v = g_scratch[slot];
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+double dot_lanes(double init, const double* a, const double* b, int n) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  if (i + 2 <= n) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    i += 2;
+  }
+  double s = init + ((s0 + s2) + (s1 + s3));
+  if (i < n) s += a[i] * b[i];
+  return s;
+}
+
+void gemm(bool transA, bool transB, int m, int n, int kk, double alpha, const double* A, int lda, const double* B,
+          int ldb, double beta, double* C, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (beta != 1.0) {
+    for (int j = 0; j < n; ++j) {
+      double* c = C + static_cast<size_t>(j) * ldc;
+      if (beta == 0.0) std::fill(c, c + m, 0.0);
+      else for (int i = 0; i < m; ++i) c[i] *= beta;
+    }
+  }
+  if (kk <= 0 || alpha == 0.0) return;
+#ifdef WEIGHTDYN_HAVE_EIGEN
+  if (dense_use_eigen) {
+    using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+    using Map = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
+    Map a(A, transA ? kk : m, transA ? m : kk, Eigen::OuterStride<>(lda));
+    Map b(B, transB ? n : kk, transB ? kk : n, Eigen::OuterStride<>(ldb));
+    Eigen::Map<Mat, 0, Eigen::OuterStride<>> c(C, m, n, Eigen::OuterStride<>(ldc));
+    if (!transA && !transB) c.noalias() += alpha * (a * b);
+    else if (transA && !transB) c.noalias() += alpha * (a.transpose() * b);
+    else if (!transA && transB) c.noalias() += alpha * (a * b.transpose());
+    else c.noalias() += alpha * (a.transpose() * b.transpose());
+    return;
   }
 #endif
+  gemm_builtin(transA, transB, m, n, kk, alpha, A, lda, B, ldb, C, ldc);
+}
+
+void syrk_upper(int n, int kk, const double* A, int lda, const double* B, int ldb, double* C, int ldc) {
+  for (int j0 = 0; j0 < n; j0 += SYRK_BLOCK) {
+    const int jb = std::min(SYRK_BLOCK, n - j0);
+    // C[0 : j0+jb, j0 : j0+jb] = A[0 : j0+jb, :] B[j0 : j0+jb, :]^T
+    gemm(false, true, j0 + jb, jb, kk, 1.0, A, lda, B + j0, ldb, 0.0, C + static_cast<size_t>(j0) * ldc, ldc);
+  }
+}
+
+void symmetrize_upper(double* C, int n, int ldc) {
+  constexpr int T = 32;
+  for (int p0 = 0; p0 < n; p0 += T)
+    for (int q0 = p0; q0 < n; q0 += T) {
+      const int p1 = std::min(n, p0 + T), q1 = std::min(n, q0 + T);
+      for (int q = q0; q < q1; ++q)
+        for (int p = p0; p < std::min(p1, q); ++p) C[static_cast<size_t>(p) * ldc + q] = C[static_cast<size_t>(q) * ldc + p];
+    }
 }
 
 }  // namespace wd

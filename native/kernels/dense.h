@@ -1,9 +1,42 @@
-// Small dense kernels. Twin: assembly/dense.ts. With WEIGHTDYN_HAVE_EIGEN the native build uses Eigen instead.
+// Dense kernels on column-major matrices. Twin: assembly/dense.ts (the built-in branch). With WEIGHTDYN_HAVE_EIGEN the
+// native build routes gemm to Eigen (FMA, its own blocking; rounding differs at the last bits), unless
+// dense_use_eigen is switched off at run time (the tests compare the two).
 #pragma once
+#include <cstddef>
 
 namespace wd {
 
-// C = A B for A (n x n, symmetric, row- or column-major alike), B (n x k, column-major), C (n x k, column-major).
-void symm_times(const double* A, int n, const double* B, int k, double* C);
+// Once, at module load: with Eigen, its gemm blocking is derived from twice the L1 and L2 sizes it detects. Eigen picks
+// its panel depth from the L1 size; on the reference machine (AMD EPYC, 32 KiB L1d, 1 MiB L2, detected as 512 KiB)
+// the doubled sizes run gemm at n = 301 at 30 GFLOP/s instead of 24 (measured, best of 40). Blocking only: results
+// change at rounding level.
+void dense_init();
+
+// True when the addon was built with Eigen; then gemm uses it while dense_use_eigen is true.
+bool dense_have_eigen();
+extern bool dense_use_eigen;
+
+// C (m x n, ldc) = beta C + alpha op(A) op(B), op(A) m x kk, op(B) kk x n; op(X) = X^T when transX. beta == 0
+// overwrites C (NaN in C does not propagate). The built-in branch blocks the kk sum in panels of GEMM_KC and sums
+// each panel left to right, so it is bit-identical to assembly/dense.ts: gemm.
+void gemm(bool transA, bool transB, int m, int n, int kk, double alpha, const double* A, int lda, const double* B,
+          int ldb, double beta, double* C, int ldc);
+
+// The upper triangle (diagonal included) of C (n x n) = A B^T for A, B (n x kk, lda, ldb), by blocks of columns of
+// width SYRK_BLOCK through gemm; the strictly lower part of the diagonal blocks is written too (and is garbage for
+// the caller: symmetrize_upper overwrites it).
+void syrk_upper(int n, int kk, const double* A, int lda, const double* B, int ldb, double* C, int ldc);
+
+// C[q, p] = C[p, q] for q > p (lower triangle from the upper), by square tiles.
+void symmetrize_upper(double* C, int n, int ldc);
+
+// init + sum_{i<n} a[i] b[i] in the lane order of assembly/dense.ts: dot_simd (four partial sums s_(i mod 4),
+// combined as init + ((s0 + s2) + (s1 + s3)), then + a[n-1] b[n-1] when n is odd), so both sides round alike and
+// the compiler can vectorise it without reassociating.
+double dot_lanes(double init, const double* a, const double* b, int n);
+
+// Scratch of at least n doubles, kept between calls (grown, never shrunk; one set per thread): the hot loop allocates
+// nothing once the largest size has been seen. Slot 0: the QR's block workspaces, 2: gemm's packing (1: free).
+double* dense_scratch(int slot, size_t n);
 
 }  // namespace wd

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "dense.h"
+
 namespace wd {
 
 namespace {
@@ -29,44 +31,29 @@ void fill_g_row(const Network& net, const double* w, int s, int m, double* g) {
 
 }  // namespace
 
-void hessian_explicit(Network& net, const double* w, double* H) {
-  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.N, D = net.D;
-  const int rows = N * o;
-  if (net.G.size() != static_cast<size_t>(rows) * D) net.G.assign(static_cast<size_t>(rows) * D, 0.0);
-  double* G = net.G.data();
-  for (int s = 0; s < N; ++s)
-    for (int m = 0; m < o; ++m) fill_g_row(net, w, s, m, G + static_cast<size_t>(s * o + m) * D);
-  std::fill(H, H + static_cast<size_t>(D) * D, 0.0);
+void hessian_factors(Network& net, const double* w, bool scaled) {
+  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.N, D = net.D, i1 = nIn + 1;
+  const size_t rows = static_cast<size_t>(N) * o;
+  if (net.G.size() != rows * D) net.G.assign(rows * D, 0.0);
+  if (scaled && net.Gs.size() != rows * D) net.Gs.assign(rows * D, 0.0);
+  if (net.Sblk.size() != static_cast<size_t>(h) * i1 * i1) net.Sblk.assign(static_cast<size_t>(h) * i1 * i1, 0.0);
+  if (net.Sx.size() != static_cast<size_t>(o) * h * i1) net.Sx.assign(static_cast<size_t>(o) * h * i1, 0.0);
   const double inv = 1.0 / N;
-
-  // Gauss-Newton part, upper triangle: H[p, q] += sum_r cw_r G[r, p] G[r, q], four rows of G at a time so that
-  // each element of H is loaded and stored once per four rank-one updates.
-  int r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const double* g0 = G + static_cast<size_t>(r) * D;
-    const double* g1 = g0 + D;
-    const double* g2 = g1 + D;
-    const double* g3 = g2 + D;
-    const double c0 = net.cw[r] * inv, c1 = net.cw[r + 1] * inv, c2 = net.cw[r + 2] * inv, c3 = net.cw[r + 3] * inv;
-    for (int p = 0; p < D; ++p) {
-      const double e0 = c0 * g0[p], e1 = c1 * g1[p], e2 = c2 * g2[p], e3 = c3 * g3[p];
-      if (e0 == 0.0 && e1 == 0.0 && e2 == 0.0 && e3 == 0.0) continue;
-      double* Hp = H + static_cast<size_t>(p) * D;
-      for (int q = p; q < D; ++q) Hp[q] += e0 * g0[q] + e1 * g1[q] + e2 * g2[q] + e3 * g3[q];
+  double* G = net.G.data();
+  for (size_t r = 0; r < rows; ++r) {
+    double* g = G + r * D;
+    fill_g_row(net, w, static_cast<int>(r / o), static_cast<int>(r % o), g);
+    if (scaled) {
+      const double c = net.cw[r] * inv;
+      double* gs = net.Gs.data() + r * D;
+      for (int p = 0; p < D; ++p) gs[p] = c * g[p];
     }
   }
-  for (; r < rows; ++r) {
-    const double* g0 = G + static_cast<size_t>(r) * D;
-    const double c0 = net.cw[r] * inv;
-    for (int p = 0; p < D; ++p) {
-      const double e0 = c0 * g0[p];
-      if (e0 == 0.0) continue;
-      double* Hp = H + static_cast<size_t>(p) * D;
-      for (int q = p; q < D; ++q) Hp[q] += e0 * g0[q];
-    }
-  }
-
-  // Second-order terms of the hidden layer (upper triangle: W1~ indices precede W2 indices).
+  // S summed over the samples (upper parts only: Sblk[j][a][b] for a <= b).
+  double* Sblk = net.Sblk.data();
+  double* Sx = net.Sx.data();
+  std::fill(Sblk, Sblk + net.Sblk.size(), 0.0);
+  std::fill(Sx, Sx + net.Sx.size(), 0.0);
   for (int s = 0; s < N; ++s) {
     const double* x = &net.X[static_cast<size_t>(s) * nIn];
     const double* s1 = &net.s1[static_cast<size_t>(s) * h];
@@ -75,23 +62,80 @@ void hessian_explicit(Network& net, const double* w, double* H) {
     const double* du = &net.du[static_cast<size_t>(s) * o];
     for (int j = 0; j < h; ++j) {
       const double cdiag = da[j] * s2[j] * inv;
-      for (int i = 0; i <= nIn; ++i) {
-        const double xi = i < nIn ? x[i] : 1.0;
-        const int p = w1_index(net, j, i);
-        double* Hp = H + static_cast<size_t>(p) * D;
+      double* B = Sblk + static_cast<size_t>(j) * i1 * i1;
+      for (int a = 0; a < i1; ++a) {
+        const double xa = a < nIn ? x[a] : 1.0;
         if (cdiag != 0.0) {
-          for (int i2 = 0; i2 <= nIn; ++i2) {
-            const int q = w1_index(net, j, i2);
-            if (q >= p) Hp[q] += cdiag * xi * (i2 < nIn ? x[i2] : 1.0);
-          }
+          const double ca = cdiag * xa;
+          for (int b = a; b < i1; ++b) B[a * i1 + b] += ca * (b < nIn ? x[b] : 1.0);
         }
-        const double cx = s1[j] * xi * inv;
-        for (int m = 0; m < o; ++m) Hp[net.offW2 + m * h + j] += du[m] * cx;
+        const double cx = s1[j] * xa * inv;
+        for (int m = 0; m < o; ++m) Sx[(static_cast<size_t>(m) * h + j) * i1 + a] += du[m] * cx;
       }
     }
   }
-  for (int p = 0; p < D; ++p)
-    for (int q = p + 1; q < D; ++q) H[static_cast<size_t>(q) * D + p] = H[static_cast<size_t>(p) * D + q];
+}
+
+void hessian_explicit(Network& net, const double* w, double* H) {
+  const int nIn = net.nIn, h = net.nHid, o = net.nOut, D = net.D, i1 = nIn + 1;
+  hessian_factors(net, w, true);
+  // Gauss-Newton part: H = sum_r (cw_r / N) g_r g_r^T = Gs G^T with G, Gs as D x (N o) column-major.
+  syrk_upper(D, net.N * o, net.Gs.data(), D, net.G.data(), D, H, D);
+  // Second-order terms (column-major upper triangle: H(p, q) at q D + p, p <= q; W1~ indices precede W2 indices).
+  const double* Sblk = net.Sblk.data();
+  const double* Sx = net.Sx.data();
+  for (int j = 0; j < h; ++j) {
+    const double* B = Sblk + static_cast<size_t>(j) * i1 * i1;
+    for (int a = 0; a < i1; ++a) {
+      const int p = w1_index(net, j, a);
+      for (int b = a; b < i1; ++b) H[static_cast<size_t>(w1_index(net, j, b)) * D + p] += B[a * i1 + b];
+      for (int m = 0; m < o; ++m)
+        H[static_cast<size_t>(net.offW2 + m * h + j) * D + p] += Sx[(static_cast<size_t>(m) * h + j) * i1 + a];
+    }
+  }
+  symmetrize_upper(H, D, D);
+}
+
+void hessian_factored_apply(Network& net, const double* w, const double* V, int k, double* HV) {
+  const int nIn = net.nIn, h = net.nHid, o = net.nOut, D = net.D, i1 = nIn + 1;
+  const int rows = net.N * o;
+  hessian_factors(net, w, false);
+  if (net.P.size() < static_cast<size_t>(rows) * k) net.P.assign(static_cast<size_t>(rows) * (net.maxK > k ? net.maxK : k), 0.0);
+  double* P = net.P.data();
+  const double* G = net.G.data();
+  const double inv = 1.0 / net.N;
+  // P = G V ((N o) x k), scaled row-wise by cw / N, then HV = G^T P.
+  gemm(true, false, rows, k, D, 1.0, G, D, V, D, 0.0, P, rows);
+  for (int c = 0; c < k; ++c) {
+    double* pc = P + static_cast<size_t>(c) * rows;
+    for (int r = 0; r < rows; ++r) pc[r] *= net.cw[r] * inv;
+  }
+  gemm(false, false, D, k, rows, 1.0, G, D, P, rows, 0.0, HV, D);
+  // + S V from the summed blocks: S is symmetric with the blocks Sblk (W1~[j,.], W1~[j,.]) and Sx (W2[m,j], W1~[j,.]).
+  const double* Sblk = net.Sblk.data();
+  const double* Sx = net.Sx.data();
+  for (int c = 0; c < k; ++c) {
+    const double* v = V + static_cast<size_t>(c) * D;
+    double* hv = HV + static_cast<size_t>(c) * D;
+    for (int j = 0; j < h; ++j) {
+      const double* B = Sblk + static_cast<size_t>(j) * i1 * i1;
+      for (int a = 0; a < i1; ++a) {
+        double t = 0.0;
+        for (int b = 0; b < i1; ++b) t += (a <= b ? B[a * i1 + b] : B[b * i1 + a]) * v[w1_index(net, j, b)];
+        for (int m = 0; m < o; ++m) {
+          const size_t mj = static_cast<size_t>(m) * h + j;
+          t += Sx[mj * i1 + a] * v[net.offW2 + mj];
+        }
+        hv[w1_index(net, j, a)] += t;
+      }
+      for (int m = 0; m < o; ++m) {
+        const size_t mj = static_cast<size_t>(m) * h + j;
+        double t = 0.0;
+        for (int a = 0; a < i1; ++a) t += Sx[mj * i1 + a] * v[w1_index(net, j, a)];
+        hv[net.offW2 + mj] += t;
+      }
+    }
+  }
 }
 
 void hvp_batch(Network& net, const double* w, const double* V, int k, double* HV) {

@@ -12,9 +12,17 @@
 
 namespace wd {
 
-// H (D x D, symmetric, both triangles written) at the weights of the last mlp_forward. Allocates net.H/net.G on
-// first use only.
+// H = G^T C G + S written as its two factors: the rows of G (grad u_m(x_s)) to net.G, scaled by cw / N to net.Gs when
+// `scaled`, and the summed second-order blocks S to net.Sblk and net.Sx. Allocates them on first use only.
+void hessian_factors(Network& net, const double* w, bool scaled);
+
+// H (D x D, symmetric, both triangles written) at the weights of the last mlp_forward: the Gauss-Newton part as a
+// symmetric rank-(N o) update of the upper triangle (syrk_upper), the blocks of S, then the mirror.
 void hessian_explicit(Network& net, const double* w, double* H);
+
+// HV = H V for k vectors (D x k, column-major) in factored form, without H: HV = G^T (C (G V)) + S V, two thin
+// products (gemm) and the structured S. O(N o D k) work, no D x D storage. Exact, like hvp_batch.
+void hessian_factored_apply(Network& net, const double* w, const double* V, int k, double* HV);
 
 // HV = H V for k vectors (D x k, column-major), exactly, by the R-operator (Pearlmutter 1994) on every sample,
 // from the caches of the last mlp_forward. O(N k D) work, no D x D storage.

@@ -31,7 +31,11 @@ struct Network {
   // Workspaces.
   std::vector<double> grad;   // D
   std::vector<double> H;      // D x D, allocated on first use of the explicit route
-  std::vector<double> G;      // (N o) x D, rows grad u_m(x_s), explicit route
+  std::vector<double> G;      // (N o) x D, rows grad u_m(x_s) (= D x (N o) column-major), explicit and factored routes
+  std::vector<double> Gs;     // (N o) x D, the rows of G scaled by cw / N, explicit route
+  std::vector<double> P;      // (N o) x maxK column-major, G Q, factored route
+  std::vector<double> Sblk;   // h x (i+1) x (i+1): sum_s da s'' x~ x~^T / N, the hidden second-order blocks
+  std::vector<double> Sx;     // o x h x (i+1): sum_s du_m s'(z_j) x~ / N, the (W2[m,j], W1~[j,.]) blocks
   std::vector<double> HQ;     // D x maxK
   std::vector<double> tau;    // maxK, Householder scalars
   std::vector<double> rz, q;  // h and o, per-sample scratch of the Hessian-vector product

@@ -6,13 +6,17 @@
 namespace wd {
 
 int tangent_choose_route(const Network& net, int k) {
-  // Multiply-adds per step. Explicit: the Gauss-Newton triangle N o D^2 / 2, the hidden blocks N h (i+1)^2 and
-  // the product H Q, D^2 k. Products: per sample and vector, Rz (h (i+1)), Ru and its transpose (4 o h),
-  // the first-layer update (h (i+1)).
-  const double N = net.N, D = net.D, h = net.nHid, o = net.nOut, i1 = net.nIn + 1;
-  const double explicitCost = N * o * D * D / 2 + N * h * i1 * i1 + D * D * k;
-  const double hvpCost = N * k * (2 * h * i1 + 4 * o * h + 2 * h);
-  return explicitCost <= hvpCost ? ROUTE_HESSIAN : ROUTE_HVP;
+  // Floating-point operations per step (a multiply-add is 2; bench/flops.ts has the same formulas), each route's
+  // weighted by how fast it runs: the explicit and factored routes are gemm-bound, the R-operator route runs at a
+  // fraction HVP_SLOWDOWN of their rate (its loops are short and per sample; measured with npm run bench). The G
+  // rows and the summed S are shared by the first two and cancel out of their comparison.
+  constexpr double HVP_SLOWDOWN = 4.0;
+  const double N = net.N, D = net.D, h = net.nHid, o = net.nOut, i1 = net.nIn + 1, kk = k;
+  const double explicitCost = N * o * D * (D + 1) + 2 * D * D * kk;
+  const double factoredCost = 4 * N * o * D * kk + kk * (2 * h * i1 * i1 + 4 * o * h * i1);
+  const double hvpCost = HVP_SLOWDOWN * 2 * N * kk * (2 * h * i1 + 4 * o * h + 2 * h);
+  if (explicitCost <= factoredCost && explicitCost <= hvpCost) return ROUTE_HESSIAN;
+  return factoredCost <= hvpCost ? ROUTE_FACTORED : ROUTE_HVP;
 }
 
 void tangent_apply(Network& net, const double* w, double eta, double* Q, int k, int route) {
@@ -23,7 +27,9 @@ void tangent_apply(Network& net, const double* w, double eta, double* Q, int k, 
   if (route == ROUTE_HESSIAN) {
     if (net.H.size() != static_cast<size_t>(D) * D) net.H.assign(static_cast<size_t>(D) * D, 0.0);
     hessian_explicit(net, w, net.H.data());
-    symm_times(net.H.data(), D, Q, k, HQ);
+    gemm(false, false, D, k, D, 1.0, net.H.data(), D, Q, D, 0.0, HQ, D);
+  } else if (route == ROUTE_FACTORED) {
+    hessian_factored_apply(net, w, Q, k, HQ);
   } else {
     hvp_batch(net, w, Q, k, HQ);
   }

@@ -47,6 +47,8 @@ export interface NativeAddon {
     Q: Float64Array,
   ) => NativeNetwork;
   eigen: boolean;
+  /** Hidden, for the tests: switches gemm between Eigen and the built-in kernels; returns whether Eigen is used. */
+  _denseEigen(on?: boolean): boolean;
 }
 
 /** Loads the addon; throws with the reason when it is absent or does not load. */

@@ -33,7 +33,7 @@ export const OUTPUT_ACTIVATION_NAMES = ["identity", "tanh", "sigmoid"] as const;
 export type OutputActivationName = (typeof OUTPUT_ACTIVATION_NAMES)[number];
 
 /** How J_t = I - eta H(w_t) is applied to the tangent block. */
-export const TangentRoute = { auto: 0, hessian: 1, hvp: 2 } as const;
+export const TangentRoute = { auto: 0, hessian: 1, hvp: 2, factored: 3 } as const;
 export type TangentRouteName = keyof typeof TangentRoute;
 
 /** Shape of a three-layer network and its activations, as the kernels take it. */
@@ -99,7 +99,7 @@ export interface NetworkKernel {
     logRDiag: Float64Array,
     rOut: Float64Array | null,
   ): ChunkResult;
-  /** Which route `auto` picks for k tangent vectors (1: hessian, 2: hvp). */
+  /** Which route `auto` picks for k tangent vectors (1: hessian, 2: hvp, 3: factored). */
   chooseRoute(k: number): number;
   /** Frees backend-side memory. The kernel must not be used afterwards. */
   dispose(): void;

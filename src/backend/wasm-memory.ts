@@ -24,6 +24,7 @@ export interface WasmExports {
   ): number;
   network_free(net: number): void;
   network_reserve_hessian(net: number): number;
+  network_reserve_factored(net: number): number;
   network_dimension(net: number): number;
   network_x(net: number): number;
   network_y(net: number): number;

@@ -90,6 +90,11 @@ export class WasmNetworkKernel implements NetworkKernel {
     if (k <= 0) return;
     const resolved = route === TangentRoute.auto ? this.ex.network_choose_route(this.ptr, k) : route;
     if (resolved === TangentRoute.hessian) this.reserveHessian();
+    if (resolved === TangentRoute.factored && this.ex.network_reserve_factored(this.ptr) === 0) {
+      throwRange(
+        `out of WebAssembly memory for the factored Hessian (D = ${this.dimension}, samples = ${this.samples})`,
+      );
+    }
   }
 
   loss(): number {
@@ -145,7 +150,7 @@ export class WasmNetworkKernel implements NetworkKernel {
     this.alive();
     const e = argFinite(eta, "eta", true);
     const kk = argInt(k, "k", 0, this.maxK);
-    const r = argInt(route, "route", TangentRoute.auto, TangentRoute.hvp);
+    const r = argInt(route, "route", TangentRoute.auto, TangentRoute.factored);
     this.checkWeights();
     this.reserveForRoute(kk, r);
     this.ex.network_tangent_apply(this.ptr, e, kk, r);
@@ -166,7 +171,7 @@ export class WasmNetworkKernel implements NetworkKernel {
     const kk = argInt(k, "k", 0, this.maxK);
     const steps = argInt(nSteps, "nSteps", 1, INT_MAX);
     const every = argInt(qrEvery, "qrEvery", 1, INT_MAX);
-    const r = argInt(route, "route", TangentRoute.auto, TangentRoute.hvp);
+    const r = argInt(route, "route", TangentRoute.auto, TangentRoute.factored);
     if (kk > 0 && steps % every !== 0) {
       throwRange(`nSteps (${steps}) must be a multiple of qrEvery (${every})`);
     }

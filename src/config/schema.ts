@@ -29,7 +29,7 @@ export const MAX_SEED = 2 ** 53;
 
 export const INIT_DISTRIBUTIONS = ["uniform", "normal"] as const;
 export const BASIS_NAMES = ["identity", "random"] as const;
-export const TANGENT_ROUTE_NAMES = ["auto", "hessian", "hvp"] as const;
+export const TANGENT_ROUTE_NAMES = ["auto", "hessian", "hvp", "factored"] as const;
 export const BACKEND_CHOICES = ["auto", "native", "wasm"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 

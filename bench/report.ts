@@ -1,0 +1,68 @@
+/** The Markdown table of a benchmark report (bench/run.ts): what `npm run bench` prints and the README shows. */
+import type { BenchReport } from "./run.js";
+
+const f = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? "–" : x.toFixed(digits));
+
+/** Three significant digits for rates of very different sizes. */
+function rate(x: number): string {
+  if (x >= 1000) return Math.round(x).toLocaleString("en-US");
+  if (x >= 100) return x.toFixed(0);
+  return x.toPrecision(3);
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const lines: string[] = [];
+  const day = r.date.slice(0, 10);
+  lines.push(
+    `Measured ${day} on ${r.machine.cpu} (${r.machine.cores} cores, load average ${r.machine.loadavg.join(" ")} at the start), ` +
+      `Node ${r.machine.node}${r.quick ? ", quick run (short timings)" : ""}.`,
+  );
+  if (r.matmul && r.numpy.available) {
+    lines.push(
+      `Limit: NumPy ${r.numpy.version} matmul, float64, n = ${r.matmul.n}: **${r.matmul.gflops1.toFixed(1)} GFLOP/s on one thread** ` +
+        `(the headline reference: weightdyn's hot loop is single-threaded), ${r.matmul.gflopsAll.toFixed(1)} GFLOP/s on all ` +
+        `${r.matmul.threadsAll ?? r.machine.cores} threads (${r.numpy.blas}, kernel ${r.numpy.kernel ?? "unknown"}). ` +
+        "Peer: bench/numpy_peer.py, the same step in NumPy on one thread.",
+    );
+  } else lines.push(`No NumPy peer in this run${r.numpy.reason ? ` (${r.numpy.reason})` : ""}.`);
+  lines.push("");
+  lines.push(
+    "| case | D | k | QR every | backend | route | steps/s | ± % | GFLOP/s | × NumPy | of matmul, 1 thread | of matmul, all |",
+  );
+  lines.push("|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|");
+  const names = [...new Set(r.rows.map((x) => x.case))];
+  for (const name of names) {
+    const p = r.peer.find((x) => x.case === name);
+    for (const row of r.rows.filter((x) => x.case === name)) {
+      lines.push(
+        `| ${name}${row.lever ? " (lever)" : ""} | ${row.D} | ${row.k} | ${row.qrEvery} | ${row.backend} | ${row.route} | ${rate(row.stepsPerSecond)} | ` +
+          `${f(row.rme, 1)} | ${f(row.gflops, 2)} | ${f(row.vsNumpy, 1)} | ${f(row.vsMatmul1, 3)} | ${f(row.vsMatmulAll, 3)} |`,
+      );
+    }
+    if (p) {
+      const first = r.rows.find((x) => x.case === name);
+      const m1 = r.matmul ? p.gflops / r.matmul.gflops1 : null;
+      const ma = r.matmul ? p.gflops / r.matmul.gflopsAll : null;
+      lines.push(
+        `| ${name} | ${first?.D ?? ""} | ${first?.k ?? ""} | ${first?.qrEvery ?? ""} | NumPy | ${p.route} | ${rate(p.stepsPerSecond)} | ` +
+          `${f(p.rme, 1)} | ${f(p.gflops, 2)} | 1 | ${f(m1, 3)} | ${f(ma, 3)} |`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push(
+    "GFLOP/s is effective: the flops of the algorithm each backend ran (its route; bench/flops.ts) times steps/s. " +
+      "× NumPy: steps/s over the NumPy peer's. Checks: the first step's log R_jj of weightdyn and of the peer agree to " +
+      `${
+        r.peer.length ? Math.max(...r.peer.flatMap((p) => Object.values(p.firstLogRMaxDiff))).toExponential(1) : "–"
+      } (max abs), so both do the same work.`,
+  );
+  if (r.targets.length) {
+    lines.push("");
+    lines.push("| target | goal | reached | met |");
+    lines.push("|---|---|---:|---|");
+    for (const t of r.targets)
+      lines.push(`| ${t.name} | ${t.goal} | ${f(t.value, 2)} | ${t.met === null ? "–" : t.met ? "yes" : "no"} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,45 @@
+/**
+ * Smoke test of the benchmark suite (bench/run.ts) on one tiny case, so that it cannot rot: the report has a row per
+ * available backend with finite figures, the NumPy peer's row and ratios when python3 and NumPy are here, and the
+ * Markdown table. It asserts no speed.
+ */
+import { describe, expect, it } from "vitest";
+import { TINY_CASE } from "../bench/cases.js";
+import { flopsPerStep } from "../bench/flops.js";
+import { renderMarkdown } from "../bench/report.js";
+import { runBench } from "../bench/run.js";
+import { availableBackendList } from "./support/backends.js";
+
+describe("80 bench: the quick suite on a tiny case", () => {
+  it("reports steps/s, margin of error, effective GFLOP/s and the ratios, and renders the table", () => {
+    const lines: string[] = [];
+    const report = runBench({ quick: true, cases: [TINY_CASE], log: (l) => lines.push(l) });
+    expect(report.rows.map((r) => r.backend).sort()).toEqual(availableBackendList.map((b) => b.name).sort());
+    for (const row of report.rows) {
+      expect(row.case).toBe(TINY_CASE.name);
+      expect(row.D).toBe(10);
+      expect(row.k).toBe(10);
+      expect(row.stepsPerSecond).toBeGreaterThan(0);
+      expect(Number.isFinite(row.rme)).toBe(true);
+      expect(row.flopsPerStep).toBe(flopsPerStep(TINY_CASE, row.route).total);
+      expect(row.gflops).toBeCloseTo((row.flopsPerStep * row.stepsPerSecond) / 1e9, 9);
+    }
+    if (report.numpy.available) {
+      expect(report.matmul?.gflops1).toBeGreaterThan(0);
+      expect(report.peer).toHaveLength(1);
+      for (const row of report.rows) {
+        expect(row.vsNumpy).toBeGreaterThan(0);
+        expect(row.vsMatmul1).toBeGreaterThan(0);
+        // The peer computes the same step: its first log R_jj agree with every backend's.
+        expect(report.peer[0].firstLogRMaxDiff[row.backend]).toBeLessThan(1e-10);
+      }
+    } else {
+      expect(report.numpy.reason).toBeTruthy();
+    }
+    expect(report.targets.length).toBeGreaterThan(0);
+    const md = renderMarkdown(report);
+    expect(md).toContain("| case | D | k | QR every | backend | route | steps/s |");
+    expect(md).toContain("of matmul, 1 thread");
+    for (const row of report.rows) expect(md).toContain(`| ${row.backend} |`);
+  }, 60_000);
+});
