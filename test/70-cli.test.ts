@@ -134,3 +134,42 @@ describe("pickBackendName: --backend > WEIGHTDYN_BACKEND > config.backend > auto
     expect(exitCodeFor(new Error("boom"))).toBe(1);
   });
 });
+
+describe("weightdyn run --default and weightdyn start", () => {
+  it("run: --config and --default exclude each other, and one of them is needed", {
+    timeout: 2 * SPAWN_TIMEOUT_MS,
+  }, () => {
+    const out = join(dir, "run-default");
+    const both = cli(["run", "--default", "--config", "x.json", "--out", out]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/cannot be used with option '--default'/);
+    const neither = cli(["run", "--out", out]);
+    expect(neither.status).toBe(2);
+    expect(neither.stderr).toMatch(/weightdyn: run: expected --config <file> or --default/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it(
+    "start --runs 4: the default study with 4 runs per activation, its report and headline; a rerun resumes",
+    () => {
+      const out = join(dir, "start");
+      const args = ["start", "--runs", "4", "--workers", "1", "--out", out, "--quiet", "--no-rerun"];
+      const first = cli(args);
+      expect(first.status).toBe(0);
+      expect(first.stdout).toMatch(/\| activation \| e \| n \(high\/low\) \|/);
+      for (const name of ["runs.ndjson", "study.json", "report.md", "headline.md"]) {
+        expect(existsSync(join(out, name))).toBe(true);
+      }
+      const again = cli(args);
+      expect(again.status).toBe(0);
+      expect(again.stdout).toMatch(/ (\d+) resumed, 0 run now/);
+    },
+    4 * SPAWN_TIMEOUT_MS,
+  );
+
+  it("start: a bad --runs is a usage error", () => {
+    const { status, stderr } = cli(["start", "--runs", "0", "--out", join(dir, "start-bad")]);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/weightdyn: --runs: expected a positive integer but received "0"/);
+  });
+});

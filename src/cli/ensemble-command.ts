@@ -2,6 +2,9 @@
  * `weightdyn ensemble`: a grid of run configs times initial-condition draws, on worker threads.
  *
  *   weightdyn ensemble --config study.json --out DIR [--workers N] [--resume] [--backend auto|native|wasm] [--quiet]
+ *                      [--shard I/N | --shard /N | --shards N]        one shard of the study (docs/distributed.md)
+ *   weightdyn ensemble --config study.json --out DIR --queue redis://HOST:PORT [--batch N] [--resume] [--quiet]
+ *                                                                   queue mode (ensemble-queue.ts)
  *
  * Writes DIR/study.json and DIR/runs.ndjson (one line per finished run, in completion order; src/ensemble/). The
  * study file is checked completely (every grid point, its data and weights files) before a thread starts; a bad
@@ -17,8 +20,11 @@ import { Option } from "commander";
 import { BACKEND_CHOICES } from "../config/schema.js";
 import { EnsembleOutputError } from "../ensemble/errors.js";
 import { expandGrid } from "../ensemble/grid.js";
-import { loadStudyFile } from "../ensemble/study.js";
+import type { EnsembleResult } from "../ensemble/runner.js";
+import { loadStudyFile, type Study } from "../ensemble/study.js";
 import { pickBackendName } from "./backend-choice.js";
+import { distributedFlags } from "./distributed-flags.js";
+import { runQueueFromCli } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
 import { createProgress } from "./progress.js";
 
@@ -29,10 +35,14 @@ interface EnsembleFlags {
   resume?: boolean;
   backend?: string;
   quiet?: boolean;
+  queue?: string;
+  batch?: string;
+  shard?: string;
+  shards?: string;
 }
 
 /** --workers: a positive integer, else a UsageError naming the flag. */
-function parseWorkers(text: string | undefined): number | undefined {
+export function parseWorkers(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
@@ -41,9 +51,28 @@ function parseWorkers(text: string | undefined): number | undefined {
   return n;
 }
 
-async function ensembleAction(flags: EnsembleFlags): Promise<void> {
-  const workers = parseWorkers(flags.workers);
-  const study = loadStudyFile(flags.config);
+export interface StudyRunFlags {
+  out: string;
+  workers?: number;
+  resume?: boolean;
+  backend?: string;
+  quiet?: boolean;
+  /** Only this shard of the study (--shard; runner.ts). */
+  shard?: { index: number; count: number };
+}
+
+/**
+ * runStudyFromCli(study, flags) -> EnsembleResult
+ *
+ * Runs a study as the CLI does (shared by `ensemble` and `start`): backend precedence, a progress bar, Ctrl-C
+ * handling (module comment), an unusable output directory as a UsageError naming --out, and the one-line summary on
+ * stdout. An interrupted ensemble sets process.exitCode to 130 and says how to continue (`resumeHint`).
+ */
+export async function runStudyFromCli(
+  study: Study,
+  flags: StudyRunFlags,
+  resumeHint = "continue with --resume",
+): Promise<EnsembleResult> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, expandGrid(study)[0].config.backend);
   const { runEnsemble } = await import("../ensemble/runner.js");
   const controller = new AbortController();
@@ -53,7 +82,7 @@ async function ensembleAction(flags: EnsembleFlags): Promise<void> {
     if (interrupts === 1) {
       controller.abort();
       process.stderr.write(
-        "\nweightdyn: interrupted: letting the running runs finish (Ctrl-C again to stop now); resume with --resume\n",
+        `\nweightdyn: interrupted: letting the running runs finish (Ctrl-C again to stop now); ${resumeHint}\n`,
       );
     } else {
       // Die of the signal itself, as without a handler: process.exit() would first tear down the worker threads,
@@ -64,15 +93,16 @@ async function ensembleAction(flags: EnsembleFlags): Promise<void> {
   };
   process.on("SIGINT", onSigint);
   const progress = createProgress({ quiet: flags.quiet });
-  let result: Awaited<ReturnType<typeof runEnsemble>>;
+  let result: EnsembleResult;
   try {
     result = await runEnsemble(study, {
       outDir: flags.out,
-      workers,
+      workers: flags.workers,
       resume: flags.resume,
       backend,
       onProgress: (done, total) => progress.onProgress(done, total),
       signal: controller.signal,
+      shard: flags.shard,
     });
   } catch (err) {
     if (err instanceof EnsembleOutputError) throw new UsageError(`--out: ${err.message}`, { cause: err });
@@ -89,11 +119,26 @@ async function ensembleAction(flags: EnsembleFlags): Promise<void> {
     `${result.workers} ${result.backend} worker${result.workers === 1 ? "" : "s"}`,
     `${result.wallTimeSeconds.toFixed(1)} s`,
   ];
-  process.stdout.write(`ensemble ${result.studyId}: ${parts.join(", ")}; results in ${flags.out}/runs.ndjson\n`);
+  const shard = flags.shard ? ` shard ${flags.shard.index}/${flags.shard.count}` : "";
+  process.stdout.write(
+    `ensemble ${result.studyId}${shard}: ${parts.join(", ")}; results in ${flags.out}/runs.ndjson\n`,
+  );
   if (result.interrupted) {
-    process.stdout.write(`interrupted: ${result.total - done} runs left; continue with --resume\n`);
+    process.stdout.write(`interrupted: ${result.total - done} runs left; ${resumeHint}\n`);
     process.exitCode = 130;
   }
+  return result;
+}
+
+async function ensembleAction(flags: EnsembleFlags): Promise<void> {
+  const workers = parseWorkers(flags.workers);
+  const { shard } = distributedFlags(flags);
+  const study = loadStudyFile(flags.config);
+  if (flags.queue !== undefined) {
+    await runQueueFromCli(study, { ...flags, queue: flags.queue });
+    return;
+  }
+  await runStudyFromCli(study, { ...flags, workers, shard });
 }
 
 /**
@@ -115,5 +160,12 @@ export function registerEnsembleCommand(program: Command): Command {
       ),
     )
     .option("-q, --quiet", "no progress display")
+    .option("--queue <url>", "queue mode: enqueue on Redis (redis:// or rediss://) and collect; see `weightdyn worker`")
+    .option("--batch <n>", "queue mode: runs per job (default: 1, more for studies over 20000 runs)")
+    .option(
+      "--shard <i/n>",
+      "run only shard I of N (index mod N); /N takes I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX",
+    )
+    .option("--shards <n>", "the same as --shard /N")
     .action(ensembleAction);
 }

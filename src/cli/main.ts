@@ -2,8 +2,13 @@
 /**
  * The `weightdyn` command (package bin, compiled to dist/cli/main.js). Thin: parse -> library call -> write.
  *
- *   weightdyn run --config cfg.json --out DIR [--backend auto|native|wasm] [--quiet]
- *   weightdyn start [--out runs/default] [--backend ...] [--quiet]     the embedded DEFAULT_RUN_CONFIG
+ *   weightdyn run (--config cfg.json | --default) --out DIR [--backend auto|native|wasm] [--quiet]
+ *                                         one training run; --default: the embedded DEFAULT_RUN_CONFIG
+ *   weightdyn ensemble ...                a study (ensemble-command.ts)
+ *   weightdyn predict DIR ...             its prediction report (predict-command.ts)
+ *   weightdyn start ...                   npm start: the default study and its report (start-command.ts)
+ *   weightdyn worker --queue URL ...      compute runs of studies queued on Redis (worker-command.ts)
+ *   weightdyn merge DIR... --out DIR      combine the outputs of a study's shards (merge-command.ts)
  *
  * Everything that can be wrong with the input (config fields, the data CSV, the weights file, flags, the
  * WEIGHTDYN_BACKEND variable, the output directory) is checked before the engine is loaded, and ends with
@@ -11,11 +16,10 @@
  * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { DEFAULT_OUTPUT_DIR, DEFAULT_RUN_CONFIG } from "../config/defaults.js";
+import { DEFAULT_RUN_CONFIG } from "../config/defaults.js";
 import { describeSystemError } from "../config/errors.js";
-import type { BackendChoice, RunConfig } from "../config/schema.js";
+import type { RunConfig } from "../config/schema.js";
 import { BACKEND_CHOICES } from "../config/schema.js";
 import { parameterCount } from "../config/shape.js";
 import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
@@ -24,10 +28,13 @@ import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
 import { initialWeights } from "../system/init.js";
 import { pickBackendName } from "./backend-choice.js";
 import { registerEnsembleCommand } from "./ensemble-command.js";
-import { registerPredictCommand } from "./predict-command.js";
 import { reportError, UsageError } from "./errors.js";
+import { registerMergeCommand } from "./merge-command.js";
+import { registerPredictCommand } from "./predict-command.js";
 import { createProgress } from "./progress.js";
 import { formatRunReport } from "./report.js";
+import { registerStartCommand } from "./start-command.js";
+import { registerWorkerCommand } from "./worker-command.js";
 
 /** The engine (src/run.ts), loaded only once the input has been checked. */
 type RunModule = typeof import("../run.js");
@@ -113,30 +120,32 @@ function buildProgram(): Command {
 
   program
     .command("run")
-    .description("run the experiment described by a JSON config file")
-    .requiredOption("-c, --config <file>", "run config (JSON); relative paths in it are resolved against its folder")
+    .description("run one training: the experiment described by a JSON config file, or the built-in default")
+    .addOption(
+      new Option(
+        "-c, --config <file>",
+        "run config (JSON); relative paths in it are resolved against its folder",
+      ).conflicts("default"),
+    )
+    .option("--default", "the built-in default config (a 1-10-1 tanh network on sin(pi x), 5000 steps)")
     .requiredOption("-o, --out <dir>", "output directory (summary.json, loss.csv, ftle.csv)")
     .addOption(backendOption())
     .option("-q, --quiet", "no progress display")
-    .action(async (flags: RunFlags & { config: string }) => {
+    .action(async (flags: RunFlags & { config?: string; default?: boolean }) => {
+      if (flags.default) {
+        await execute(parseRunConfig(DEFAULT_RUN_CONFIG), process.cwd(), flags);
+        return;
+      }
+      if (flags.config === undefined) throw new UsageError("run: expected --config <file> or --default");
       const { config, baseDir } = loadRunConfigFile(flags.config);
       await execute(config, baseDir, flags);
     });
 
-  program
-    .command("start")
-    .description(
-      `run the built-in default config (a 1-10-1 tanh network on sin(pi x)), writing to ${DEFAULT_OUTPUT_DIR}`,
-    )
-    .option("-o, --out <dir>", "output directory", DEFAULT_OUTPUT_DIR)
-    .addOption(backendOption())
-    .option("-q, --quiet", "no progress display")
-    .action(async (flags: RunFlags) => {
-      await execute(parseRunConfig(DEFAULT_RUN_CONFIG), process.cwd(), flags);
-      process.stdout.write(`The outputs of the default run are in ${resolve(flags.out)}\n`);
-    });
   registerEnsembleCommand(program);
   registerPredictCommand(program);
+  registerStartCommand(program);
+  registerWorkerCommand(program);
+  registerMergeCommand(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The embedded default run config: what `weightdyn start` runs, and the values the schema fills in for every
+ * The embedded default run config: what `weightdyn run --default` runs, and the values the schema fills in for every
  * missing field (schema.ts applies the same defaults; a test holds the two together).
  *
  * A 1-10-1 tanh network fitted to y = sin(pi x) on 40 equally spaced points of [-1, 1], uniform initial weights in
@@ -32,5 +32,8 @@ export const DEFAULT_RUN_CONFIG = {
   backend: "auto",
 } as const satisfies RunConfigInput;
 
-/** Where `weightdyn start` writes its outputs, relative to the current directory. */
-export const DEFAULT_OUTPUT_DIR = "runs/default";
+/** The default study that `weightdyn start` (`npm start`) runs, relative to the package root (shipped with it). */
+export const DEFAULT_STUDY_FILE = "studies/default.json";
+
+/** Where `weightdyn start` writes the default study and its report, relative to the current directory. */
+export const DEFAULT_STUDY_OUTPUT_DIR = "runs/default-study";

@@ -20,6 +20,9 @@
  *   onProgress (done, total, record?) after every finished run; done counts resumed runs too
  *   signal     an AbortSignal: when it fires no further run is started; running runs finish and are written, and
  *              the promise resolves with interrupted: true
+ *   shard      { index, count }: only the runs whose index is index mod count (a batch scheduler's array task);
+ *              study.json records it, resume refuses a directory of another shard, and `total` is the shard's
+ *              number of runs
  *
  * Before any thread starts, every grid point's data and initial weights are built once, so a missing or malformed
  * data.csv or init.weights is a StudyError naming its study field. A run that throws (an engine bug, never a
@@ -52,12 +55,15 @@ export interface EnsembleOptions {
   backend?: BackendChoice;
   onProgress?: (done: number, total: number, record?: RunRecord) => void;
   signal?: AbortSignal;
+  /** Only the runs of shard `index` of `count`: those whose run index is `index` mod `count`. study.json records the
+   *  shard, and `total` counts the shard's runs (src/distributed/shard.ts, `weightdyn merge`). */
+  shard?: { index: number; count: number };
 }
 
 export interface EnsembleResult {
   studyId: string;
   outDir: string;
-  /** Runs in the study. */
+  /** Runs in the study (in the shard, with options.shard). */
   total: number;
   /** Runs found in runs.ndjson at the start (resume). */
   resumed: number;
@@ -89,13 +95,13 @@ export function workerEntry(): { filename: string; execArgv: string[] | undefine
 }
 
 /** The backend every worker creates, resolved once here (see the module comment). */
-function workerInit(choice: BackendChoice): WorkerInit {
+export function workerInit(choice: BackendChoice): WorkerInit {
   const name = loadBackend(choice).name;
   return name === "wasm" ? { backend: "wasm", wasmModule: compileWasmModule() } : { backend: "native" };
 }
 
 /** Builds every grid point's data and initial weights once, so that file problems name their study field. */
-function checkStudyFiles(study: Study, points: GridPoint[]): void {
+export function checkStudyFiles(study: Study, points: GridPoint[]): void {
   const keys = Object.keys(study.grid);
   const issues = new Map<string, ConfigIssue>();
   for (const point of points) {
@@ -143,14 +149,22 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
   const total = totalRuns(study);
   const choice = options.backend ?? backendFromEnv() ?? points[0].config.backend;
   const init = workerInit(choice);
-  const store = RunStore.open(options.outDir, studyHeader(study, points), { resume: options.resume });
+  const { shard } = options;
+  const header = studyHeader(study, points);
+  if (shard) header.shard = { index: shard.index, count: shard.count };
+  const store = RunStore.open(options.outDir, header, { resume: options.resume });
   const pending: number[] = [];
-  for (let i = 0; i < total; i++) if (!store.done.has(i)) pending.push(i);
+  let selected = 0;
+  for (let i = 0; i < total; i++) {
+    if (shard && i % shard.count !== shard.index) continue;
+    selected++;
+    if (!store.done.has(i)) pending.push(i);
+  }
   const workers = Math.min(requested, pending.length);
   const result: EnsembleResult = {
     studyId: study.id,
     outDir: options.outDir,
-    total,
+    total: selected,
     resumed: store.done.size,
     completed: 0,
     diverged: 0,
@@ -159,7 +173,7 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
     workers,
     wallTimeSeconds: 0,
   };
-  options.onProgress?.(result.resumed, total);
+  options.onProgress?.(result.resumed, selected);
   let failure: unknown = null;
   if (pending.length > 0 && !options.signal?.aborted) {
     const entry = workerEntry();
@@ -189,7 +203,7 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
                 store.append(record);
                 result.completed++;
                 if (record.diverged) result.diverged++;
-                options.onProgress?.(result.resumed + result.completed, total, record);
+                options.onProgress?.(result.resumed + result.completed, selected, record);
               })
               .catch((err: unknown) => {
                 failure ??= err;

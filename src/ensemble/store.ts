@@ -39,6 +39,15 @@ export interface StudyHeader {
   gridOrder: string;
   seedRule: string;
   points: { gridPoint: number; params: Record<string, unknown>; config: GridPoint["config"] }[];
+  /** Set when the directory holds one shard of the study: the runs whose index is `index` mod `count`. */
+  shard?: { index: number; count: number };
+}
+
+/** "shard 1/4 of study <id>" or "study <id>", for messages. */
+function describeHolding(header: Pick<StudyHeader, "studyId" | "shard">): string {
+  return header.shard
+    ? `shard ${header.shard.index}/${header.shard.count} of study ${header.studyId}`
+    : `study ${header.studyId}`;
 }
 
 /** The version in weightdyn's package.json ("0.0.0" when it cannot be read). */
@@ -143,10 +152,16 @@ export class RunStore {
       throw new EnsembleOutputError(`${runsPath} already holds runs: resume that study or choose another directory`);
     }
     if (options.resume && existsSync(studyPath)) {
-      const previous = readHeader(studyPath).studyId;
+      const stored = readHeader(studyPath);
+      const previous = stored.studyId;
       if (previous !== header.studyId) {
         throw new EnsembleOutputError(
           `${dir} holds study ${String(previous)} but this study is ${header.studyId}: refusing to mix two studies`,
+        );
+      }
+      if (JSON.stringify(stored.shard ?? null) !== JSON.stringify(header.shard ?? null)) {
+        throw new EnsembleOutputError(
+          `${dir} holds ${describeHolding(stored)} but this is ${describeHolding(header)}: refusing to mix them`,
         );
       }
     }

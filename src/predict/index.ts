@@ -3,6 +3,7 @@
  *
  *   predictStudy(dir, options) -> PredictionReport       predict.ts (synchronous; reads DIR/runs.ndjson, study.json)
  *   writeReport(report, outDir, { rerun }) -> { files, notes }   report.ts (report.md, report.json, figures/)
+ *   headlineTable(report), headlineVerdict(report) -> markdown    headline.ts (the compact headline of `start`)
  *
  * The building blocks are exported for reuse and tests: AUC/ROC (roc.ts), the stratified bootstrap (bootstrap.ts),
  * logistic regression (logistic.ts), cross-validation (cv.ts), labelling rules (labels.ts).
@@ -17,6 +18,7 @@ export {
   stratifiedKFold,
 } from "./cv.js";
 export { gainSentence } from "./evaluate.js";
+export { headlineTable, headlineVerdict } from "./headline.js";
 export { PredictInputError, parseRunsNdjson, type RunRecord, readEnsemble } from "./input.js";
 export { gapThreshold, labelOf, medianThreshold, type SplitRule, type Threshold } from "./labels.js";
 export { fitLogistic, fitStandardiser, type LogisticModel, type Matrix, standardise } from "./logistic.js";

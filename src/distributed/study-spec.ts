@@ -1,0 +1,135 @@
+/**
+ * A study as it travels through Redis: everything a worker on another machine needs, data files included.
+ *
+ *   queuedStudy(study, points, batch) -> QueuedStudy      on the coordinator (reads every data and weights file)
+ *   restoreStudy(spec, workDir) -> { study, points }      on a worker (writes the files under workDir, re-parses)
+ *
+ * The study goes as its fields (base, grid, runs, seed, early, lossCheckpoints), not as a path, so that a worker
+ * needs only the Redis URL. Files that configs point to (data.csv, init.weights) travel with it, keyed by the path
+ * as written in the study: the worker writes each one where that relative path resolves from a fresh directory
+ * under `workDir` (deep enough for leading `..`), then parses the study against that directory. Nothing in a run
+ * record depends on where a file lives, so the records are the same as on the coordinator's machine. Absolute
+ * paths cannot be recreated elsewhere and are refused: queue mode needs paths relative to the study file.
+ *
+ * The worker re-derives the study id from the fields it received and refuses the study when it differs from the
+ * coordinator's id: a worker whose weightdyn resolves configs differently (another version, other defaults) would
+ * otherwise compute other runs under the same id. The `fingerprint` hashes the id with the file contents, which the
+ * study id leaves out (docs/ensemble.md), so that a queue left in Redis for other data files is never mixed in.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, posix, resolve, sep } from "node:path";
+import { describeSystemError } from "../config/errors.js";
+import { StudyError } from "../ensemble/errors.js";
+import { expandGrid, type GridPoint } from "../ensemble/grid.js";
+import { studyIdOf } from "../ensemble/seeds.js";
+import { weightdynVersion } from "../ensemble/store.js";
+import { parseStudy, type Study, totalRuns } from "../ensemble/study.js";
+import { DistributedInputError, QueueRunError } from "./errors.js";
+
+export const SPEC_FORMAT = "weightdyn-queued-study/1";
+
+/** What the coordinator stores under weightdyn:study:<id> (JSON). */
+export interface QueuedStudy {
+  format: typeof SPEC_FORMAT;
+  studyId: string;
+  /** The coordinator's weightdyn version (informative: the id check is what guards against skew). */
+  weightdynVersion: string;
+  /** The study's fields, as parseStudy accepts them. */
+  study: Pick<Study, "base" | "grid" | "runs" | "seed" | "early" | "lossCheckpoints" | "description">;
+  /** Path as written in the configs -> file contents (UTF-8). */
+  files: Record<string, string>;
+  /** 16 hex digits: the hash of the study id and the files. */
+  fingerprint: string;
+  totalRuns: number;
+  /** Runs per job (jobs.ts). */
+  batch: number;
+}
+
+/** The file paths a grid point's config reads: data.csv and init.weights, as written. */
+function filesOf(point: GridPoint): { field: string; path: string }[] {
+  const out: { field: string; path: string }[] = [];
+  const { data, init } = point.config;
+  if ("csv" in data) out.push({ field: "data.csv", path: data.csv });
+  if ("weights" in init) out.push({ field: "init.weights", path: init.weights });
+  return out;
+}
+
+/**
+ * queuedStudy(study, points, batch) -> QueuedStudy
+ *
+ * Reads every file the grid points use (module comment). An absolute path is a DistributedInputError naming the
+ * field; an unreadable file is a StudyError (checkStudyFiles has normally caught it before).
+ */
+export function queuedStudy(study: Study, points: GridPoint[], batch: number): QueuedStudy {
+  const files: Record<string, string> = {};
+  for (const point of points) {
+    for (const { field, path } of filesOf(point)) {
+      if (Object.hasOwn(files, path)) continue;
+      if (isAbsolute(path)) {
+        throw new DistributedInputError(
+          `--queue: ${field} is the absolute path ${JSON.stringify(path)}: queue mode sends files to the workers ` +
+            "by their path relative to the study file; write it relative to the study file",
+        );
+      }
+      try {
+        files[path] = readFileSync(resolve(study.baseDir, path), "utf8");
+      } catch (err) {
+        throw new StudyError(field, `cannot read ${path}: ${describeSystemError(err)}`, { cause: err });
+      }
+    }
+  }
+  const { base, grid, runs, seed, early, lossCheckpoints, description } = study;
+  return {
+    format: SPEC_FORMAT,
+    studyId: study.id,
+    weightdynVersion: weightdynVersion(),
+    study: { base, grid, runs, seed, early, lossCheckpoints, ...(description === undefined ? {} : { description }) },
+    files,
+    fingerprint: studyIdOf({ studyId: study.id, files }),
+    totalRuns: totalRuns(study),
+    batch,
+  };
+}
+
+/** Number of leading `..` segments of a normalised relative path. */
+function ups(path: string): number {
+  const parts = posix.normalize(path.split(sep).join("/")).split("/");
+  let n = 0;
+  while (n < parts.length && parts[n] === "..") n++;
+  return n;
+}
+
+/**
+ * restoreStudy(spec, workDir) -> { study, points }
+ *
+ * Writes the spec's files under workDir (module comment), parses its study against the directory they resolve
+ * from, and checks the study id. A spec that is not one, or whose id this weightdyn does not reproduce, is a
+ * QueueRunError saying why.
+ */
+export function restoreStudy(spec: QueuedStudy, workDir: string): { study: Study; points: GridPoint[] } {
+  if (spec?.format !== SPEC_FORMAT) {
+    throw new QueueRunError(
+      `not a weightdyn study spec (format ${JSON.stringify(spec?.format)}, expected ${SPEC_FORMAT})`,
+    );
+  }
+  const depth = Math.max(0, ...Object.keys(spec.files).map(ups));
+  const baseDir = join(workDir, "study", ...Array.from({ length: depth }, (_, i) => `up${i}`));
+  mkdirSync(baseDir, { recursive: true });
+  const root = resolve(workDir) + sep;
+  for (const [path, text] of Object.entries(spec.files)) {
+    const target = resolve(baseDir, path);
+    if (isAbsolute(path) || !target.startsWith(root)) {
+      throw new QueueRunError(`study ${spec.studyId}: file path ${JSON.stringify(path)} leaves the work directory`);
+    }
+    mkdirSync(resolve(target, ".."), { recursive: true });
+    writeFileSync(target, text);
+  }
+  const study = parseStudy(spec.study, baseDir);
+  if (study.id !== spec.studyId) {
+    throw new QueueRunError(
+      `study ${spec.studyId}: this worker's weightdyn (${weightdynVersion()}) derives the study id ${study.id} from ` +
+        `it, the coordinator's (${spec.weightdynVersion}) ${spec.studyId}: run the same weightdyn version on both`,
+    );
+  }
+  return { study, points: expandGrid(study) };
+}
