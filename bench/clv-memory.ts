@@ -54,7 +54,12 @@ const report = (what: string) => (done: number, total: number) => {
 };
 
 try {
-  const run = trainRun(config, { backend, outDir: dir, onProgress: report("forward"), onClvProgress: report("backward") });
+  const run = trainRun(config, {
+    backend,
+    outDir: dir,
+    onProgress: report("forward"),
+    onClvProgress: report("backward"),
+  });
   const wall = (performance.now() - t0) / 1000;
   const clv = run.clv?.summary as Record<string, unknown> & { memory: Record<string, number> };
   const files = readdirSync(dir).map((f) => `${f} ${formatBytes(statSync(join(dir, f)).size)}`);

@@ -111,7 +111,11 @@ export function prepareRunClv(
       }
       const collector = new ClvCollector(spec);
       const stats = recorder.backward(collector.sink, { onProgress: options.onProgress });
-      return { summary: { ...common, ...describeStats(common, stats), ...splitInfo }, arrays: collector.result(), stats };
+      return {
+        summary: { ...common, ...describeStats(common, stats), ...splitInfo },
+        arrays: collector.result(),
+        stats,
+      };
     },
   };
 }
@@ -128,7 +132,12 @@ function resolveSplit(clv: ResolvedClvConfig, spectrum: SpectrumResult): { split
   if (clv.split !== "positive") return { split };
   if (split === null) return { split, splitNote: `${p} of ${clv.k} exponents are positive: no subspace angle` };
   const leading = ex.subarray(0, p).every((l) => l > 0);
-  return leading ? { split } : { split, splitNote: `the ${p} positive exponents are not the first ${p} (the exponents are not yet in decreasing order)` };
+  return leading
+    ? { split }
+    : {
+        split,
+        splitNote: `the ${p} positive exponents are not the first ${p} (the exponents are not yet in decreasing order)`,
+      };
 }
 
 function describePlan(plan: ClvPlan, clv: ResolvedClvConfig): Record<string, unknown> {

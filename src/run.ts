@@ -193,7 +193,9 @@ export async function runTraining(
   } = {},
 ): Promise<RunOutputs> {
   if (problem.config.lyapunov.clv !== undefined && options.outDir === undefined) {
-    throw new Error("weightdyn: lyapunov.clv is set: runTraining needs options.outDir, the directory the CLV files are streamed to");
+    throw new Error(
+      "weightdyn: lyapunov.clv is set: runTraining needs options.outDir, the directory the CLV files are streamed to",
+    );
   }
   const run = trainRun(problem.config, {
     baseDir: problem.baseDir,

@@ -22,8 +22,18 @@ describeEachBackend("10 activations: f' and f'' against central differences", (b
       const id = ActivationId[name];
       const p = PARAM[name] ?? 0;
       const at = evalAt(backend, id, p, Z);
-      const plus = evalAt(backend, id, p, Z.map((z) => z + H));
-      const minus = evalAt(backend, id, p, Z.map((z) => z - H));
+      const plus = evalAt(
+        backend,
+        id,
+        p,
+        Z.map((z) => z + H),
+      );
+      const minus = evalAt(
+        backend,
+        id,
+        p,
+        Z.map((z) => z - H),
+      );
       for (let i = 0; i < Z.length; i++) {
         const fd1 = (plus.f[i] - minus.f[i]) / (2 * H);
         const fd2 = (plus.d1[i] - minus.d1[i]) / (2 * H);

@@ -18,51 +18,54 @@ const native = backends.find((b) => b.name === "native");
 const wasm = backends.find((b) => b.name === "wasm");
 const why = missing.join("; ");
 
-describe.skipIf(!native || !wasm)(`18 parity of whole runs, native vs wasm${native && wasm ? "" : ` [skipped: ${why}]`}`, () => {
-  const outputs = ["identity", "tanh", "sigmoid"] as const;
-  for (const [n, activation] of ACTIVATION_NAMES.entries()) {
-    const outputActivation = outputs[n % outputs.length];
-    it(`2-5-2 ${activation} -> ${outputActivation}: exponents, FTLEs, final loss`, () => {
-      const config = parseRunConfig({
-        network: { inputs: 2, hidden: 5, outputs: 2, activation, outputActivation },
-        data: { function: "sin", samples: 25, range: [-1, 1] },
-        init: { distribution: "uniform", scale: 0.8, seed: 3 + n },
-        training: { learningRate: 0.05, steps: 1500 },
-        lyapunov: { qrEvery: n % 2 === 0 ? 1 : 3, ftleWindow: n % 2 === 0 ? 100 : 99 },
+describe.skipIf(!native || !wasm)(
+  `18 parity of whole runs, native vs wasm${native && wasm ? "" : ` [skipped: ${why}]`}`,
+  () => {
+    const outputs = ["identity", "tanh", "sigmoid"] as const;
+    for (const [n, activation] of ACTIVATION_NAMES.entries()) {
+      const outputActivation = outputs[n % outputs.length];
+      it(`2-5-2 ${activation} -> ${outputActivation}: exponents, FTLEs, final loss`, () => {
+        const config = parseRunConfig({
+          network: { inputs: 2, hidden: 5, outputs: 2, activation, outputActivation },
+          data: { function: "sin", samples: 25, range: [-1, 1] },
+          init: { distribution: "uniform", scale: 0.8, seed: 3 + n },
+          training: { learningRate: 0.05, steps: 1500 },
+          lyapunov: { qrEvery: n % 2 === 0 ? 1 : 3, ftleWindow: n % 2 === 0 ? 100 : 99 },
+        });
+        const a = trainRun(config, { backend: native as Backend });
+        const b = trainRun(config, { backend: wasm as Backend });
+        expect(a.spectrum.diverged).toBe(false);
+        expect(b.spectrum.diverged).toBe(false);
+        expect(Math.abs(a.finalLoss - b.finalLoss)).toBeLessThanOrEqual(TOL.parityLoss * Math.abs(a.finalLoss));
+        for (let t = 0; t < a.losses.length; t++) {
+          expect(Math.abs(a.losses[t] - b.losses[t])).toBeLessThanOrEqual(TOL.parityLoss * Math.abs(a.losses[t]));
+        }
+        for (let j = 0; j < a.spectrum.k; j++) {
+          expect(Math.abs(a.spectrum.exponents[j] - b.spectrum.exponents[j])).toBeLessThan(TOL.parityExponents);
+        }
+        expect(b.spectrum.ftle.values.length).toBe(a.spectrum.ftle.values.length);
+        for (let i = 0; i < a.spectrum.ftle.values.length; i++) {
+          expect(Math.abs(a.spectrum.ftle.values[i] - b.spectrum.ftle.values[i])).toBeLessThan(TOL.parityExponents);
+        }
       });
-      const a = trainRun(config, { backend: native as Backend });
-      const b = trainRun(config, { backend: wasm as Backend });
-      expect(a.spectrum.diverged).toBe(false);
-      expect(b.spectrum.diverged).toBe(false);
-      expect(Math.abs(a.finalLoss - b.finalLoss)).toBeLessThanOrEqual(TOL.parityLoss * Math.abs(a.finalLoss));
-      for (let t = 0; t < a.losses.length; t++) {
-        expect(Math.abs(a.losses[t] - b.losses[t])).toBeLessThanOrEqual(TOL.parityLoss * Math.abs(a.losses[t]));
-      }
-      for (let j = 0; j < a.spectrum.k; j++) {
-        expect(Math.abs(a.spectrum.exponents[j] - b.spectrum.exponents[j])).toBeLessThan(TOL.parityExponents);
-      }
-      expect(b.spectrum.ftle.values.length).toBe(a.spectrum.ftle.values.length);
-      for (let i = 0; i < a.spectrum.ftle.values.length; i++) {
-        expect(Math.abs(a.spectrum.ftle.values[i] - b.spectrum.ftle.values[i])).toBeLessThan(TOL.parityExponents);
-      }
-    });
-  }
+    }
 
-  it("Henon map: the two backends' QR give exponents within the oracle tolerance of each other", () => {
-    const henon = {
-      dimension: 2,
-      step(x: Float64Array, next: Float64Array) {
-        next[0] = 1 - 1.4 * x[0] * x[0] + x[1];
-        next[1] = 0.3 * x[0];
-      },
-      jacobian(x: Float64Array, J: Float64Array) {
-        J.set([-2.8 * x[0], 1, 0.3, 0]);
-      },
-    };
-    const run = (b: Backend) =>
-      lyapunovSpectrum(new MapSystem(henon, b, { initialState: [0.1, 0.1] }), { steps: 50000, transient: 1000 });
-    const a = run(native as Backend);
-    const b = run(wasm as Backend);
-    for (let j = 0; j < 2; j++) expect(Math.abs(a.exponents[j] - b.exponents[j])).toBeLessThan(TOL.chaoticMaps);
-  });
-});
+    it("Henon map: the two backends' QR give exponents within the oracle tolerance of each other", () => {
+      const henon = {
+        dimension: 2,
+        step(x: Float64Array, next: Float64Array) {
+          next[0] = 1 - 1.4 * x[0] * x[0] + x[1];
+          next[1] = 0.3 * x[0];
+        },
+        jacobian(x: Float64Array, J: Float64Array) {
+          J.set([-2.8 * x[0], 1, 0.3, 0]);
+        },
+      };
+      const run = (b: Backend) =>
+        lyapunovSpectrum(new MapSystem(henon, b, { initialState: [0.1, 0.1] }), { steps: 50000, transient: 1000 });
+      const a = run(native as Backend);
+      const b = run(wasm as Backend);
+      for (let j = 0; j < 2; j++) expect(Math.abs(a.exponents[j] - b.exponents[j])).toBeLessThan(TOL.chaoticMaps);
+    });
+  },
+);

@@ -127,7 +127,14 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
 
   it("loss = 1/(2N) sum ||f(x) - y||^2 on a hand-computed 1-1-1 identity network", () => {
     // f(x) = w2 (w1 x + b1) + b2 with w = (2, 0.5, -1, 0.25): x = 1 -> -2.25, x = -1 -> 1.75.
-    const shape: NetworkShape = { inputs: 1, hidden: 1, outputs: 1, activation: 0, activationParam: 0, outputActivation: 0 };
+    const shape: NetworkShape = {
+      inputs: 1,
+      hidden: 1,
+      outputs: 1,
+      activation: 0,
+      activationParam: 0,
+      outputActivation: 0,
+    };
     const net = backend.createNetwork(shape, Float64Array.from([1, -1]), Float64Array.from([0, 1]), 0);
     net.weights.set([2, 0.5, -1, 0.25]);
     expect(net.loss()).toBeCloseTo((2.25 ** 2 + 0.75 ** 2) / 4, 15);
@@ -143,7 +150,8 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
       net.hessian(H);
       const scale = maxAbs(H);
       for (let p = 0; p < fx.D; p++)
-        for (let q = 0; q < p; q++) expect(Math.abs(H[p * fx.D + q] - H[q * fx.D + p])).toBeLessThanOrEqual(TOL.hessianSymmetry * scale);
+        for (let q = 0; q < p; q++)
+          expect(Math.abs(H[p * fx.D + q] - H[q * fx.D + p])).toBeLessThanOrEqual(TOL.hessianSymmetry * scale);
       const I = new Float64Array(fx.D * fx.D);
       for (let j = 0; j < fx.D; j++) I[j * fx.D + j] = 1;
       const HV = new Float64Array(fx.D * fx.D);
@@ -154,7 +162,14 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
   }
 
   it("auto route: explicit Hessian for k = D, products for k = 1 (1-100-1, N = 200)", () => {
-    const shape: NetworkShape = { inputs: 1, hidden: 100, outputs: 1, activation: 1, activationParam: 0, outputActivation: 0 };
+    const shape: NetworkShape = {
+      inputs: 1,
+      hidden: 100,
+      outputs: 1,
+      activation: 1,
+      activationParam: 0,
+      outputActivation: 0,
+    };
     const N = 200;
     const net = backend.createNetwork(shape, new Float64Array(N), new Float64Array(N), 301);
     expect(net.chooseRoute(301)).toBe(1);

@@ -1,8 +1,9 @@
 /**
  * The fast routes against the slower exact ones (issue 6): the blocked (compact WY) QR against the unblocked
  * algorithm it replaces above QR_BLOCK columns, the factored tangent route against the explicit Hessian and the
- * R-operator, and natively the Eigen gemm against the built-in one (the twin of the WASM kernels). Every suite runs
- * once per available backend.
+ * R-operator, the unpacked small-size Gauss-Newton assembly and H Q (D <= SYMM_TIMES_MAX_N) against the gemm-based
+ * factored route, and natively the Eigen gemm against the built-in one (the twin of the WASM kernels). Every suite
+ * runs once per available backend.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,9 @@ import { TOL } from "./support/tolerances.js";
 
 /** Columns per QR block in native/kernels/qr.h and assembly/qr.ts. */
 const QR_BLOCK = 32;
+/** Largest D of the unpacked small-size loops (syrk_upper_small, symm_times) in native/kernels/dense.h and
+ * assembly/dense.ts. */
+const SYMM_TIMES_MAX_N = 64;
 
 const maxAbs = (a: ArrayLike<number>) =>
   Array.prototype.reduce.call(a, (m: number, v: number) => Math.max(m, Math.abs(v)), 0) as number;
@@ -118,6 +122,66 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
     });
   }
 
+  // The explicit route below SYMM_TIMES_MAX_N assembles G^T C G by unpacked rank-4 updates and multiplies H Q without
+  // packing; the factored route reaches the same H Q through gemm (G Q, then G^T (C G Q)) and the R-operator without
+  // H at all. With Q = I, H Q is H itself, which net.hessian must also give.
+  for (const [title, shape, N] of [
+    [
+      "1-10-1 tanh, N = 40, k = D = 31",
+      { inputs: 1, hidden: 10, outputs: 1, activation: 1, activationParam: 0, outputActivation: 0 },
+      40,
+    ],
+    [
+      "1-20-1 tanh, N = 100, k = D = 61",
+      { inputs: 1, hidden: 20, outputs: 1, activation: 1, activationParam: 0, outputActivation: 0 },
+      100,
+    ],
+    [
+      "2-9-3 sigmoid -> tanh, N = 7 (N o = 21, not a multiple of 4), k = D = 57",
+      { inputs: 2, hidden: 9, outputs: 3, activation: 2, activationParam: 0, outputActivation: 1 },
+      7,
+    ],
+    [
+      "1-21-1 tanh, N = 50, k = D = 64 (at the threshold)",
+      { inputs: 1, hidden: 21, outputs: 1, activation: 1, activationParam: 0, outputActivation: 0 },
+      50,
+    ],
+  ] as [string, NetworkShape, number][]) {
+    it(`small-size explicit route (unpacked loops) = gemm-based factored route = R-operator, H Q and H, ${title}`, () => {
+      const D = shape.hidden * (shape.inputs + 1) + shape.outputs * (shape.hidden + 1);
+      expect(D).toBeLessThanOrEqual(SYMM_TIMES_MAX_N);
+      const rand = fixtureRng(D + N);
+      const X = Float64Array.from({ length: N * shape.inputs }, () => 2 * rand() - 1);
+      const Y = Float64Array.from({ length: N * shape.outputs }, () => rand() - 0.5);
+      const w = Float64Array.from({ length: D }, () => 1.2 * rand() - 0.6);
+      const net = backend.createNetwork(shape, X, Y, D);
+      for (const Q0 of [
+        Float64Array.from({ length: D * D }, () => 2 * rand() - 1),
+        Float64Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? 1 : 0)),
+      ]) {
+        const out: Float64Array[] = [];
+        for (const route of [1, 2, 3]) {
+          net.weights.set(w);
+          net.tangent.set(Q0);
+          net.tangentApply(0.7, D, route);
+          out.push(net.tangent.map((v, i) => (Q0[i] - v) / 0.7));
+        }
+        expect(relDiff(out[2], out[0]), "explicit (small) vs factored (gemm)").toBeLessThan(TOL.routes * 10);
+        expect(relDiff(out[1], out[0]), "explicit (small) vs R-operator").toBeLessThan(TOL.routes * 10);
+      }
+      // H itself: the explicit assembly against the factored route's H I (its columns).
+      const H = new Float64Array(D * D);
+      net.weights.set(w);
+      net.hessian(H);
+      net.tangent.set(Float64Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? 1 : 0)));
+      net.tangentApply(1, D, 3);
+      const HI = net.tangent.map((v, i) => (i % (D + 1) === 0 ? 1 : 0) - v);
+      expect(relDiff(HI, H)).toBeLessThan(TOL.routes * 10);
+      for (let p = 0; p < D; ++p) for (let q = 0; q < p; ++q) expect(H[q * D + p]).toBe(H[p * D + q]);
+      net.dispose();
+    });
+  }
+
   it("auto route: explicit Hessian for k = D, factored products for k = 1 (1-100-1, N = 200)", () => {
     const shape: NetworkShape = {
       inputs: 1,
@@ -142,49 +206,53 @@ const addon = native && existsSync(addonPath) ? loadNativeAddon() : null;
 const eigen = addon?._denseEigen?.() ?? false;
 describe("21 native dense kernels: Eigen against the built-in gemm", () => {
   it.skipIf(eigen)(`skipped: ${addon ? "this addon was built without Eigen" : "no native addon"}`, () => {});
-  it.skipIf(!eigen)(
-    "200 steps of a 1-40-1 tanh network, k = D = 121, both routes: same losses, log R sums within 1e-9 [native]",
-    () => {
-      const b = native as Backend;
-      const shape: NetworkShape = {
-        inputs: 1,
-        hidden: 40,
-        outputs: 1,
-        activation: 1,
-        activationParam: 0,
-        outputActivation: 0,
-      };
-      const N = 60;
-      const D = 121;
-      const X = Float64Array.from({ length: N }, (_, i) => -1 + (2 * i) / (N - 1));
-      const Y = X.map((x) => Math.sin(Math.PI * x));
-      const rand = fixtureRng(4);
-      const w0 = Float64Array.from({ length: D }, () => rand() - 0.5);
-      const run = (useEigen: boolean, route: number) => {
-        addon?._denseEigen(useEigen);
-        const net = b.createNetwork(shape, X, Y, D);
-        net.weights.set(w0);
-        for (let j = 0; j < D; ++j) net.tangent[j * D + j] = 1;
-        const loss = new Float64Array(200);
-        const logR = new Float64Array(200 * D);
-        net.trainChunk(0.1, D, 200, 1, route, loss, logR, null);
-        const sums = new Float64Array(D);
-        for (let t = 0; t < 200; ++t) for (let j = 0; j < D; ++j) sums[j] += logR[t * D + j];
-        const Q = net.tangent.slice();
-        net.dispose();
-        return { loss, sums, Q };
-      };
-      try {
-        for (const route of [1, 3]) {
-          const e = run(true, route);
-          const s = run(false, route);
-          expect(s.loss).toEqual(e.loss); // the dense kernels do not touch the training itself
-          for (let j = 0; j < D; ++j) expect(Math.abs(e.sums[j] - s.sums[j])).toBeLessThan(TOL.parityExponents);
-          expect(relDiff(e.Q, s.Q)).toBeLessThan(1e-9);
+  // 1-10-1 (D = 31): the built-in unpacked small-size loops (syrk_upper_small, symm_times) against Eigen's gemm.
+  for (const [hidden, N] of [
+    [40, 60],
+    [10, 40],
+  ])
+    it.skipIf(!eigen)(
+      `200 steps of a 1-${hidden}-1 tanh network, k = D = ${3 * hidden + 1}, both routes: same losses, log R sums within 1e-9 [native]`,
+      () => {
+        const b = native as Backend;
+        const shape: NetworkShape = {
+          inputs: 1,
+          hidden,
+          outputs: 1,
+          activation: 1,
+          activationParam: 0,
+          outputActivation: 0,
+        };
+        const D = 3 * hidden + 1;
+        const X = Float64Array.from({ length: N }, (_, i) => -1 + (2 * i) / (N - 1));
+        const Y = X.map((x) => Math.sin(Math.PI * x));
+        const rand = fixtureRng(4);
+        const w0 = Float64Array.from({ length: D }, () => rand() - 0.5);
+        const run = (useEigen: boolean, route: number) => {
+          addon?._denseEigen(useEigen);
+          const net = b.createNetwork(shape, X, Y, D);
+          net.weights.set(w0);
+          for (let j = 0; j < D; ++j) net.tangent[j * D + j] = 1;
+          const loss = new Float64Array(200);
+          const logR = new Float64Array(200 * D);
+          net.trainChunk(0.1, D, 200, 1, route, loss, logR, null);
+          const sums = new Float64Array(D);
+          for (let t = 0; t < 200; ++t) for (let j = 0; j < D; ++j) sums[j] += logR[t * D + j];
+          const Q = net.tangent.slice();
+          net.dispose();
+          return { loss, sums, Q };
+        };
+        try {
+          for (const route of [1, 3]) {
+            const e = run(true, route);
+            const s = run(false, route);
+            expect(s.loss).toEqual(e.loss); // the dense kernels do not touch the training itself
+            for (let j = 0; j < D; ++j) expect(Math.abs(e.sums[j] - s.sums[j])).toBeLessThan(TOL.parityExponents);
+            expect(relDiff(e.Q, s.Q)).toBeLessThan(1e-9);
+          }
+        } finally {
+          addon?._denseEigen(true);
         }
-      } finally {
-        addon?._denseEigen(true);
-      }
-    },
-  );
+      },
+    );
 });

@@ -55,7 +55,8 @@ describeEachBackend("30 spectrum on systems with known exponents", (backend: Bac
     for (let j = 0; j < D; j++) expect(Math.abs(res.exponents[j] - expected[j])).toBeLessThan(TOL.quadratic);
     expect(res.ftle.starts.length).toBe(20);
     for (let w = 0; w < res.ftle.starts.length; w++)
-      for (let j = 0; j < D; j++) expect(Math.abs(res.ftle.values[w * D + j] - expected[j])).toBeLessThan(TOL.quadratic);
+      for (let j = 0; j < D; j++)
+        expect(Math.abs(res.ftle.values[w * D + j] - expected[j])).toBeLessThan(TOL.quadratic);
   });
 
   it("Henon map (a = 1.4, b = 0.3): exponents 0.41922 and -1.62319 within 0.003 after 1e5 steps", () => {
@@ -106,7 +107,14 @@ describeEachBackend("30 spectrum on systems with known exponents", (backend: Bac
   });
 
   it("network, k = D: the sum of the local exponents equals ln|det J_t| at every step (1e-9)", () => {
-    const shape: NetworkShape = { inputs: 1, hidden: 4, outputs: 1, activation: 1, activationParam: 0, outputActivation: 0 };
+    const shape: NetworkShape = {
+      inputs: 1,
+      hidden: 4,
+      outputs: 1,
+      activation: 1,
+      activationParam: 0,
+      outputActivation: 0,
+    };
     const N = 20;
     const X = Float64Array.from({ length: N }, (_, s) => -1 + (2 * s) / (N - 1));
     const Y = X.map((x) => Math.sin(Math.PI * x));
@@ -126,7 +134,12 @@ describeEachBackend("30 spectrum on systems with known exponents", (backend: Bac
     for (let t = 0; t < steps; t++) {
       probe.weights.set(sys.state());
       probe.hessian(H);
-      logDet.push(logAbsDet(H.map((h, i) => (i % (D + 1) === 0 ? 1 : 0) - eta * h), D));
+      logDet.push(
+        logAbsDet(
+          H.map((h, i) => (i % (D + 1) === 0 ? 1 : 0) - eta * h),
+          D,
+        ),
+      );
       const r = sys.evolve(1, D, 1, logR, null);
       expect(r.diverged).toBe(false);
       local.push(logR.reduce((s, v) => s + v, 0));

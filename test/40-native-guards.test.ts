@@ -25,8 +25,7 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
   // A valid 2-3-1 network: D = 3*3 + 1*4 = 13, N = 4.
   const D = 13;
   const N = 4;
-  const args = () =>
-    [2, 3, 1, 1, 0, 0, N, f64(N * 2), f64(N), D, f64(D, 0.1), f64(D * D)] as unknown[];
+  const args = () => [2, 3, 1, 1, 0, 0, N, f64(N * 2), f64(N), D, f64(D, 0.1), f64(D * D)] as unknown[];
   const make = (over: Record<number, unknown> = {}) => {
     const a = args();
     for (const [i, v] of Object.entries(over)) a[Number(i)] = v;

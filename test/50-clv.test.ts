@@ -22,7 +22,6 @@ import { describeEachBackend } from "./support/backends.js";
 import { TOL } from "./support/tolerances.js";
 import { fixtureRng, inverse, matmul } from "./support/linalg.js";
 
-
 const henon = (a: number, b: number) => ({
   dimension: 2,
   step(x: Float64Array, next: Float64Array) {
@@ -81,7 +80,14 @@ function sine(a: Float64Array, b: Float64Array): number {
 }
 
 /** The 1-4-1 tanh network of test 30 (D = 13). */
-const SHAPE: NetworkShape = { inputs: 1, hidden: 4, outputs: 1, activation: 1, activationParam: 0, outputActivation: 0 };
+const SHAPE: NetworkShape = {
+  inputs: 1,
+  hidden: 4,
+  outputs: 1,
+  activation: 1,
+  activationParam: 0,
+  outputActivation: 0,
+};
 const N = 20;
 const X = Float64Array.from({ length: N }, (_, s) => -1 + (2 * s) / (N - 1));
 const Y = X.map((x) => Math.sin(Math.PI * x));
@@ -118,7 +124,9 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
         for (let l = i + 1; l <= j; l++) s += T[i * D + l] * v[l];
         v[i] = -s / (T[i * D + i] - T[j * D + j]);
       }
-      eig.push(Float64Array.from({ length: D }, (_, r) => S.subarray(r * D, r * D + D).reduce((a, s, l) => a + s * v[l], 0)));
+      eig.push(
+        Float64Array.from({ length: D }, (_, r) => S.subarray(r * D, r * D + D).reduce((a, s, l) => a + s * v[l], 0)),
+      );
     }
     const sys = new MapSystem(linearMap(M, D), backend, { initialState: [1, 0, 0, 0] });
     const res = covariantLyapunovVectors(sys, { transient: 200, to: 300, every: 10, backwardTransient: 200 });
@@ -134,7 +142,13 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
   it("covariance on the Henon map (qrEvery 2, every 4): J^(4) V_t ∥ V_(t+4) for both vectors (1e-8)", () => {
     const map = henon(1.4, 0.3);
     const sys = new MapSystem(map, backend, { initialState: [0.1, 0.1] });
-    const res = covariantLyapunovVectors(sys, { transient: 200, to: 2200, every: 4, qrEvery: 2, backwardTransient: 400 });
+    const res = covariantLyapunovVectors(sys, {
+      transient: 200,
+      to: 2200,
+      every: 4,
+      qrEvery: 2,
+      backwardTransient: 400,
+    });
     const J = new Float64Array(4);
     let worst = 0;
     for (let i = 0; i + 1 < res.times.length; i++) {
@@ -168,7 +182,8 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
     let worst = 0;
     for (let i = 0; i + 1 < out.times.length; i++) {
       probe.weights.set(out.weights.subarray(i * D, (i + 1) * D));
-      for (let j = 0; j < k; j++) for (let d = 0; d < D; d++) probe.tangent[j * D + d] = out.vectors[i * D * k + d * k + j];
+      for (let j = 0; j < k; j++)
+        for (let d = 0; d < D; d++) probe.tangent[j * D + d] = out.vectors[i * D * k + d * k + j];
       probe.tangentApply(0.5, k, 0);
       for (let j = 0; j < k; j++) {
         const Jv = probe.tangent.slice(j * D, (j + 1) * D);
@@ -201,7 +216,13 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
   it("checkpoint-and-recompute gives the store-mode CLVs (1e-10) and leaves the loss history alone", () => {
     const runNet = (mode: "store" | "checkpoint") => {
       const sys = new NetworkSystem(backend, { shape: SHAPE, X, Y, w0: W0, learningRate: 0.5 });
-      const res = covariantLyapunovVectors(sys, { to: 300, every: 3, backwardTransient: 200, mode, checkpointEvery: 37 });
+      const res = covariantLyapunovVectors(sys, {
+        to: 300,
+        every: 3,
+        backwardTransient: 200,
+        mode,
+        checkpointEvery: 37,
+      });
       const losses = sys.lossHistory();
       const state = sys.state();
       const time = sys.time;
@@ -241,7 +262,9 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
       err = e;
     }
     expect(err).toBeInstanceOf(ClvMemoryError);
-    expect((err as Error).message).toMatch(/^CLVs from 0 to 100000 every 1 with k = 2 need [\d.]+ MiB in checkpoint mode/);
+    expect((err as Error).message).toMatch(
+      /^CLVs from 0 to 100000 every 1 with k = 2 need [\d.]+ MiB in checkpoint mode/,
+    );
     expect((err as Error).message).toContain("above the budget of 64 KiB (lyapunov.clv.memoryBudget)");
     expect(sys.time).toBe(0);
     // Through a run: refused before the first training step.
@@ -252,7 +275,17 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
   });
 
   it("weightdyn run outputs: clv.npy, weights.npy, clv-times.csv, clv-angles.csv equal the typed API's arrays", () => {
-    const clv = { from: 0, to: 400, every: 10, backwardTransient: 200, pairs: [[0, 1], [2, 5]], split: 3 };
+    const clv = {
+      from: 0,
+      to: 400,
+      every: 10,
+      backwardTransient: 200,
+      pairs: [
+        [0, 1],
+        [2, 5],
+      ],
+      split: 3,
+    };
     const dir = mkdtempSync(join(tmpdir(), "weightdyn-clv-"));
     try {
       const files = trainRun(networkConfig(clv), { backend, outDir: dir });
@@ -275,7 +308,9 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
       // Layer shares sum to 1 for every vector.
       const layers = arrays.layers as Float64Array;
       for (let r = 0; r < layers.length / 4; r++) {
-        expect(Math.abs(layers[r * 4] + layers[r * 4 + 1] + layers[r * 4 + 2] + layers[r * 4 + 3] - 1)).toBeLessThan(1e-12);
+        expect(Math.abs(layers[r * 4] + layers[r * 4 + 1] + layers[r * 4 + 2] + layers[r * 4 + 3] - 1)).toBeLessThan(
+          1e-12,
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -298,14 +333,30 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
       expect(readNpy(join(out, "clv.npy")).shape).toEqual([201, 13, 13]);
       expect(readNpy(join(out, "weights.npy")).shape).toEqual([201, 13]);
       expect(readFileSync(join(out, "clv-times.csv"), "utf8").trim().split("\n").length).toBe(202);
-      expect(readFileSync(join(out, "clv-angles.csv"), "utf8").split("\n")[0]).toMatch(/^time,angle_1_2(,min_angle_first_\d+)?$/);
+      expect(readFileSync(join(out, "clv-angles.csv"), "utf8").split("\n")[0]).toMatch(
+        /^time,angle_1_2(,min_angle_first_\d+)?$/,
+      );
       const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
       expect(summary.clv).toMatchObject({ computed: true, mode: "store", times: 201, backwardTransient: 2000 });
       // Refused before training, exit code 2, the message naming the budget.
-      writeFileSync(join(dir, "big.json"), JSON.stringify({ ...config, lyapunov: { clv: { memoryBudget: "1 MiB", mode: "store", every: 10 } } }));
-      const big = cli(["run", "-c", join(dir, "big.json"), "-o", join(dir, "big"), "--backend", backend.name, "--quiet"]);
+      writeFileSync(
+        join(dir, "big.json"),
+        JSON.stringify({ ...config, lyapunov: { clv: { memoryBudget: "1 MiB", mode: "store", every: 10 } } }),
+      );
+      const big = cli([
+        "run",
+        "-c",
+        join(dir, "big.json"),
+        "-o",
+        join(dir, "big"),
+        "--backend",
+        backend.name,
+        "--quiet",
+      ]);
       expect(big.status).toBe(2);
-      expect(big.stderr).toMatch(/^weightdyn: CLVs from 0 to 3000 every 10 with k = 13 need .* above the budget of 1 MiB \(lyapunov\.clv\.memoryBudget\)/);
+      expect(big.stderr).toMatch(
+        /^weightdyn: CLVs from 0 to 3000 every 10 with k = 13 need .* above the budget of 1 MiB \(lyapunov\.clv\.memoryBudget\)/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -365,7 +416,17 @@ describe("50 CLV memory plan, geometry and config (no backend)", () => {
   });
 
   it("the estimate counts what the modes keep", () => {
-    const e = clvMemoryEstimate({ D: 3, k: 2, from: 0, to: 9, every: 3, end: 12, qrEvery: 1, checkpointEvery: 4, chunkSteps: 1 });
+    const e = clvMemoryEstimate({
+      D: 3,
+      k: 2,
+      from: 0,
+      to: 9,
+      every: 3,
+      end: 12,
+      qrEvery: 1,
+      checkpointEvery: 4,
+      chunkSteps: 1,
+    });
     const work = (3 * 4 + 2 * 6 + 6) * 8;
     // 4 times x (Q 6 + x 3) + 12 packed R x 3 + spectrum buffer 2 x 4
     expect(e.store).toBe((4 * 9 + 12 * 3 + 2 * 4) * 8 + work);
@@ -384,7 +445,12 @@ describe("50 CLV memory plan, geometry and config (no backend)", () => {
     expect(Math.abs(minimalSubspaceAngle(V, 2, 2, 1) - theta)).toBeLessThan(1e-22);
     expect(Math.abs(triangularSplitAngle(V, 2, 1) - theta)).toBeLessThan(1e-22);
     const rand = fixtureRng(5);
-    for (const [k, p] of [[5, 2], [6, 1], [6, 5], [7, 3]]) {
+    for (const [k, p] of [
+      [5, 2],
+      [6, 1],
+      [6, 5],
+      [7, 3],
+    ]) {
       const C = new Float64Array(k * k);
       for (let c = 0; c < k; c++) for (let r = 0; r <= c; r++) C[c * k + r] = r === c ? 0.2 + rand() : rand() - 0.5;
       const general = minimalSubspaceAngle(C, k, k, p);
@@ -393,7 +459,8 @@ describe("50 CLV memory plan, geometry and config (no backend)", () => {
       const Q = orthogonal(k + 2, rand);
       const QC = new Float64Array((k + 2) * k);
       for (let c = 0; c < k; c++)
-        for (let r = 0; r < k + 2; r++) for (let l = 0; l < k; l++) QC[c * (k + 2) + r] += Q[l * (k + 2) + r] * C[c * k + l];
+        for (let r = 0; r < k + 2; r++)
+          for (let l = 0; l < k; l++) QC[c * (k + 2) + r] += Q[l * (k + 2) + r] * C[c * k + l];
       expect(Math.abs(minimalSubspaceAngle(QC, k + 2, k, p) - general)).toBeLessThan(1e-12);
     }
   });
@@ -421,8 +488,16 @@ describe("50 CLV memory plan, geometry and config (no backend)", () => {
     });
     const cases: [unknown, string, RegExp][] = [
       [{}, "lyapunov.clv.backwardTransient", /at most training\.steps - lyapunov\.clv\.from = 900 .* received 1000/],
-      [{ to: 900, backwardTransient: 200 }, "lyapunov.clv.backwardTransient", /at most training\.steps - lyapunov\.clv\.to = 100/],
-      [{ every: 3, backwardTransient: 200 }, "lyapunov.clv.every", /a multiple of lyapunov\.qrEvery \(2\) but received 3/],
+      [
+        { to: 900, backwardTransient: 200 },
+        "lyapunov.clv.backwardTransient",
+        /at most training\.steps - lyapunov\.clv\.to = 100/,
+      ],
+      [
+        { every: 3, backwardTransient: 200 },
+        "lyapunov.clv.every",
+        /a multiple of lyapunov\.qrEvery \(2\) but received 3/,
+      ],
       [{ to: 501, backwardTransient: 200 }, "lyapunov.clv.to", /a multiple of lyapunov\.qrEvery \(2\)/],
       [{ from: 50, backwardTransient: 200 }, "lyapunov.clv.from", />= lyapunov\.transient \(100\)/],
       [{ memoryBudget: "2 parsecs", backwardTransient: 200 }, "lyapunov.clv.memoryBudget", /a size like "2GiB"/],

@@ -41,7 +41,11 @@ describe("51 npy writer and reader", () => {
     const path = join(dir, "rev.npy");
     const w = new NpyWriter(path, [5, 2, 3]);
     expect(existsSync(path)).toBe(false);
-    for (let i = 4; i >= 0; i--) w.writeSlice(i, Float64Array.from({ length: 6 }, (_, j) => i * 10 + j + 0.25));
+    for (let i = 4; i >= 0; i--)
+      w.writeSlice(
+        i,
+        Float64Array.from({ length: 6 }, (_, j) => i * 10 + j + 0.25),
+      );
     w.finish();
     const a = readNpy(path);
     expect(a.shape).toEqual([5, 2, 3]);
@@ -59,29 +63,32 @@ describe("51 npy writer and reader", () => {
     expect(readdirSync(dir).filter((f) => f.includes("bad.npy"))).toEqual([]);
   });
 
-  it.skipIf(!numpy.ok)(`numpy reads what NpyWriter writes, bit for bit${numpy.ok ? "" : ` [skipped: ${numpy.reason}]`}`, () => {
-    const path = join(dir, "py.npy");
-    const data = Float64Array.from({ length: 4 * 3 * 2 }, (_, n) => Math.sin(n) * 10 ** (n % 7) - n / 3);
-    data[5] = -0;
-    data[6] = Number.MIN_VALUE;
-    data[7] = Number.MAX_VALUE;
-    writeNpy(path, [4, 3, 2], data);
-    const out = python(
-      `import numpy as np, json; a = np.load(${JSON.stringify(path)}); ` +
-        "print(json.dumps({'shape': list(a.shape), 'dtype': a.dtype.str, 'c': bool(a.flags['C_CONTIGUOUS']), " +
-        "'hex': [float(x).hex() for x in a.ravel()]}))",
-    );
-    const parsed = JSON.parse(out) as { shape: number[]; dtype: string; c: boolean; hex: string[] };
-    expect(parsed.shape).toEqual([4, 3, 2]);
-    expect(parsed.dtype).toBe("<f8");
-    expect(parsed.c).toBe(true);
-    // Compare through Python's exact hexadecimal floats.
-    const back = python(`import json; print(json.dumps([float.fromhex(h) for h in ${JSON.stringify(parsed.hex)}]))`);
-    const values = JSON.parse(back) as number[];
-    expect(values.length).toBe(data.length);
-    for (let i = 0; i < data.length; i++) expect(Object.is(values[i], data[i])).toBe(true);
-    expect(parsed.hex[5]).toBe("-0x0.0p+0");
-  });
+  it.skipIf(!numpy.ok)(
+    `numpy reads what NpyWriter writes, bit for bit${numpy.ok ? "" : ` [skipped: ${numpy.reason}]`}`,
+    () => {
+      const path = join(dir, "py.npy");
+      const data = Float64Array.from({ length: 4 * 3 * 2 }, (_, n) => Math.sin(n) * 10 ** (n % 7) - n / 3);
+      data[5] = -0;
+      data[6] = Number.MIN_VALUE;
+      data[7] = Number.MAX_VALUE;
+      writeNpy(path, [4, 3, 2], data);
+      const out = python(
+        `import numpy as np, json; a = np.load(${JSON.stringify(path)}); ` +
+          "print(json.dumps({'shape': list(a.shape), 'dtype': a.dtype.str, 'c': bool(a.flags['C_CONTIGUOUS']), " +
+          "'hex': [float(x).hex() for x in a.ravel()]}))",
+      );
+      const parsed = JSON.parse(out) as { shape: number[]; dtype: string; c: boolean; hex: string[] };
+      expect(parsed.shape).toEqual([4, 3, 2]);
+      expect(parsed.dtype).toBe("<f8");
+      expect(parsed.c).toBe(true);
+      // Compare through Python's exact hexadecimal floats.
+      const back = python(`import json; print(json.dumps([float.fromhex(h) for h in ${JSON.stringify(parsed.hex)}]))`);
+      const values = JSON.parse(back) as number[];
+      expect(values.length).toBe(data.length);
+      for (let i = 0; i < data.length; i++) expect(Object.is(values[i], data[i])).toBe(true);
+      expect(parsed.hex[5]).toBe("-0x0.0p+0");
+    },
+  );
 
   it.skipIf(!numpy.ok)(`readNpy reads what numpy.save writes${numpy.ok ? "" : ` [skipped: ${numpy.reason}]`}`, () => {
     const path = join(dir, "from-numpy.npy");

@@ -87,8 +87,12 @@ describe("config defaults", () => {
   });
 
   it("lyapunov.clv is validated: an unknown key inside it is an error naming it", () => {
-    expect(() => parseRunConfig({ lyapunov: { clv: { every: 10, anything: "goes" } } })).toThrow(/lyapunov\.clv\.anything/);
-    expect(parseRunConfig({ training: { steps: 3000 }, lyapunov: { clv: { every: 10 } } }).lyapunov.clv).toMatchObject({ every: 10 });
+    expect(() => parseRunConfig({ lyapunov: { clv: { every: 10, anything: "goes" } } })).toThrow(
+      /lyapunov\.clv\.anything/,
+    );
+    expect(parseRunConfig({ training: { steps: 3000 }, lyapunov: { clv: { every: 10 } } }).lyapunov.clv).toMatchObject({
+      every: 10,
+    });
   });
 
   it("seeds up to 2^53 are accepted", () => {

@@ -193,9 +193,12 @@ export function backwardPass(
       if (next !== null && next < now + n) n = next - now;
       const res = system.evolve(n, k, m, logR, rBuf);
       if (res.diverged || res.steps !== n) {
-        throw new Error(`weightdyn: the CLV replay of steps ${now}..${now + n} diverged (${res.reason}); the system is not deterministic`);
+        throw new Error(
+          `weightdyn: the CLV replay of steps ${now}..${now + n} diverged (${res.reason}); the system is not deterministic`,
+        );
       }
-      for (let q = 0; q < n / m; q++) packUpper(rBuf.subarray(q * k * k, (q + 1) * k * k), k, segR.slot((now - a) / m + q));
+      for (let q = 0; q < n / m; q++)
+        packUpper(rBuf.subarray(q * k * k, (q + 1) * k * k), k, segR.slot((now - a) / m + q));
       replayed += n;
       keep();
     }

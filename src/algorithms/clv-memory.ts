@@ -94,7 +94,10 @@ export function clvMemoryEstimate(input: ClvMemoryInput): ClvMemoryEstimate {
   const snapshot = D + D * maxK;
   const segmentTimes = Math.min(times, Math.floor(s / every) + 1);
   const checkpoint =
-    ((checkpoints + 1) * snapshot + (s / m) * P + segmentTimes * perTime + Math.min(s / m, REPLAY_QR_CHUNK) * (k * k + k)) *
+    ((checkpoints + 1) * snapshot +
+      (s / m) * P +
+      segmentTimes * perTime +
+      Math.min(s / m, REPLAY_QR_CHUNK) * (k * k + k)) *
       F64 +
     work +
     sink;

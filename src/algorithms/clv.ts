@@ -87,7 +87,8 @@ export interface ClvPlan {
 }
 
 function requireInt(field: string, v: number, min: number, what = `an integer >= ${min}`): void {
-  if (!Number.isInteger(v) || v < min) throw new ConfigError(`lyapunov.clv.${field}`, `expected ${what} but received ${v}`);
+  if (!Number.isInteger(v) || v < min)
+    throw new ConfigError(`lyapunov.clv.${field}`, `expected ${what} but received ${v}`);
 }
 
 function requireMultiple(field: string, v: number, m: number): void {
@@ -105,13 +106,18 @@ function requireMultiple(field: string, v: number, m: number): void {
 export function planClv(system: TangentSystem, options: ClvOptions): ClvPlan {
   const D = system.dimension;
   const qrEvery = options.qrEvery ?? 1;
-  if (!Number.isInteger(qrEvery) || qrEvery < 1) throw new ConfigError("lyapunov.qrEvery", `expected a positive integer but received ${qrEvery}`);
+  if (!Number.isInteger(qrEvery) || qrEvery < 1)
+    throw new ConfigError("lyapunov.qrEvery", `expected a positive integer but received ${qrEvery}`);
   const k = options.k ?? system.maxK;
   if (!Number.isInteger(k) || k < 1 || k > system.maxK) {
-    throw new ConfigError("lyapunov.exponents", `expected between 1 and ${system.maxK} vectors for CLVs but received ${k}`);
+    throw new ConfigError(
+      "lyapunov.exponents",
+      `expected between 1 and ${system.maxK} vectors for CLVs but received ${k}`,
+    );
   }
   const start = system.time;
-  if (start % qrEvery !== 0) throw new RangeError(`weightdyn: the system time ${start} is not a multiple of qrEvery (${qrEvery})`);
+  if (start % qrEvery !== 0)
+    throw new RangeError(`weightdyn: the system time ${start} is not a multiple of qrEvery (${qrEvery})`);
   const from = options.from ?? start;
   const every = options.every ?? qrEvery;
   const backwardTransient = options.backwardTransient ?? 1000;
@@ -132,7 +138,10 @@ export function planClv(system: TangentSystem, options: ClvOptions): ClvPlan {
   const snapshots = typeof system.snapshot === "function" && typeof system.restore === "function";
   const requested = options.mode ?? "auto";
   if (requested === "checkpoint" && !snapshots) {
-    throw new ConfigError("lyapunov.clv.mode", 'expected "store" or "auto": checkpoint mode needs a system with snapshot() and restore()');
+    throw new ConfigError(
+      "lyapunov.clv.mode",
+      'expected "store" or "auto": checkpoint mode needs a system with snapshot() and restore()',
+    );
   }
   const input = {
     D,
@@ -204,7 +213,8 @@ export class ClvRecorder {
     return {
       nextStop,
       onChunk: (info) => {
-        if (info.k !== this.plan.k || !info.R) throw new RangeError(`weightdyn: ClvRecorder expects k = ${this.plan.k} with R output`);
+        if (info.k !== this.plan.k || !info.R)
+          throw new RangeError(`weightdyn: ClvRecorder expects k = ${this.plan.k} with R output`);
         const m = this.plan.qrEvery;
         const nQr = info.logRDiag.length / info.k;
         for (let q = 0; q < nQr; q++) {
@@ -294,7 +304,10 @@ export function covariantLyapunovVectors(
     chunkSteps: options.chunkSteps,
     ...recorder.hooks(),
   });
-  if (spectrum.diverged) throw new RangeError(`weightdyn: the system diverged at step ${spectrum.divergedAt} (${spectrum.divergedReason}) before the CLVs could be computed`);
+  if (spectrum.diverged)
+    throw new RangeError(
+      `weightdyn: the system diverged at step ${spectrum.divergedAt} (${spectrum.divergedReason}) before the CLVs could be computed`,
+    );
   const T = plan.times;
   const vectors = new Float64Array(T * D * k);
   const states = new Float64Array(T * D);

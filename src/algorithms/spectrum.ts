@@ -84,9 +84,12 @@ export function lyapunovSpectrum(system: TangentSystem, options: SpectrumOptions
   requireInt("qrEvery", qrEvery, 1);
   requireInt("transient", transient, 0);
   requireInt("ftleWindow", window, 1);
-  if (window % qrEvery !== 0) throw new RangeError(`weightdyn: ftleWindow (${window}) must be a multiple of qrEvery (${qrEvery})`);
-  if (transient % qrEvery !== 0) throw new RangeError(`weightdyn: transient (${transient}) must be a multiple of qrEvery (${qrEvery})`);
-  if (transient >= total) throw new RangeError(`weightdyn: transient (${transient}) must be less than steps (${total})`);
+  if (window % qrEvery !== 0)
+    throw new RangeError(`weightdyn: ftleWindow (${window}) must be a multiple of qrEvery (${qrEvery})`);
+  if (transient % qrEvery !== 0)
+    throw new RangeError(`weightdyn: transient (${transient}) must be a multiple of qrEvery (${qrEvery})`);
+  if (transient >= total)
+    throw new RangeError(`weightdyn: transient (${transient}) must be less than steps (${total})`);
 
   const basis = options.basis ?? "identity";
   if (basis === "identity") identityBasis(system.tangent(), D, k);
@@ -129,7 +132,13 @@ export function lyapunovSpectrum(system: TangentSystem, options: SpectrumOptions
     const res = system.evolve(n, tracked, tracked > 0 ? qrEvery : 1, logR, R);
     const nQr = tracked > 0 ? Math.floor(res.steps / qrEvery) : 0;
     if (done >= transient) acc.add(logR, nQr);
-    options.onChunk?.({ start, steps: res.steps, logRDiag: logR.subarray(0, nQr * k), R: R ? R.subarray(0, nQr * k * k) : null, k });
+    options.onChunk?.({
+      start,
+      steps: res.steps,
+      logRDiag: logR.subarray(0, nQr * k),
+      R: R ? R.subarray(0, nQr * k * k) : null,
+      k,
+    });
     done += res.steps;
     options.onProgress?.(done, total);
     if (res.diverged) return result(true, res.reason);

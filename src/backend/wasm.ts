@@ -113,7 +113,18 @@ export function createWasmBackend(module: WebAssembly.Module = compileWasmModule
     },
 
     createNetwork(shape: NetworkShape, X: Float64Array, Y: Float64Array, maxK: number): NetworkKernel {
-      const { inputs, hidden, outputs, act, param, outAct, N, maxK: K, X: xIn, Y: yIn } = checkNetworkArgs(shape, X, Y, maxK);
+      const {
+        inputs,
+        hidden,
+        outputs,
+        act,
+        param,
+        outAct,
+        N,
+        maxK: K,
+        X: xIn,
+        Y: yIn,
+      } = checkNetworkArgs(shape, X, Y, maxK);
       const ptr = ex.network_create(inputs, hidden, outputs, act, param, outAct, N, K);
       if (ptr === 0) throwRange("the network and data are too large");
       view(ex.network_x(ptr), N * inputs).set(xIn);

@@ -54,12 +54,17 @@ const shape = {
   to: int(NON_NEGATIVE_INT, 0).optional(),
   every: int(POSITIVE_INT, 1).optional(),
   backwardTransient: int(NON_NEGATIVE_INT, 0).default(1000),
-  pairs: z.array(z.tuple([int(PAIR, 0), int(PAIR, 0)], { error: PAIR }), { error: "an array of [i, j] pairs" }).optional(),
+  pairs: z
+    .array(z.tuple([int(PAIR, 0), int(PAIR, 0)], { error: PAIR }), { error: "an array of [i, j] pairs" })
+    .optional(),
   split: z.union([z.literal("positive"), int(POSITIVE_INT, 1)], { error: SPLIT }).default("positive"),
   mode: z.enum(CLV_MODES, { error: MODE }).default("auto"),
   memoryBudget: byteSize.default(DEFAULT_CLV_MEMORY_BUDGET),
   checkpointEvery: int(POSITIVE_INT, 1).optional(),
-  seed: z.number({ error: SEED }).refine((v) => Number.isInteger(v) && v >= 0 && v <= 2 ** 53, { error: SEED }).default(0),
+  seed: z
+    .number({ error: SEED })
+    .refine((v) => Number.isInteger(v) && v >= 0 && v <= 2 ** 53, { error: SEED })
+    .default(0),
   topWeights: int(NON_NEGATIVE_INT, 0).default(5),
 };
 
@@ -149,13 +154,22 @@ function resolve(clv: ClvConfig, config: ClvContext): { resolved: ResolvedClvCon
     if (value !== undefined && value % m !== 0) bad(`lyapunov.clv.${name}`, multiple, value);
   }
   if (from < transient) bad("lyapunov.clv.from", `an integer >= lyapunov.transient (${transient})`, from);
-  if (clv.to !== undefined && clv.to < from) bad("lyapunov.clv.to", `an integer >= lyapunov.clv.from (${from})`, clv.to);
+  if (clv.to !== undefined && clv.to < from)
+    bad("lyapunov.clv.to", `an integer >= lyapunov.clv.from (${from})`, clv.to);
   if (to + bT > steps || (clv.to === undefined && to < from)) {
-    const limit = clv.to === undefined ? `training.steps - lyapunov.clv.from = ${steps - from}` : `training.steps - lyapunov.clv.to = ${steps - to}`;
-    bad("lyapunov.clv.backwardTransient", `at most ${limit} (the CLVs at lyapunov.clv.to need this many steps after it)`, bT);
+    const limit =
+      clv.to === undefined
+        ? `training.steps - lyapunov.clv.from = ${steps - from}`
+        : `training.steps - lyapunov.clv.to = ${steps - to}`;
+    bad(
+      "lyapunov.clv.backwardTransient",
+      `at most ${limit} (the CLVs at lyapunov.clv.to need this many steps after it)`,
+      bT,
+    );
   }
   (clv.pairs ?? []).forEach(([i, j], n) => {
-    if (i >= k || j >= k || i === j) bad(`lyapunov.clv.pairs[${n}]`, `two different CLV indices in [0, ${k - 1}]`, [i, j]);
+    if (i >= k || j >= k || i === j)
+      bad(`lyapunov.clv.pairs[${n}]`, `two different CLV indices in [0, ${k - 1}]`, [i, j]);
   });
   if (clv.split !== "positive" && k >= 1 && clv.split >= k) {
     bad("lyapunov.clv.split", `"positive" or an integer p in [1, ${k - 1}] (k = ${k})`, clv.split);

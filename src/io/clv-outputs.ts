@@ -182,9 +182,13 @@ export class ClvFileWriter {
     this.npy.weights.finish();
     this.npy.layers?.finish();
     const { rows } = this;
-    writeCsv(this.files.times, ["index", "time"], (function* () {
-      for (let i = 0; i < rows.times.length; i++) yield [i, rows.times[i]];
-    })());
+    writeCsv(
+      this.files.times,
+      ["index", "time"],
+      (function* () {
+        for (let i = 0; i < rows.times.length; i++) yield [i, rows.times[i]];
+      })(),
+    );
     writeCsv(this.files.angles, clvAngleHeader(this.spec), rowsOf(rows.angles, rows.angleCols));
     if (this.files.top) {
       const header = ["time"];

@@ -14,16 +14,7 @@
  *   readNpy(path) -> { shape, data }
  */
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { endianness } from "node:os";
 import { basename, dirname, join } from "node:path";
 
@@ -40,7 +31,8 @@ function shapeTuple(shape: readonly number[]): string {
 /** The complete header (magic to the final "\n") of a float64 C-order array; its length is a multiple of 64. */
 export function npyHeader(shape: readonly number[]): Buffer {
   for (const n of shape) {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`npy: expected non-negative integer dimensions but received ${shapeTuple(shape)}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`npy: expected non-negative integer dimensions but received ${shapeTuple(shape)}`);
   }
   const dict = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shapeTuple(shape)}, }`;
   const unpadded = MAGIC.length + 2 + 2 + dict.length + 1;
@@ -110,7 +102,9 @@ export class NpyWriter {
       throw new RangeError(`npy: slice ${i} outside [0, ${this.shape[0]}) of ${this.path}`);
     }
     if (data.length !== this.sliceLength) {
-      throw new RangeError(`npy: expected ${this.sliceLength} numbers for a slice of ${this.path} but received ${data.length}`);
+      throw new RangeError(
+        `npy: expected ${this.sliceLength} numbers for a slice of ${this.path} but received ${data.length}`,
+      );
     }
     this.writeAt(i * this.sliceLength, data);
   }
@@ -147,7 +141,8 @@ export class NpyWriter {
 /** Writes a whole float64 array (C order) as .npy, atomically. */
 export function writeNpy(path: string, shape: readonly number[], data: Float64Array): void {
   const total = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== total) throw new RangeError(`npy: expected ${total} numbers for shape ${shapeTuple(shape)} but received ${data.length}`);
+  if (data.length !== total)
+    throw new RangeError(`npy: expected ${total} numbers for shape ${shapeTuple(shape)} but received ${data.length}`);
   const w = new NpyWriter(path, shape);
   try {
     if (total > 0) w.writeAt(0, data);
@@ -177,7 +172,8 @@ export function readNpy(path: string): NpyArray {
   };
   if (bytes.length < 10 || !bytes.subarray(0, 6).equals(MAGIC)) fail("not a .npy file (bad magic)");
   const major = bytes[6];
-  const lenBytes = major === 1 ? 2 : major === 2 || major === 3 ? 4 : fail(`unsupported format version ${major}.${bytes[7]}`);
+  const lenBytes =
+    major === 1 ? 2 : major === 2 || major === 3 ? 4 : fail(`unsupported format version ${major}.${bytes[7]}`);
   const hlen = lenBytes === 2 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
   const start = 8 + lenBytes;
   const header = bytes.subarray(start, start + hlen).toString(major === 3 ? "utf8" : "latin1");
@@ -192,7 +188,8 @@ export function readNpy(path: string): NpyArray {
     .map(Number);
   const total = shape.reduce((a, b) => a * b, 1);
   const offset = start + hlen;
-  if (bytes.length !== offset + total * 8) fail(`expected ${total * 8} data bytes but the file has ${bytes.length - offset}`);
+  if (bytes.length !== offset + total * 8)
+    fail(`expected ${total * 8} data bytes but the file has ${bytes.length - offset}`);
   const data = new Float64Array(total);
   for (let i = 0; i < total; i++) data[i] = bytes.readDoubleLE(offset + i * 8);
   return { shape, data };

@@ -51,10 +51,13 @@ export class MapSystem implements TangentSystem {
     options: MapSystemOptions,
   ) {
     const D = map.dimension;
-    if (!Number.isInteger(D) || D < 1) throw new RangeError(`weightdyn: expected a positive integer for dimension but received ${D}`);
+    if (!Number.isInteger(D) || D < 1)
+      throw new RangeError(`weightdyn: expected a positive integer for dimension but received ${D}`);
     if (!map.jacobian && !map.tangent) throw new TypeError("weightdyn: a map needs a jacobian or a tangent function");
     if (options.initialState.length !== D) {
-      throw new RangeError(`weightdyn: expected initialState to have ${D} elements but it has ${options.initialState.length}`);
+      throw new RangeError(
+        `weightdyn: expected initialState to have ${D} elements but it has ${options.initialState.length}`,
+      );
     }
     this.dimension = D;
     this.maxK = options.maxK ?? D;

@@ -104,7 +104,9 @@ export class NetworkSystem implements TangentSystem {
     const skip = Math.min(Math.max(this.losses.length - this.t, 0), recorded);
     this.losses.push(this.lossBuf, skip, recorded);
     this.t += res.steps;
-    return res.diverged ? { steps: res.steps, diverged: true, reason: REASONS[res.reason] } : { steps: res.steps, diverged: false };
+    return res.diverged
+      ? { steps: res.steps, diverged: true, reason: REASONS[res.reason] }
+      : { steps: res.steps, diverged: false };
   }
 
   /** A copy of the time, the weights and the whole tangent block (D + D * maxK numbers). */
