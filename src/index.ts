@@ -7,17 +7,7 @@
  * - Backends: `loadBackend("auto" | "native" | "wasm")`, `availableBackends()`.
  * - Prediction (`predictStudy`, `writeReport`) lives in `weightdyn/predict` (it loads the plotting libraries).
  */
-export { type ChunkInfo, type SpectrumOptions, type SpectrumResult, lyapunovSpectrum } from "./algorithms/spectrum.js";
-export type { FtleWindows, RunningEstimates } from "./algorithms/ftle.js";
-export {
-  type ClvOptions,
-  type ClvPlan,
-  type ClvResult,
-  ClvRecorder,
-  clvVector,
-  covariantLyapunovVectors,
-  planClv,
-} from "./algorithms/clv.js";
+
 export {
   layerComposition,
   minimalSubspaceAngle,
@@ -25,9 +15,19 @@ export {
   topComponents,
   vectorAngle,
 } from "./algorithms/angles.js";
+export {
+  type ClvOptions,
+  type ClvPlan,
+  ClvRecorder,
+  type ClvResult,
+  clvVector,
+  covariantLyapunovVectors,
+  planClv,
+} from "./algorithms/clv.js";
 export { ClvMemoryError, clvMemoryEstimate } from "./algorithms/clv-memory.js";
+export type { FtleWindows, RunningEstimates } from "./algorithms/ftle.js";
+export { type ChunkInfo, lyapunovSpectrum, type SpectrumOptions, type SpectrumResult } from "./algorithms/spectrum.js";
 export { availableBackends, BackendUnavailableError, loadBackend } from "./backend/loader.js";
-export { compileWasmModule, createWasmBackend } from "./backend/wasm.js";
 export {
   ACTIVATION_NAMES,
   ActivationId,
@@ -37,15 +37,16 @@ export {
   type NetworkShape,
   OUTPUT_ACTIVATION_NAMES,
 } from "./backend/types.js";
+export { compileWasmModule, createWasmBackend } from "./backend/wasm.js";
+export { DEFAULT_RUN_CONFIG } from "./config/defaults.js";
 export { ConfigError } from "./config/errors.js";
 export type { RunConfig, RunConfigInput } from "./config/schema.js";
 export { networkShape, parameterCount } from "./config/shape.js";
 export { loadRunConfigFile, parseRunConfig } from "./config/validate.js";
-export { DEFAULT_RUN_CONFIG } from "./config/defaults.js";
 export { buildDataset } from "./data/dataset.js";
-export { TARGETS, TARGET_NAMES } from "./data/targets.js";
-export { readNpy, NpyWriter, writeNpy } from "./io/npy.js";
-export { type TrainingRun, runTraining, trainRun } from "./run.js";
+export { TARGET_NAMES, TARGETS } from "./data/targets.js";
+export { NpyWriter, readNpy, writeNpy } from "./io/npy.js";
+export { runTraining, type TrainingRun, trainRun } from "./run.js";
 export { type MapDefinition, MapSystem } from "./system/map.js";
 export { NetworkSystem, type NetworkSystemOptions } from "./system/network.js";
 export { createRng } from "./system/rng.js";

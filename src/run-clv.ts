@@ -17,13 +17,13 @@ import { basename } from "node:path";
 import { type ClvBackwardStats, type ClvPlan, ClvRecorder, planClv } from "./algorithms/clv.js";
 import { formatBytes } from "./algorithms/clv-memory.js";
 import type { SpectrumOptions, SpectrumResult } from "./algorithms/spectrum.js";
-import { resolveClvConfig, type ResolvedClvConfig } from "./config/clv.js";
+import { type ResolvedClvConfig, resolveClvConfig } from "./config/clv.js";
 import type { RunConfig } from "./config/schema.js";
 import {
   type ClvArrays,
   ClvCollector,
-  ClvFileWriter,
   type ClvFileNames,
+  ClvFileWriter,
   type ClvOutputSpec,
   clvSinkBytesPerTime,
 } from "./io/clv-outputs.js";

@@ -9,7 +9,7 @@
  * With lyapunov.clv, the covariant Lyapunov vectors come from the same forward pass (src/run-clv.ts).
  */
 import { performance } from "node:perf_hooks";
-import { type SpectrumResult, lyapunovSpectrum } from "./algorithms/spectrum.js";
+import { lyapunovSpectrum, type SpectrumResult } from "./algorithms/spectrum.js";
 import { type BackendChoice, backendFromEnv, loadBackend } from "./backend/loader.js";
 import type { Backend } from "./backend/types.js";
 import type { RunConfig } from "./config/schema.js";

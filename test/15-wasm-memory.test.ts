@@ -4,8 +4,8 @@
  * memory.buffer.byteLength by at most GROWTH_BOUND.
  */
 import { describe, expect, it } from "vitest";
-import { compileWasmModule, createWasmBackend, type WasmExports } from "../src/backend/wasm.js";
 import type { NetworkShape } from "../src/backend/types.js";
+import { compileWasmModule, createWasmBackend, type WasmExports } from "../src/backend/wasm.js";
 
 const CALLS = 10_000;
 /** Growth allowed after warm-up (16 pages); a leak of even 8 bytes per call would exceed it within 10^4 calls. */

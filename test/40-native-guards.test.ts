@@ -3,7 +3,7 @@
  * non-finite values and out-of-range integers, throws a JavaScript error each time, and the process survives.
  */
 import { describe, expect, it } from "vitest";
-import { type NativeAddon, loadNativeAddon } from "../src/backend/native.js";
+import { loadNativeAddon, type NativeAddon } from "../src/backend/native.js";
 
 let addon: NativeAddon | null = null;
 let reason = "";

@@ -19,8 +19,8 @@ import { MapSystem } from "../src/system/map.js";
 import { NetworkSystem } from "../src/system/network.js";
 import type { TangentSystem } from "../src/system/types.js";
 import { describeEachBackend } from "./support/backends.js";
-import { TOL } from "./support/tolerances.js";
 import { fixtureRng, inverse, matmul } from "./support/linalg.js";
+import { TOL } from "./support/tolerances.js";
 
 const henon = (a: number, b: number) => ({
   dimension: 2,

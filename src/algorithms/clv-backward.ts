@@ -9,8 +9,8 @@
  * after restoring the snapshot at a and recomputing R_t for a < t <= b and Q_t, x_t at the output times in [a, b].
  */
 import type { TangentSystem } from "../system/types.js";
-import { REPLAY_QR_CHUNK } from "./clv-memory.js";
 import type { ClvPlan } from "./clv.js";
+import { REPLAY_QR_CHUNK } from "./clv-memory.js";
 import { backwardStep, combineBasis, initialCoefficients, packedSize, packUpper, SlotStore } from "./ginelli.js";
 
 /** One output time of the backward pass. The arrays are reused between calls: copy what you keep. */

@@ -27,6 +27,7 @@
  */
 import { ConfigError } from "../config/errors.js";
 import type { TangentSystem } from "../system/types.js";
+import { backwardPass, type ClvBackwardStats, type ClvSink, ClvStores } from "./clv-backward.js";
 import {
   type ClvMemoryEstimate,
   type ClvMode,
@@ -34,8 +35,7 @@ import {
   clvMemoryEstimate,
   DEFAULT_CLV_MEMORY_BUDGET,
 } from "./clv-memory.js";
-import { backwardPass, type ClvBackwardStats, type ClvSink, ClvStores } from "./clv-backward.js";
-import { type SpectrumOptions, type SpectrumResult, lyapunovSpectrum } from "./spectrum.js";
+import { lyapunovSpectrum, type SpectrumOptions, type SpectrumResult } from "./spectrum.js";
 
 export type { ClvBackwardStats, ClvFrame, ClvSink } from "./clv-backward.js";
 

@@ -4,8 +4,8 @@
  * fails with all of the reasons.
  */
 import { createNativeBackend } from "./native.js";
-import { createWasmBackend } from "./wasm.js";
 import type { Backend, BackendName } from "./types.js";
+import { createWasmBackend } from "./wasm.js";
 
 export type BackendChoice = "auto" | BackendName;
 

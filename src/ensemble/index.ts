@@ -14,5 +14,5 @@ export { configPathProblem, expandGrid, type GridPoint, gridSize } from "./grid.
 export { computeRunRecord, type EarlyWindow, type RunRecord, type RunTask } from "./record.js";
 export { type EnsembleOptions, type EnsembleResult, runEnsemble, runTask } from "./runner.js";
 export { canonicalJson, runSeed, seededConfig } from "./seeds.js";
-export { RUNS_FILE, readRuns, RunStore, STUDY_FILE, type StudyHeader, studyHeader } from "./store.js";
+export { RUNS_FILE, RunStore, readRuns, STUDY_FILE, type StudyHeader, studyHeader } from "./store.js";
 export { loadStudyFile, lossCheckpointsOf, parseStudy, type Study, totalRuns } from "./study.js";
