@@ -11,6 +11,7 @@ import { ACTIVATION_NAMES, type Backend } from "../src/backend/types.js";
 import { parseRunConfig } from "../src/config/validate.js";
 import { trainRun } from "../src/run.js";
 import { MapSystem } from "../src/system/map.js";
+import { henon } from "./support/maps.js";
 import { TOL } from "./support/tolerances.js";
 
 const { backends, missing } = availableBackends();
@@ -51,18 +52,11 @@ describe.skipIf(!native || !wasm)(
     }
 
     it("Henon map: the two backends' QR give exponents within the oracle tolerance of each other", () => {
-      const henon = {
-        dimension: 2,
-        step(x: Float64Array, next: Float64Array) {
-          next[0] = 1 - 1.4 * x[0] * x[0] + x[1];
-          next[1] = 0.3 * x[0];
-        },
-        jacobian(x: Float64Array, J: Float64Array) {
-          J.set([-2.8 * x[0], 1, 0.3, 0]);
-        },
-      };
       const run = (b: Backend) =>
-        lyapunovSpectrum(new MapSystem(henon, b, { initialState: [0.1, 0.1] }), { steps: 50000, transient: 1000 });
+        lyapunovSpectrum(new MapSystem(henon(1.4, 0.3), b, { initialState: [0.1, 0.1] }), {
+          steps: 50000,
+          transient: 1000,
+        });
       const a = run(native as Backend);
       const b = run(wasm as Backend);
       for (let j = 0; j < 2; j++) expect(Math.abs(a.exponents[j] - b.exponents[j])).toBeLessThan(TOL.chaoticMaps);

@@ -5,38 +5,8 @@ import { MapSystem } from "../src/system/map.js";
 import { NetworkSystem } from "../src/system/network.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng, inverse, logAbsDet, matmul, randomOrthogonal } from "./support/linalg.js";
+import { henon, linearMap } from "./support/maps.js";
 import { TOL } from "./support/tolerances.js";
-
-/** x -> M x for a constant row-major M. */
-function linearMap(M: Float64Array, D: number) {
-  return {
-    dimension: D,
-    step(x: Float64Array, next: Float64Array) {
-      for (let i = 0; i < D; i++) {
-        let s = 0;
-        for (let j = 0; j < D; j++) s += M[i * D + j] * x[j];
-        next[i] = s;
-      }
-    },
-    jacobian(_x: Float64Array, J: Float64Array) {
-      J.set(M);
-    },
-  };
-}
-
-const henon = (a: number, b: number) => ({
-  dimension: 2,
-  step(x: Float64Array, next: Float64Array) {
-    next[0] = 1 - a * x[0] * x[0] + x[1];
-    next[1] = b * x[0];
-  },
-  jacobian(x: Float64Array, J: Float64Array) {
-    J[0] = -2 * a * x[0];
-    J[1] = 1;
-    J[2] = b;
-    J[3] = 0;
-  },
-});
 
 describeEachBackend("30 spectrum on systems with known exponents", (backend: Backend) => {
   it("GD on the quadratic 0.5 w^T A w: exponents ln|1 - eta a_i| to 1e-10, and every FTLE window equals them", () => {

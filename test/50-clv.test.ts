@@ -20,51 +20,8 @@ import { NetworkSystem } from "../src/system/network.js";
 import type { TangentSystem } from "../src/system/types.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng, inverse, matmul } from "./support/linalg.js";
+import { henon, linearMap, lozi } from "./support/maps.js";
 import { TOL } from "./support/tolerances.js";
-
-const henon = (a: number, b: number) => ({
-  dimension: 2,
-  step(x: Float64Array, next: Float64Array) {
-    next[0] = 1 - a * x[0] * x[0] + x[1];
-    next[1] = b * x[0];
-  },
-  jacobian(x: Float64Array, J: Float64Array) {
-    J[0] = -2 * a * x[0];
-    J[1] = 1;
-    J[2] = b;
-    J[3] = 0;
-  },
-});
-
-const lozi = (a: number, b: number) => ({
-  dimension: 2,
-  step(x: Float64Array, next: Float64Array) {
-    next[0] = 1 - a * Math.abs(x[0]) + x[1];
-    next[1] = b * x[0];
-  },
-  jacobian(x: Float64Array, J: Float64Array) {
-    J[0] = -a * Math.sign(x[0]);
-    J[1] = 1;
-    J[2] = b;
-    J[3] = 0;
-  },
-});
-
-function linearMap(M: Float64Array, D: number) {
-  return {
-    dimension: D,
-    step(x: Float64Array, next: Float64Array) {
-      for (let i = 0; i < D; i++) {
-        let s = 0;
-        for (let j = 0; j < D; j++) s += M[i * D + j] * x[j];
-        next[i] = s;
-      }
-    },
-    jacobian(_x: Float64Array, J: Float64Array) {
-      J.set(M);
-    },
-  };
-}
 
 /** Column j of a [T, D, k] array at time index i. */
 function column(vectors: Float64Array, D: number, k: number, i: number, j: number): Float64Array {

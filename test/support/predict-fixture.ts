@@ -9,6 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fixtureRng } from "./linalg.js";
 
 export interface FixtureOptions {
   perGroup?: number;
@@ -24,18 +25,6 @@ export interface FixtureOptions {
   partialLine?: boolean;
 }
 
-/** mulberry32: a small seeded generator, enough for fixtures. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function fixtureRuns(options: FixtureOptions = {}): Record<string, unknown>[] {
   const {
     perGroup = 60,
@@ -48,7 +37,7 @@ export function fixtureRuns(options: FixtureOptions = {}): Record<string, unknow
     k = 4,
     seed = 7,
   } = options;
-  const u = mulberry32(seed);
+  const u = fixtureRng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   const runs: Record<string, unknown>[] = [];
   let index = 0;
