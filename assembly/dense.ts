@@ -289,12 +289,150 @@ export function gemm(
   }
 }
 
+/** C (n x k) = A B for a symmetric A (n x n) and B (n x k), leading dimension n, without packing; below
+ * SYMM_TIMES_MAX_N, where gemm's packing costs more than it saves. Each element is a dot product of a column of A (the
+ * row it equals) with a column of B, two rows and two columns at a time, summed as native's symm_times: one f64x2
+ * accumulator (even q, odd q), then lane0 + lane1, then the last term when n is odd. */
+export const SYMM_TIMES_MAX_N: i32 = 64;
+
+// @ts-ignore: decorator
+@inline function symm_dot(a: usize, b: usize, n: i32): f64 {
+  let acc = f64x2.splat(0.0);
+  let q = 0;
+  for (; q + 2 <= n; q += 2) {
+    const off = <usize>q << 3;
+    acc = f64x2.add(acc, f64x2.mul(v128.load(a + off), v128.load(b + off)));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (q < n) s += load<f64>(at(a, q)) * load<f64>(at(b, q));
+  return s;
+}
+
+export function symm_times(A: usize, n: i32, B: usize, k: i32, C: usize): void {
+  const colBytes = <usize>n << 3;
+  let j = 0;
+  for (; j + 2 <= k; j += 2) {
+    const b0 = B + <usize>j * colBytes;
+    const b1 = b0 + colBytes;
+    const c0 = C + <usize>j * colBytes;
+    const c1 = c0 + colBytes;
+    let p = 0;
+    for (; p + 2 <= n; p += 2) {
+      const a0 = A + <usize>p * colBytes;
+      const a1 = a0 + colBytes;
+      let v00 = f64x2.splat(0.0);
+      let v01 = f64x2.splat(0.0);
+      let v10 = f64x2.splat(0.0);
+      let v11 = f64x2.splat(0.0);
+      let q = 0;
+      for (; q + 2 <= n; q += 2) {
+        const off = <usize>q << 3;
+        const x0 = v128.load(a0 + off);
+        const x1 = v128.load(a1 + off);
+        const y0 = v128.load(b0 + off);
+        const y1 = v128.load(b1 + off);
+        v00 = f64x2.add(v00, f64x2.mul(x0, y0));
+        v01 = f64x2.add(v01, f64x2.mul(x0, y1));
+        v10 = f64x2.add(v10, f64x2.mul(x1, y0));
+        v11 = f64x2.add(v11, f64x2.mul(x1, y1));
+      }
+      let s00 = f64x2.extract_lane(v00, 0) + f64x2.extract_lane(v00, 1);
+      let s01 = f64x2.extract_lane(v01, 0) + f64x2.extract_lane(v01, 1);
+      let s10 = f64x2.extract_lane(v10, 0) + f64x2.extract_lane(v10, 1);
+      let s11 = f64x2.extract_lane(v11, 0) + f64x2.extract_lane(v11, 1);
+      if (q < n) {
+        const x0 = load<f64>(at(a0, q));
+        const x1 = load<f64>(at(a1, q));
+        const y0 = load<f64>(at(b0, q));
+        const y1 = load<f64>(at(b1, q));
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+      }
+      store<f64>(at(c0, p), s00);
+      store<f64>(at(c1, p), s01);
+      store<f64>(at(c0, p + 1), s10);
+      store<f64>(at(c1, p + 1), s11);
+    }
+    for (; p < n; ++p) {
+      const a0 = A + <usize>p * colBytes;
+      store<f64>(at(c0, p), symm_dot(a0, b0, n));
+      store<f64>(at(c1, p), symm_dot(a0, b1, n));
+    }
+  }
+  for (; j < k; ++j) {
+    const b0 = B + <usize>j * colBytes;
+    const c0 = C + <usize>j * colBytes;
+    for (let p = 0; p < n; ++p) store<f64>(at(c0, p), symm_dot(A + <usize>p * colBytes, b0, n));
+  }
+}
+
+/**
+ * syrk_upper for n <= SYMM_TIMES_MAX_N, without packing: rank-4 updates of the upper triangle, column q of C taking
+ * ((e0 a0 + e1 a1) + e2 a2) + e3 a3 over rows p <= q, e_i = B[q, r+i], a_i = A[:, r+i] (then one rank-1 update per
+ * remaining r). The products are gemm's; the sum is grouped by fours (rounding differs from gemm, not the maths).
+ * Twin: native/kernels/dense.cc syrk_upper_small, bit-identical.
+ */
+function syrk_upper_small(n: i32, kk: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32): void {
+  const ldaBytes = <usize>lda << 3;
+  const ldbBytes = <usize>ldb << 3;
+  const ldcBytes = <usize>ldc << 3;
+  for (let q = 0; q < n; ++q) memory.fill(C + <usize>q * ldcBytes, 0, <usize>(q + 1) << 3);
+  let r = 0;
+  for (; r + 4 <= kk; r += 4) {
+    const a0 = A + <usize>r * ldaBytes;
+    const a1 = a0 + ldaBytes;
+    const a2 = a1 + ldaBytes;
+    const a3 = a2 + ldaBytes;
+    const b0 = B + <usize>r * ldbBytes;
+    const b1 = b0 + ldbBytes;
+    const b2 = b1 + ldbBytes;
+    const b3 = b2 + ldbBytes;
+    for (let q = 0; q < n; ++q) {
+      const e0 = load<f64>(at(b0, q));
+      const e1 = load<f64>(at(b1, q));
+      const e2 = load<f64>(at(b2, q));
+      const e3 = load<f64>(at(b3, q));
+      const v0 = f64x2.splat(e0);
+      const v1 = f64x2.splat(e1);
+      const v2 = f64x2.splat(e2);
+      const v3 = f64x2.splat(e3);
+      const cq = C + <usize>q * ldcBytes;
+      const len = q + 1;
+      let p = 0;
+      for (; p + 2 <= len; p += 2) {
+        const off = <usize>p << 3;
+        let t = f64x2.mul(v0, v128.load(a0 + off));
+        t = f64x2.add(t, f64x2.mul(v1, v128.load(a1 + off)));
+        t = f64x2.add(t, f64x2.mul(v2, v128.load(a2 + off)));
+        t = f64x2.add(t, f64x2.mul(v3, v128.load(a3 + off)));
+        v128.store(cq + off, f64x2.add(v128.load(cq + off), t));
+      }
+      if (p < len) {
+        const t =
+          e0 * load<f64>(at(a0, p)) + e1 * load<f64>(at(a1, p)) + e2 * load<f64>(at(a2, p)) + e3 * load<f64>(at(a3, p));
+        store<f64>(at(cq, p), load<f64>(at(cq, p)) + t);
+      }
+    }
+  }
+  for (; r < kk; ++r) {
+    const a0 = A + <usize>r * ldaBytes;
+    const b0 = B + <usize>r * ldbBytes;
+    for (let q = 0; q < n; ++q) axpy_add(load<f64>(at(b0, q)), a0, C + <usize>q * ldcBytes, q + 1);
+  }
+}
+
 /**
  * The upper triangle (diagonal included) of C (n x n) = A B^T for A, B (n x kk, lda, ldb), by blocks of columns of
  * width SYRK_BLOCK through gemm; the strictly lower part of the diagonal blocks is written too (symmetrize_upper
- * overwrites it).
+ * overwrites it). For n <= SYMM_TIMES_MAX_N, unpacked rank-4 updates instead (syrk_upper_small).
  */
 export function syrk_upper(n: i32, kk: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32): void {
+  if (n <= SYMM_TIMES_MAX_N) {
+    syrk_upper_small(n, kk, A, lda, B, ldb, C, ldc);
+    return;
+  }
   for (let j0 = 0; j0 < n; j0 += SYRK_BLOCK) {
     const jb = min(SYRK_BLOCK, n - j0);
     gemm(false, true, j0 + jb, jb, kk, 1.0, A, lda, at(B, j0), ldb, 0.0, C + ((<usize>j0 * <usize>ldc) << 3), ldc);

@@ -1,6 +1,6 @@
 // The tangent map of one gradient-descent step, J_t = I - eta H(w_t), applied to a block of k vectors.
 // Twin: native/kernels/tangent.cc (same cost model, so both backends pick the same route).
-import { axpy_sub, gemm } from "./dense";
+import { axpy_sub, gemm, SYMM_TIMES_MAX_N, symm_times } from "./dense";
 import { hessian_explicit, hessian_factored_apply, hvp_batch } from "./hessian";
 import { Network, network_reserve_factored, network_reserve_hessian } from "./network";
 
@@ -39,7 +39,9 @@ export function tangent_apply(net: Network, w: usize, eta: f64, Q: usize, k: i32
   if (route == ROUTE_HESSIAN) {
     if (net.H == 0 && !network_reserve_hessian(net)) unreachable();
     hessian_explicit(net, w, net.H);
-    gemm(false, false, D, k, D, 1.0, net.H, D, Q, D, 0.0, HQ, D);
+    // Small D: the unpacked loop (gemm's packing costs more than it saves there; measured at D = 31 and 61).
+    if (D <= SYMM_TIMES_MAX_N) symm_times(net.H, D, Q, k, HQ);
+    else gemm(false, false, D, k, D, 1.0, net.H, D, Q, D, 0.0, HQ, D);
   } else if (route == ROUTE_FACTORED) {
     if (net.P == 0 && !network_reserve_factored(net)) unreachable();
     hessian_factored_apply(net, w, Q, k, HQ);

@@ -172,7 +172,118 @@ void gemm(bool transA, bool transB, int m, int n, int kk, double alpha, const do
   gemm_builtin(transA, transB, m, n, kk, alpha, A, lda, B, ldb, C, ldc);
 }
 
+namespace {
+
+// sum_q a[q] b[q] as assembly/dense.ts's f64x2 loop: lane 0 the even q, lane 1 the odd q, then lane0 + lane1, then
+// + a[n-1] b[n-1] when n is odd.
+inline void symm_dot2x2(const double* a0, const double* a1, const double* b0, const double* b1, int n, double* out) {
+  double e00 = 0, o00 = 0, e01 = 0, o01 = 0, e10 = 0, o10 = 0, e11 = 0, o11 = 0;
+  int q = 0;
+  for (; q + 2 <= n; q += 2) {
+    e00 += a0[q] * b0[q]; o00 += a0[q + 1] * b0[q + 1];
+    e01 += a0[q] * b1[q]; o01 += a0[q + 1] * b1[q + 1];
+    e10 += a1[q] * b0[q]; o10 += a1[q + 1] * b0[q + 1];
+    e11 += a1[q] * b1[q]; o11 += a1[q + 1] * b1[q + 1];
+  }
+  double s00 = e00 + o00, s01 = e01 + o01, s10 = e10 + o10, s11 = e11 + o11;
+  if (q < n) {
+    s00 += a0[q] * b0[q]; s01 += a0[q] * b1[q];
+    s10 += a1[q] * b0[q]; s11 += a1[q] * b1[q];
+  }
+  out[0] = s00; out[1] = s01; out[2] = s10; out[3] = s11;
+}
+
+// The same order for one dot product (assembly/dense.ts: dot_simd as used by symm_times).
+inline double symm_dot(const double* a, const double* b, int n) {
+  double e = 0, o = 0;
+  int q = 0;
+  for (; q + 2 <= n; q += 2) { e += a[q] * b[q]; o += a[q + 1] * b[q + 1]; }
+  double s = e + o;
+  if (q < n) s += a[q] * b[q];
+  return s;
+}
+
+}  // namespace
+
+void symm_times(const double* A, int n, const double* B, int k, double* C) {
+  if (dense_use_eigen) {
+    gemm(false, false, n, k, n, 1.0, A, n, B, n, 0.0, C, n);
+    return;
+  }
+  int j = 0;
+  double s[4];
+  for (; j + 2 <= k; j += 2) {
+    const double* b0 = B + static_cast<size_t>(j) * n;
+    const double* b1 = b0 + n;
+    double* c0 = C + static_cast<size_t>(j) * n;
+    double* c1 = c0 + n;
+    int p = 0;
+    for (; p + 2 <= n; p += 2) {
+      const double* a0 = A + static_cast<size_t>(p) * n;
+      symm_dot2x2(a0, a0 + n, b0, b1, n, s);
+      c0[p] = s[0]; c1[p] = s[1]; c0[p + 1] = s[2]; c1[p + 1] = s[3];
+    }
+    for (; p < n; ++p) {
+      const double* a0 = A + static_cast<size_t>(p) * n;
+      c0[p] = symm_dot(a0, b0, n);
+      c1[p] = symm_dot(a0, b1, n);
+    }
+  }
+  for (; j < k; ++j) {
+    const double* b0 = B + static_cast<size_t>(j) * n;
+    double* c0 = C + static_cast<size_t>(j) * n;
+    for (int p = 0; p < n; ++p) c0[p] = symm_dot(A + static_cast<size_t>(p) * n, b0, n);
+  }
+}
+
+namespace {
+
+// syrk_upper for n <= SYMM_TIMES_MAX_N, without packing: rank-4 updates of the upper triangle, column q of C taking
+// ((e0 a0 + e1 a1) + e2 a2) + e3 a3 over rows p <= q, e_i = B[q, r+i], a_i = A[:, r+i] (then one rank-1 update per
+// remaining r). The products are gemm's; the sum is grouped by fours. Twin: assembly/dense.ts syrk_upper_small,
+// bit-identical.
+void syrk_upper_small(int n, int kk, const double* A, int lda, const double* B, int ldb, double* C, int ldc) {
+  for (int q = 0; q < n; ++q) std::fill(C + static_cast<size_t>(q) * ldc, C + static_cast<size_t>(q) * ldc + q + 1, 0.0);
+  int r = 0;
+  for (; r + 4 <= kk; r += 4) {
+    const double* a0 = A + static_cast<size_t>(r) * lda;
+    const double* a1 = a0 + lda;
+    const double* a2 = a1 + lda;
+    const double* a3 = a2 + lda;
+    const double* b0 = B + static_cast<size_t>(r) * ldb;
+    const double* b1 = b0 + ldb;
+    const double* b2 = b1 + ldb;
+    const double* b3 = b2 + ldb;
+    for (int q = 0; q < n; ++q) {
+      const double e0 = b0[q], e1 = b1[q], e2 = b2[q], e3 = b3[q];
+      double* cq = C + static_cast<size_t>(q) * ldc;
+      for (int p = 0; p <= q; ++p) {
+        double t = e0 * a0[p];
+        t += e1 * a1[p];
+        t += e2 * a2[p];
+        t += e3 * a3[p];
+        cq[p] += t;
+      }
+    }
+  }
+  for (; r < kk; ++r) {
+    const double* a0 = A + static_cast<size_t>(r) * lda;
+    const double* b0 = B + static_cast<size_t>(r) * ldb;
+    for (int q = 0; q < n; ++q) {
+      const double e0 = b0[q];
+      double* cq = C + static_cast<size_t>(q) * ldc;
+      for (int p = 0; p <= q; ++p) cq[p] += e0 * a0[p];
+    }
+  }
+}
+
+}  // namespace
+
 void syrk_upper(int n, int kk, const double* A, int lda, const double* B, int ldb, double* C, int ldc) {
+  if (n <= SYMM_TIMES_MAX_N) {
+    syrk_upper_small(n, kk, A, lda, B, ldb, C, ldc);
+    return;
+  }
   for (int j0 = 0; j0 < n; j0 += SYRK_BLOCK) {
     const int jb = std::min(SYRK_BLOCK, n - j0);
     // C[0 : j0+jb, j0 : j0+jb] = A[0 : j0+jb, :] B[j0 : j0+jb, :]^T

@@ -22,9 +22,18 @@ extern bool dense_use_eigen;
 void gemm(bool transA, bool transB, int m, int n, int kk, double alpha, const double* A, int lda, const double* B,
           int ldb, double beta, double* C, int ldc);
 
+// C (n x k) = A B for a symmetric A (n x n) and B (n x k), all with leading dimension n, without packing: each
+// element is a dot product of a (contiguous) column of A, used as the row it equals, with a column of B, two by two
+// for register reuse. For small n, where gemm's packing costs more than it saves (the tangent product H Q at
+// D <= SYMM_TIMES_MAX_N). With Eigen in use it is gemm; the built-in loop sums in the lane order of assembly/dense.ts:
+// symm_times (even and odd q apart, then their sum, then the last term when n is odd), so the twins agree to the bit.
+constexpr int SYMM_TIMES_MAX_N = 64;
+void symm_times(const double* A, int n, const double* B, int k, double* C);
+
 // The upper triangle (diagonal included) of C (n x n) = A B^T for A, B (n x kk, lda, ldb), by blocks of columns of
 // width SYRK_BLOCK through gemm; the strictly lower part of the diagonal blocks is written too (and is garbage for
-// the caller: symmetrize_upper overwrites it).
+// the caller: symmetrize_upper overwrites it). For n <= SYMM_TIMES_MAX_N, unpacked rank-4 updates instead
+// (syrk_upper_small; same products, summed in groups of four).
 void syrk_upper(int n, int kk, const double* A, int lda, const double* B, int ldb, double* C, int ldc);
 
 // C[q, p] = C[p, q] for q > p (lower triangle from the upper), by square tiles.

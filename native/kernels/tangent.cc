@@ -27,7 +27,9 @@ void tangent_apply(Network& net, const double* w, double eta, double* Q, int k, 
   if (route == ROUTE_HESSIAN) {
     if (net.H.size() != static_cast<size_t>(D) * D) net.H.assign(static_cast<size_t>(D) * D, 0.0);
     hessian_explicit(net, w, net.H.data());
-    gemm(false, false, D, k, D, 1.0, net.H.data(), D, Q, D, 0.0, HQ, D);
+    // Small D: the unpacked loop (gemm's packing costs more than it saves there; measured at D = 31 and 61).
+    if (D <= SYMM_TIMES_MAX_N) symm_times(net.H.data(), D, Q, k, HQ);
+    else gemm(false, false, D, k, D, 1.0, net.H.data(), D, Q, D, 0.0, HQ, D);
   } else if (route == ROUTE_FACTORED) {
     hessian_factored_apply(net, w, Q, k, HQ);
   } else {
