@@ -11,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import { lyapunovSpectrum, type SpectrumResult } from "./algorithms/spectrum.js";
 import { type BackendChoice, backendFromEnv, loadBackend } from "./backend/loader.js";
-import type { Backend } from "./backend/types.js";
+import { type Backend, TangentRoute, type TangentRouteName } from "./backend/types.js";
 import type { RunConfig } from "./config/schema.js";
 import { exponentCount, networkShape, parameterCount } from "./config/shape.js";
 import { buildDataset } from "./data/dataset.js";
@@ -48,7 +48,7 @@ export interface TrainingRun {
   finalWeights: Float64Array;
   spectrum: SpectrumResult;
   /** 1: explicit Hessian, 2: Hessian-vector products. */
-  tangentRoute: "hessian" | "hvp" | "none";
+  tangentRoute: Exclude<TangentRouteName, "auto"> | "none";
   wallTimeSeconds: number;
   /** With lyapunov.clv: the summary section, and the arrays (no outDir) or the file paths (outDir). */
   clv?: RunClvResult;
@@ -104,7 +104,7 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
       all[losses.length] = finalLoss;
       losses = all;
     }
-    const route = k === 0 ? "none" : system.resolvedRoute(k) === 1 ? "hessian" : "hvp";
+    const route = k === 0 ? "none" : routeName(system.resolvedRoute(k));
     const finalWeights = system.state();
     // After the final loss and weights are read: checkpoint mode moves the system back to its checkpoints.
     const clvResult = clv?.finish(spectrum);
@@ -123,6 +123,13 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
   } finally {
     system.dispose();
   }
+}
+
+/** The name of a resolved route id (1 hessian, 2 hvp, 3 factored). */
+function routeName(id: number): Exclude<TangentRouteName, "auto"> {
+  const name = (Object.keys(TangentRoute) as TangentRouteName[]).find((n) => TangentRoute[n] === id);
+  if (!name || name === "auto") throw new Error(`weightdyn: unknown resolved tangent route ${id}`);
+  return name;
 }
 
 type Hooks = Pick<Parameters<typeof lyapunovSpectrum>[1], "onChunk" | "nextStop">;
