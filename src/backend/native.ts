@@ -8,25 +8,11 @@ import { checkNetworkArgs } from "./guards.js";
 import { packageRoot } from "./root.js";
 import type { Backend, ChunkResult, NetworkKernel, NetworkShape } from "./types.js";
 
-interface NativeNetwork {
-  loss(): number;
-  lossGrad(grad: Float64Array): number;
-  hessian(H: Float64Array): void;
-  hvp(V: Float64Array, k: number, HV: Float64Array): void;
-  tangentApply(eta: number, k: number, route: number): void;
-  trainChunk(
-    eta: number,
-    k: number,
-    nSteps: number,
-    qrEvery: number,
-    route: number,
-    lossOut: Float64Array,
-    logRDiag: Float64Array,
-    rOut: Float64Array | null,
-  ): ChunkResult;
-  chooseRoute(k: number): number;
-  dispose(): void;
-}
+/** The addon's Network object: the NetworkKernel methods, on the w and Q arrays it was constructed with. */
+type NativeNetwork = Pick<
+  NetworkKernel,
+  "loss" | "lossGrad" | "hessian" | "hvp" | "tangentApply" | "trainChunk" | "chooseRoute" | "dispose"
+>;
 
 /** The raw export table of native/addon.cc. */
 export interface NativeAddon {
