@@ -158,6 +158,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Output piped into a reader that stops early (`| head`): stop quietly, as Unix tools do.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 // An action may have set an exit code of its own (an interrupted ensemble exits with 130).
 const code = await main(process.argv);
 if (!process.exitCode) process.exitCode = code;
