@@ -7,12 +7,18 @@
  * Every sentence about the result is generated from the numbers.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { Threshold } from "./labels.js";
 import { histogramSpec, renderFigure, rocSpec, scatterSpec, timeSeriesSpec } from "./plots.js";
 import { rerunSeries } from "./rerun.js";
 import type { CvResult, IndicatorScore, PredictionReport, ScopeResult, WindowResult } from "./types.js";
+
+/** A path as the report shows it: relative to the current directory when inside it, so reports carry no machine paths. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
 const ci = (c: [number, number]) => `[${f3(c[0])}, ${f3(c[1])}]`;
@@ -58,7 +64,7 @@ function studySection(r: PredictionReport): string {
   return [
     "## Study and labels",
     "",
-    `${i.runs} runs from \`${r.dir}/runs.ndjson\` (${i.linesRead} complete lines; ${i.partialLinesIgnored} trailing partial line(s) ignored; ${i.duplicates} duplicate run index(es) ignored); study.json ${i.studyFound ? "found" : "not found"}. Early windows e: ${r.windows.join(", ")} steps.`,
+    `${i.runs} runs from \`${displayPath(join(r.dir, "runs.ndjson"))}\` (${i.linesRead} complete lines; ${i.partialLinesIgnored} trailing partial line(s) ignored; ${i.duplicates} duplicate run index(es) ignored); study.json ${i.studyFound ? "found" : "not found"}. Early windows e: ${r.windows.join(", ")} steps.`,
     "",
     table(
       [
