@@ -65,7 +65,7 @@ function relDiff(a: Float64Array, b: Float64Array): number {
 }
 
 describe("parity wasm vs native", () => {
-  it.skipIf(!skip)(`native backend unavailable: ${reason}`, () => {});
+  if (skip) it.skip(`native backend unavailable: ${reason}`, () => {});
 
   it.skipIf(skip)("activation: all 10 ids on a grid of [-8, 8] (wasm vs native)", () => {
     const grid = [0, 1e-12, -1e-12, 1e-6, -1e-6, 20, -20, 30, -30];

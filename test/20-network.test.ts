@@ -160,21 +160,4 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
       net.dispose();
     });
   }
-
-  it("auto route: explicit Hessian for k = D, products for k = 1 (1-100-1, N = 200)", () => {
-    const shape: NetworkShape = {
-      inputs: 1,
-      hidden: 100,
-      outputs: 1,
-      activation: 1,
-      activationParam: 0,
-      outputActivation: 0,
-    };
-    const N = 200;
-    const net = backend.createNetwork(shape, new Float64Array(N), new Float64Array(N), 301);
-    expect(net.chooseRoute(301)).toBe(1);
-    // The factored products (test/21) have fewer flops than the R-operator here and run at gemm speed.
-    expect(net.chooseRoute(1)).toBe(3);
-    net.dispose();
-  });
 });

@@ -1,11 +1,12 @@
 import { expect, it } from "vitest";
 import { lyapunovSpectrum } from "../src/algorithms/spectrum.js";
-import type { Backend, NetworkShape } from "../src/backend/types.js";
+import type { Backend } from "../src/backend/types.js";
 import { MapSystem } from "../src/system/map.js";
 import { NetworkSystem } from "../src/system/network.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng, inverse, logAbsDet, matmul, randomOrthogonal } from "./support/linalg.js";
 import { henon, linearMap } from "./support/maps.js";
+import { sineNetwork141 } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 describeEachBackend("30 spectrum on systems with known exponents", (backend: Backend) => {
@@ -77,20 +78,7 @@ describeEachBackend("30 spectrum on systems with known exponents", (backend: Bac
   });
 
   it("network, k = D: the sum of the local exponents equals ln|det J_t| at every step (1e-9)", () => {
-    const shape: NetworkShape = {
-      inputs: 1,
-      hidden: 4,
-      outputs: 1,
-      activation: 1,
-      activationParam: 0,
-      outputActivation: 0,
-    };
-    const N = 20;
-    const X = Float64Array.from({ length: N }, (_, s) => -1 + (2 * s) / (N - 1));
-    const Y = X.map((x) => Math.sin(Math.PI * x));
-    const rand = fixtureRng(4);
-    const D = 13;
-    const w0 = Float64Array.from({ length: D }, () => 2 * rand() - 1);
+    const { shape, X, Y, w0, D } = sineNetwork141();
     const eta = 0.5;
     const sys = new NetworkSystem(backend, { shape, X, Y, w0, learningRate: eta });
     const probe = backend.createNetwork(shape, X, Y, 0);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { minimalSubspaceAngle, triangularSplitAngle, vectorAngle } from "../src/algorithms/angles.js";
 import { type ClvResult, covariantLyapunovVectors, planClv } from "../src/algorithms/clv.js";
 import { ClvMemoryError, clvMemoryEstimate, parseByteSize } from "../src/algorithms/clv-memory.js";
-import type { Backend, NetworkShape } from "../src/backend/types.js";
+import type { Backend } from "../src/backend/types.js";
 import { resolveClvConfig } from "../src/config/clv.js";
 import { ConfigError } from "../src/config/errors.js";
 import { networkShape } from "../src/config/shape.js";
@@ -21,6 +21,7 @@ import type { TangentSystem } from "../src/system/types.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng, inverse, matmul } from "./support/linalg.js";
 import { henon, linearMap, lozi } from "./support/maps.js";
+import { sineNetwork141 } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 /** Column j of a [T, D, k] array at time index i. */
@@ -37,21 +38,7 @@ function sine(a: Float64Array, b: Float64Array): number {
 }
 
 /** The 1-4-1 tanh network of test 30 (D = 13). */
-const SHAPE: NetworkShape = {
-  inputs: 1,
-  hidden: 4,
-  outputs: 1,
-  activation: 1,
-  activationParam: 0,
-  outputActivation: 0,
-};
-const N = 20;
-const X = Float64Array.from({ length: N }, (_, s) => -1 + (2 * s) / (N - 1));
-const Y = X.map((x) => Math.sin(Math.PI * x));
-const W0 = (() => {
-  const rand = fixtureRng(4);
-  return Float64Array.from({ length: 13 }, () => 2 * rand() - 1);
-})();
+const { shape: SHAPE, X, Y, w0: W0 } = sineNetwork141();
 
 /** A run config for the same kind of network (trainRun builds its own data and weights). */
 function networkConfig(clv: Record<string, unknown>, steps = 700) {
