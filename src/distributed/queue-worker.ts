@@ -28,11 +28,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Job, Worker } from "bullmq";
-import { Piscina } from "piscina";
 import type { BackendChoice } from "../backend/loader.js";
 import type { GridPoint } from "../ensemble/grid.js";
-import type { RunRecord, RunTask } from "../ensemble/record.js";
-import { runTask, workerEntry, workerInit } from "../ensemble/runner.js";
+import type { RunRecord } from "../ensemble/record.js";
+import { createRunPool, runTask, workerInit } from "../ensemble/runner.js";
 import type { Study } from "../ensemble/study.js";
 import { bullConnection, checkRedis, openRedis, watchConnection } from "./connection.js";
 import type { JobResult } from "./coordinator.js";
@@ -101,14 +100,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   await checkRedis(target);
   const threads = options.workers ?? availableParallelism();
   const init = workerInit(options.backend ?? "auto");
-  const entry = workerEntry();
-  const pool = new Piscina<RunTask, RunRecord>({
-    filename: entry.filename,
-    execArgv: entry.execArgv,
-    minThreads: threads,
-    maxThreads: threads,
-    workerData: init,
-  });
+  const pool = createRunPool(threads, init);
   const name = processName();
   const summary: WorkerSummary = { name, backend: init.backend, threads, jobs: 0, runs: 0, studies: [] };
   const redis = openRedis(target);

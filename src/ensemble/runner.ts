@@ -94,6 +94,18 @@ export function workerEntry(): { filename: string; execArgv: string[] | undefine
   throw new Error(`weightdyn: cannot find the ensemble worker next to ${own}`);
 }
 
+/** A pool of `threads` worker threads running RunTasks, each with its own backend from `init`. */
+export function createRunPool(threads: number, init: WorkerInit): Piscina<RunTask, RunRecord> {
+  const entry = workerEntry();
+  return new Piscina<RunTask, RunRecord>({
+    filename: entry.filename,
+    execArgv: entry.execArgv,
+    minThreads: threads,
+    maxThreads: threads,
+    workerData: init,
+  });
+}
+
 /** The backend every worker creates, resolved once here (see the module comment). */
 export function workerInit(choice: BackendChoice): WorkerInit {
   const name = loadBackend(choice).name;
@@ -176,14 +188,7 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
   options.onProgress?.(result.resumed, selected);
   let failure: unknown = null;
   if (pending.length > 0 && !options.signal?.aborted) {
-    const entry = workerEntry();
-    const pool = new Piscina<RunTask, RunRecord>({
-      filename: entry.filename,
-      execArgv: entry.execArgv,
-      minThreads: workers,
-      maxThreads: workers,
-      workerData: init,
-    });
+    const pool = createRunPool(workers, init);
     try {
       await new Promise<void>((resolve) => {
         let next = 0;
