@@ -1,21 +1,22 @@
 // Activation functions with their first and second derivatives, f, f', f''.
-// Twin: native/kernels/activations.h (same ids, same formulas). Ids match ActivationId in src/backend/types.ts.
+// Twin: native/kernels/activations.h (same ids, same formulas). Ids from tables.ts (src/backend/tables.ts).
 // f'' enters the exact Hessian: hidden f'' in the diagonal hidden blocks, output f'' in the Gauss-Newton weights.
 //
 // native's activation_eval returns f, f', f'' through references; here through the three globals act_f, act_d1,
 // act_d2 (WebAssembly globals: no memory traffic), which the caller reads right after the call.
 
-export const ACT_IDENTITY: i32 = 0;
-export const ACT_TANH: i32 = 1;
-export const ACT_SIGMOID: i32 = 2;
-export const ACT_RELU: i32 = 3;
-export const ACT_LEAKY_RELU: i32 = 4;
-export const ACT_ELU: i32 = 5;
-export const ACT_SOFTPLUS: i32 = 6;
-export const ACT_SILU: i32 = 7;
-export const ACT_GELU: i32 = 8;
-export const ACT_SIN: i32 = 9;
-export const ACT_COUNT: i32 = 10;
+import {
+  ACT_ELU,
+  ACT_GELU,
+  ACT_IDENTITY,
+  ACT_LEAKY_RELU,
+  ACT_RELU,
+  ACT_SIGMOID,
+  ACT_SILU,
+  ACT_SIN,
+  ACT_SOFTPLUS,
+  ACT_TANH,
+} from "./tables";
 
 export let act_f: f64 = 0;
 export let act_d1: f64 = 0;

@@ -23,7 +23,7 @@ function fill_g_row(net: Network, w: usize, s: i32, m: i32, g: usize): void {
   const h = net.nHid;
   const D = net.D;
   const W2 = at(w, net.offW2);
-  const x = at(net.X, s * nIn);
+  const x = at(net.Xa, s * nIn);
   const a = at(net.a, s * h);
   const s1 = at(net.s1, s * h);
   memory.fill(g, 0, <usize>D << 3);
@@ -44,7 +44,7 @@ export function hessian_factors(net: Network, w: usize, scaled: bool): void {
   const nIn = net.nIn;
   const h = net.nHid;
   const o = net.nOut;
-  const N = net.N;
+  const N = net.Na;
   const D = net.D;
   const i1 = nIn + 1;
   const rows = N * o;
@@ -66,7 +66,7 @@ export function hessian_factors(net: Network, w: usize, scaled: bool): void {
   memory.fill(Sblk, 0, (<usize>h * i1 * i1) << 3);
   memory.fill(Sx, 0, (<usize>o * h * i1) << 3);
   for (let s = 0; s < N; ++s) {
-    const x = at(net.X, s * nIn);
+    const x = at(net.Xa, s * nIn);
     const s1 = at(net.s1, s * h);
     const s2 = at(net.s2, s * h);
     const da = at(net.da, s * h);
@@ -105,7 +105,7 @@ export function hessian_explicit(net: Network, w: usize, H: usize): void {
   if ((net.G == 0 || net.Gs == 0 || net.Sblk == 0) && !network_reserve_hessian(net)) unreachable();
   hessian_factors(net, w, true);
   // Gauss-Newton part: H = sum_r (cw_r / N) g_r g_r^T = Gs G^T with G, Gs as D x (N o) column-major.
-  syrk_upper(D, net.N * o, net.Gs, D, net.G, D, H, D);
+  syrk_upper(D, net.Na * o, net.Gs, D, net.G, D, H, D);
   // Second-order terms (column-major upper triangle: H(p, q) at q D + p, p <= q; W1~ indices precede W2 indices).
   const Sblk = net.Sblk;
   const Sx = net.Sx;
@@ -134,12 +134,12 @@ export function hessian_factored_apply(net: Network, w: usize, V: usize, k: i32,
   const o = net.nOut;
   const D = net.D;
   const i1 = nIn + 1;
-  const rows = net.N * o;
+  const rows = net.Na * o;
   if ((net.G == 0 || net.P == 0 || net.Sblk == 0) && !network_reserve_factored(net)) unreachable();
   hessian_factors(net, w, false);
   const P = net.P;
   const G = net.G;
-  const inv = 1.0 / net.N;
+  const inv = 1.0 / net.Na;
   // P = G V ((N o) x k), scaled row-wise by cw / N, then HV = G^T P.
   gemm(true, false, rows, k, D, 1.0, G, D, V, D, 0.0, P, rows);
   for (let c = 0; c < k; ++c) {
@@ -185,7 +185,7 @@ export function hvp_batch(net: Network, w: usize, V: usize, k: i32, HV: usize): 
   const nIn = net.nIn;
   const h = net.nHid;
   const o = net.nOut;
-  const N = net.N;
+  const N = net.Na;
   const D = net.D;
   const W2 = at(w, net.offW2);
   const inv = 1.0 / N;
@@ -207,7 +207,7 @@ export function hvp_batch(net: Network, w: usize, V: usize, k: i32, HV: usize): 
     const hW2 = at(hv, net.offW2);
     const hb2 = at(hv, net.offB2);
     for (let s = 0; s < N; ++s) {
-      const x = at(net.X, s * nIn);
+      const x = at(net.Xa, s * nIn);
       const a = at(net.a, s * h);
       const s1 = at(net.s1, s * h);
       const s2 = at(net.s2, s * h);

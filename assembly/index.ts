@@ -11,10 +11,14 @@ import {
   Network,
   network_create as createNetwork,
   network_free as freeNetwork,
+  network_reserve_batches as reserveBatches,
   network_reserve_factored as reserveFactored,
   network_reserve_hessian as reserveHessian,
+  network_use_all,
+  network_use_batch,
 } from "./network";
 import { qr_positive as qrKernel } from "./qr";
+import { Rule, RULE_BYTES, rule_set as ruleSet, rule_step as ruleStep, rule_tangent as ruleTangent } from "./rule";
 import { tangent_apply, tangent_choose_route } from "./tangent";
 
 // ---- Memory --------------------------------------------------------------------------------------------------------
@@ -31,6 +35,26 @@ export function free(ptr: usize): void {
 export { heap_top };
 
 // ---- Stateless kernels (native/bind_kernels.cc) ----------------------------------------------------------------------
+// Times t are f64 at the boundary (an i64 would be a BigInt in JavaScript); every integer up to 2^53 is exact.
+
+/** Bytes of a rule block (rule_set fills one the host allocated). */
+export function rule_bytes(): i32 {
+  return <i32>RULE_BYTES;
+}
+
+export function rule_set(rule: usize, id: i32, eta: f64, p0: f64, p1: f64, p2: f64): void {
+  ruleSet(changetype<Rule>(rule), id, eta, p0, p1, p2);
+}
+
+/** state <- f(state) for step t, given g = grad C_B(w) (native: ruleStep). */
+export function rule_step(rule: usize, D: i32, state: usize, g: usize, t: f64): void {
+  ruleStep(changetype<Rule>(rule), D, state, g, <i64>t);
+}
+
+/** Q <- J_t Q for k columns given HQ = H dw (native: ruleTangent). */
+export function rule_tangent(rule: usize, D: i32, state: usize, g: usize, t: f64, Q: usize, k: i32, HQ: usize): void {
+  ruleTangent(changetype<Rule>(rule), D, state, g, <i64>t, Q, k, HQ);
+}
 
 /** f, f', f'' of activation `id` at the n values at z. */
 export function activation(id: i32, param: f64, z: usize, f: usize, d1: usize, d2: usize, n: i32): void {
@@ -44,7 +68,7 @@ export function qr_positive(A: usize, D: i32, k: i32, R: usize, logRDiag: usize,
 
 // ---- Networks (native/bind_network.cc) -------------------------------------------------------------------------------
 
-/** A network with zeroed data, w and Q; 0 on failure (size limits or out of memory). */
+/** A network with zeroed data, state and Q and the given update rule; 0 on failure (size limits or out of memory). */
 export function network_create(
   nIn: i32,
   nHid: i32,
@@ -54,8 +78,13 @@ export function network_create(
   outAct: i32,
   N: i32,
   maxK: i32,
+  ruleId: i32,
+  eta: f64,
+  p0: f64,
+  p1: f64,
+  p2: f64,
 ): usize {
-  return createNetwork(nIn, nHid, nOut, act, actParam, outAct, N, maxK);
+  return createNetwork(nIn, nHid, nOut, act, actParam, outAct, N, maxK, ruleId, eta, p0, p1, p2);
 }
 
 export function network_free(net: usize): void {
@@ -72,8 +101,16 @@ export function network_reserve_factored(net: usize): i32 {
   return reserveFactored(changetype<Network>(net)) ? 1 : 0;
 }
 
+/** Allocates the minibatch buffers now; 0 when memory cannot grow (then no batched call may run). */
+export function network_reserve_batches(net: usize): i32 {
+  return reserveBatches(changetype<Network>(net)) ? 1 : 0;
+}
+
 export function network_dimension(net: usize): i32 {
   return changetype<Network>(net).D;
+}
+export function network_state_dimension(net: usize): i32 {
+  return changetype<Network>(net).S;
 }
 export function network_x(net: usize): usize {
   return changetype<Network>(net).X;
@@ -81,8 +118,8 @@ export function network_x(net: usize): usize {
 export function network_y(net: usize): usize {
   return changetype<Network>(net).Y;
 }
-export function network_w(net: usize): usize {
-  return changetype<Network>(net).w;
+export function network_state(net: usize): usize {
+  return changetype<Network>(net).state;
 }
 export function network_q(net: usize): usize {
   return changetype<Network>(net).Q;
@@ -98,55 +135,61 @@ export function network_h(net: usize): usize {
 /** C(w) at the network's weights (fills the per-sample caches). */
 export function network_loss(net: usize): f64 {
   const n = changetype<Network>(net);
-  return mlp_forward(n, n.w);
+  return mlp_forward(n, n.state);
 }
 
 /** C(w); grad C(w) to grad (D doubles; may be network_grad(net)). */
 export function network_loss_grad(net: usize, grad: usize): f64 {
   const n = changetype<Network>(net);
-  const loss = mlp_forward(n, n.w);
-  mlp_gradient(n, n.w, grad);
+  const loss = mlp_forward(n, n.state);
+  mlp_gradient(n, n.state, grad);
   return loss;
 }
 
 /** The Hessian at w to H (D x D; may be network_h(net) after network_reserve_hessian). */
 export function network_hessian(net: usize, H: usize): void {
   const n = changetype<Network>(net);
-  mlp_forward(n, n.w);
-  hessian_explicit(n, n.w, H);
+  mlp_forward(n, n.state);
+  hessian_explicit(n, n.state, H);
 }
 
 /** HV = H(w) V for k columns; with forward = 0 the caches of the previous call at the same w are reused. */
 export function network_hvp(net: usize, V: usize, k: i32, HV: usize, forward: i32): void {
   const n = changetype<Network>(net);
-  if (forward != 0) mlp_forward(n, n.w);
-  hvp_batch(n, n.w, V, k, HV);
+  if (forward != 0) mlp_forward(n, n.state);
+  hvp_batch(n, n.state, V, k, HV);
 }
 
-/** Q[:, :k] <- (I - eta H(w)) Q[:, :k] on the network's own Q. */
-export function network_tangent_apply(net: usize, eta: f64, k: i32, route: i32): void {
+/** Q[:, :k] <- J_t Q[:, :k] on the network's own state and Q, on the nBatch samples at batch (i32; all when 0). */
+export function network_tangent_apply(net: usize, k: i32, route: i32, t: f64, batch: usize, nBatch: i32): void {
   const n = changetype<Network>(net);
-  mlp_forward(n, n.w);
-  tangent_apply(n, n.w, eta, n.Q, k, route);
+  if (batch != 0) network_use_batch(n, batch, nBatch);
+  mlp_forward(n, n.state);
+  mlp_gradient(n, n.state, n.grad);
+  tangent_apply(n, n.state, n.grad, <i64>t, n.Q, k, route);
+  network_use_all(n);
 }
 
 /**
- * nSteps steps on the network's own w and Q. Returns the reason (0 ok, 1 loss, 2 weights, 3 tangent non-finite);
- * the number of steps completed and of QRs written are then read with chunk_steps() and chunk_qrs(). rOut may be 0.
+ * nSteps steps on the network's own state and Q (lyapunov.ts: train_chunk). Returns the reason (0 ok, 1 loss,
+ * 2 state, 3 tangent non-finite); the number of steps completed and of QRs written are then read with chunk_steps()
+ * and chunk_qrs(). batchIdx, batchOff (i32) and rOut may be 0.
  */
 export function network_train_chunk(
   net: usize,
-  eta: f64,
   k: i32,
   nSteps: i32,
   qrEvery: i32,
   route: i32,
+  t0: f64,
+  batchIdx: usize,
+  batchOff: usize,
   lossOut: usize,
   logRDiag: usize,
   rOut: usize,
 ): i32 {
   const n = changetype<Network>(net);
-  return train_chunk(n, n.w, eta, n.Q, k, nSteps, qrEvery, route, lossOut, logRDiag, rOut);
+  return train_chunk(n, n.state, n.Q, k, nSteps, qrEvery, route, <i64>t0, batchIdx, batchOff, lossOut, logRDiag, rOut);
 }
 
 export function network_chunk_steps(): i32 {
@@ -156,6 +199,6 @@ export function network_chunk_qrs(): i32 {
   return chunk_qrs;
 }
 
-export function network_choose_route(net: usize, k: i32): i32 {
-  return tangent_choose_route(changetype<Network>(net), k);
+export function network_choose_route(net: usize, k: i32, n: i32): i32 {
+  return tangent_choose_route(changetype<Network>(net), k, n);
 }

@@ -13,7 +13,7 @@ export function mlp_forward(net: Network, w: usize): f64 {
   const nIn = net.nIn;
   const h = net.nHid;
   const o = net.nOut;
-  const N = net.N;
+  const N = net.Na;
   const W1 = w;
   const b1 = at(w, net.offB1);
   const W2 = at(w, net.offW2);
@@ -23,8 +23,8 @@ export function mlp_forward(net: Network, w: usize): f64 {
   const outAct = net.outAct;
   let loss = 0.0;
   for (let s = 0; s < N; ++s) {
-    const x = at(net.X, s * nIn);
-    const y = at(net.Y, s * o);
+    const x = at(net.Xa, s * nIn);
+    const y = at(net.Ya, s * o);
     const a = at(net.a, s * h);
     const s1 = at(net.s1, s * h);
     const s2 = at(net.s2, s * h);
@@ -65,7 +65,7 @@ export function mlp_gradient(net: Network, w: usize, grad: usize): void {
   const nIn = net.nIn;
   const h = net.nHid;
   const o = net.nOut;
-  const N = net.N;
+  const N = net.Na;
   const D = net.D;
   memory.fill(grad, 0, <usize>D << 3);
   const gW1 = grad;
@@ -73,7 +73,7 @@ export function mlp_gradient(net: Network, w: usize, grad: usize): void {
   const gW2 = at(grad, net.offW2);
   const gb2 = at(grad, net.offB2);
   for (let s = 0; s < N; ++s) {
-    const x = at(net.X, s * nIn);
+    const x = at(net.Xa, s * nIn);
     const a = at(net.a, s * h);
     const s1 = at(net.s1, s * h);
     const du = at(net.du, s * o);

@@ -6,6 +6,8 @@
 // Parameter vector order (fixed convention): W1 (h x i, row-major), b1 (h), W2 (o x h, row-major), b2 (o),
 // so D = h (i + 1) + o (h + 1). All arrays are float64; pointers are byte addresses in linear memory.
 import { heap_alloc, heap_free } from "./heap";
+import { Rule, RULE_BYTES, rule_set } from "./rule";
+import { rule_state_blocks } from "./tables";
 
 @unmanaged
 export class Network {
@@ -17,16 +19,24 @@ export class Network {
   outAct: i32;
   N: i32; // samples
   D: i32; // parameters
+  S: i32; // state dimension: D times the rule's state blocks
   maxK: i32; // most tangent vectors a call may carry
   // Offsets (in elements) of the blocks b1, W2, b2 in w.
   offB1: i32;
   offW2: i32;
   offB2: i32;
-  pad: i32;
+  // The samples the kernels work on: all of X, Y (Na = N) or the step's minibatch gathered into Xb, Yb
+  // (network_use_batch). Every kernel reads its data through Xa, Ya, Na.
+  Na: i32;
   actParam: f64;
   // Data, copied in by the host after creation: X (N x nIn), Y (N x nOut), row-major.
   X: usize;
   Y: usize;
+  Xa: usize;
+  Ya: usize;
+  Xb: usize; // N x nIn, 0 until reserved (network_reserve_batches)
+  Yb: usize; // N x nOut, 0 until reserved
+  rule: usize; // the update rule (a Rule block inside this network's allocation)
   // Per-sample caches filled by mlp_forward (sample-major): a = s(z), s1 = s'(z), s2 = s''(z), da = W2^T du (N x h);
   // du = r phi'(u), cw = phi'(u)^2 + r phi''(u) (N x o).
   a: usize;
@@ -43,13 +53,14 @@ export class Network {
   P: usize; // (N o) x max(maxK, 1), G Q, factored route, 0 until reserved
   Sblk: usize; // h x (i+1) x (i+1): sum_s da s'' x~ x~^T / N, 0 until reserved
   Sx: usize; // o x h x (i+1): sum_s du_m s'(z_j) x~ / N, 0 until reserved
-  HQ: usize; // D x max(maxK, 1)
+  HQ: usize; // D x max(maxK, 1), H times the w-rows of the tangent block
+  Vw: usize; // D x max(maxK, 1) when S > D (the w-rows of the tangent block, contiguous), else 0
   tau: usize; // max(maxK, 1), Householder scalars
   rz: usize; // h, per-sample scratch of the Hessian-vector product
   q: usize; // o
-  // The state the host reads and writes (NetworkKernel.weights / .tangent).
-  w: usize; // D
-  Q: usize; // D x maxK, column-major
+  // The state the host reads and writes (NetworkKernel.state / .tangent); the weights are state[0 .. D).
+  state: usize; // S
+  Q: usize; // S x maxK, column-major
 }
 
 export function network_dimension(nIn: i32, nHid: i32, nOut: i32): i64 {
@@ -63,9 +74,9 @@ export function network_dimension(nIn: i32, nHid: i32, nOut: i32): i64 {
 }
 
 /**
- * Sizes the network and allocates (zeroed) data, caches, workspaces, w and Q. Returns 0 when a size overflows the
- * same limits as native (D > INT_MAX / 4, N h > INT_MAX, D maxK > INT_MAX) or memory cannot grow enough. The host
- * then copies X and Y in (network_x / network_y).
+ * Sizes the network and allocates (zeroed) data, caches, workspaces, the rule, the state and Q. Returns 0 when a size
+ * overflows the same limits as native (S > INT_MAX / 4, N h > INT_MAX, S maxK > INT_MAX) or memory cannot grow
+ * enough. The host then copies X and Y in (network_x / network_y).
  */
 export function network_create(
   nIn: i32,
@@ -76,18 +87,27 @@ export function network_create(
   outAct: i32,
   N: i32,
   maxK: i32,
+  ruleId: i32,
+  eta: f64,
+  p0: f64,
+  p1: f64,
+  p2: f64,
 ): usize {
   if (nIn < 1 || nHid < 1 || nOut < 1 || N < 1 || maxK < 0) return 0;
+  const blocks = rule_state_blocks(ruleId);
+  if (blocks < 1) return 0;
   const D = network_dimension(nIn, nHid, nOut);
-  if (D > i32.MAX_VALUE / 4 || <i64>N * nHid > i32.MAX_VALUE || D * maxK > i32.MAX_VALUE) return 0;
+  const S = D * blocks;
+  if (S > i32.MAX_VALUE / 4 || <i64>N * nHid > i32.MAX_VALUE || S * maxK > i32.MAX_VALUE) return 0;
   const k1: i64 = maxK > 0 ? maxK : 1;
+  const vw: u64 = S > D ? bytesOf(D * k1) : 0;
   const nh = bytesOf(<i64>N * nHid);
   const no = bytesOf(<i64>N * nOut);
   const head = bytesOf(<i64>((offsetof<Network>() + 7) >> 3));
-  // X, Y, a, s1, s2, da, du, cw, grad, HQ, tau, rz, q, w, Q (this order, below).
+  // X, Y, a, s1, s2, da, du, cw, grad, HQ, Vw, tau, rz, q, rule, state, Q (this order, below).
   const total =
-    head + bytesOf(<i64>N * nIn) + no + 4 * nh + 2 * no + bytesOf(D) + bytesOf(D * k1) + bytesOf(k1) +
-    bytesOf(nHid) + bytesOf(nOut) + bytesOf(D) + bytesOf(D * maxK);
+    head + bytesOf(<i64>N * nIn) + no + 4 * nh + 2 * no + bytesOf(D) + bytesOf(D * k1) + vw + bytesOf(k1) +
+    bytesOf(nHid) + bytesOf(nOut) + <u64>RULE_BYTES + 8 + bytesOf(S) + bytesOf(S * maxK);
   if (total >= 0xffff0000) return 0;
   const base = heap_alloc(total);
   if (base == 0) return 0;
@@ -101,6 +121,7 @@ export function network_create(
   net.outAct = outAct;
   net.N = N;
   net.D = <i32>D;
+  net.S = <i32>S;
   net.maxK = maxK;
   net.offB1 = nHid * nIn;
   net.offW2 = net.offB1 + nHid;
@@ -126,15 +147,25 @@ export function network_create(
   p += <usize>bytesOf(D);
   net.HQ = p;
   p += <usize>bytesOf(D * k1);
+  net.Vw = vw > 0 ? p : 0;
+  p += <usize>vw;
   net.tau = p;
   p += <usize>bytesOf(k1);
   net.rz = p;
   p += <usize>bytesOf(nHid);
   net.q = p;
   p += <usize>bytesOf(nOut);
-  net.w = p;
-  p += <usize>bytesOf(D);
+  net.rule = p;
+  rule_set(changetype<Rule>(p), ruleId, eta, p0, p1, p2);
+  p += <usize>((RULE_BYTES + 15) & ~(<usize>15));
+  net.state = p;
+  p += <usize>bytesOf(S);
   net.Q = p;
+  net.Xa = net.X;
+  net.Ya = net.Y;
+  net.Na = N;
+  net.Xb = 0;
+  net.Yb = 0;
   net.H = 0;
   net.G = 0;
   net.Gs = 0;
@@ -182,8 +213,40 @@ export function network_reserve_factored(net: Network): bool {
   return net.P != 0;
 }
 
-/** Frees everything network_create and network_reserve_hessian allocated. */
+/** Allocates the minibatch buffers Xb and Yb if not yet done; false when memory cannot grow. */
+export function network_reserve_batches(net: Network): bool {
+  net.Xb = reserve(net.Xb, <u64>net.N * <u64>net.nIn);
+  if (net.Xb == 0) return false;
+  net.Yb = reserve(net.Yb, <u64>net.N * <u64>net.nOut);
+  return net.Yb != 0;
+}
+
+/** The kernels work on all samples from now on. */
+export function network_use_all(net: Network): void {
+  net.Xa = net.X;
+  net.Ya = net.Y;
+  net.Na = net.N;
+}
+
+/** The kernels work on the n samples idx[0 .. n) (i32 indices in [0, N), checked by the host) from now on. The batch
+ *  buffers must have been reserved. */
+export function network_use_batch(net: Network, idx: usize, n: i32): void {
+  const nIn = net.nIn;
+  const o = net.nOut;
+  for (let b = 0; b < n; ++b) {
+    const s = load<i32>(idx + ((<usize>b) << 2));
+    memory.copy(net.Xb + ((<usize>(b * nIn)) << 3), net.X + ((<usize>s * <usize>nIn) << 3), (<usize>nIn) << 3);
+    memory.copy(net.Yb + ((<usize>(b * o)) << 3), net.Y + ((<usize>s * <usize>o) << 3), (<usize>o) << 3);
+  }
+  net.Xa = net.Xb;
+  net.Ya = net.Yb;
+  net.Na = n;
+}
+
+/** Frees everything network_create and the reserve functions allocated. */
 export function network_free(net: Network): void {
+  heap_free(net.Yb);
+  heap_free(net.Xb);
   heap_free(net.Sx);
   heap_free(net.Sblk);
   heap_free(net.P);

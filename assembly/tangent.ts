@@ -1,23 +1,22 @@
-// The tangent map of one gradient-descent step, J_t = I - eta H(w_t), applied to a block of k vectors.
-// Twin: native/kernels/tangent.cc (same cost model, so both backends pick the same route).
-import { axpy_sub, gemm, SYMM_TIMES_MAX_N, symm_times } from "./dense";
+// The tangent map of one training step, J_t, applied to a block of k vectors: the Hessian products of the network
+// (three routes) composed with the update rule's tangent (rule.ts). Twin: native/kernels/tangent.cc (same cost model,
+// so both backends pick the same route).
+import { gemm, SYMM_TIMES_MAX_N, symm_times } from "./dense";
 import { hessian_explicit, hessian_factored_apply, hvp_batch } from "./hessian";
 import { Network, network_reserve_factored, network_reserve_hessian } from "./network";
+import { Rule, rule_tangent } from "./rule";
+import { ROUTE_AUTO, ROUTE_FACTORED, ROUTE_HESSIAN, ROUTE_HVP } from "./tables";
 
-// hessian: the explicit H (symmetric rank-(N o) update + S), then H Q; hvp: Hessian-vector products by the R-operator,
-// sample by sample; factored: H Q = G^T (C (G Q)) + S Q as two thin products, without H.
-export const ROUTE_AUTO: i32 = 0;
-export const ROUTE_HESSIAN: i32 = 1;
-export const ROUTE_HVP: i32 = 2;
-export const ROUTE_FACTORED: i32 = 3;
+// Routes (tables.ts): hessian, the explicit H (symmetric rank-(N o) update + S), then H V; hvp, Hessian-vector
+// products by the R-operator, sample by sample; factored, H V = G^T (C (G V)) + S V as two thin products, without H.
 
-// The route with the smallest modelled time for k vectors. Floating-point operations per step (a multiply-add is 2;
+// The route with the smallest modelled time for k vectors on n samples per step. Floating-point operations per step (a multiply-add is 2;
 // bench/flops.ts has the same formulas), each route's weighted by how fast it runs: the explicit and factored routes
 // are gemm-bound, the R-operator route runs at a fraction 1 / HVP_SLOWDOWN of their rate (measured with npm run
 // bench). The G rows and the summed S are shared by the first two and cancel out of their comparison.
-export function tangent_choose_route(net: Network, k: i32): i32 {
+export function tangent_choose_route(net: Network, k: i32, n: i32): i32 {
   const HVP_SLOWDOWN = 4.0;
-  const N = <f64>net.N;
+  const N = <f64>n;
   const D = <f64>net.D;
   const h = <f64>net.nHid;
   const o = <f64>net.nOut;
@@ -30,24 +29,41 @@ export function tangent_choose_route(net: Network, k: i32): i32 {
   return factoredCost <= hvpCost ? ROUTE_FACTORED : ROUTE_HVP;
 }
 
-// Q <- Q - eta H(w) Q for Q (D x k, column-major), from the caches of the last mlp_forward at w.
-export function tangent_apply(net: Network, w: usize, eta: f64, Q: usize, k: i32, route: i32): void {
-  if (k <= 0) return;
-  if (route == ROUTE_AUTO) route = tangent_choose_route(net, k);
+// HV = H(w) V for k vectors (D x k, column-major) by the given route (not auto), from the caches of the last
+// mlp_forward at w.
+export function hessian_apply(net: Network, w: usize, V: usize, k: i32, HV: usize, route: i32): void {
   const D = net.D;
-  const HQ = net.HQ;
   if (route == ROUTE_HESSIAN) {
     if (net.H == 0 && !network_reserve_hessian(net)) unreachable();
     hessian_explicit(net, w, net.H);
     // Small D: the unpacked loop (gemm's packing costs more than it saves there; measured at D = 31 and 61).
-    if (D <= SYMM_TIMES_MAX_N) symm_times(net.H, D, Q, k, HQ);
-    else gemm(false, false, D, k, D, 1.0, net.H, D, Q, D, 0.0, HQ, D);
+    if (D <= SYMM_TIMES_MAX_N) symm_times(net.H, D, V, k, HV);
+    else gemm(false, false, D, k, D, 1.0, net.H, D, V, D, 0.0, HV, D);
   } else if (route == ROUTE_FACTORED) {
     if (net.P == 0 && !network_reserve_factored(net)) unreachable();
-    hessian_factored_apply(net, w, Q, k, HQ);
+    hessian_factored_apply(net, w, V, k, HV);
   } else {
-    hvp_batch(net, w, Q, k, HQ);
+    hvp_batch(net, w, V, k, HV);
   }
-  // Q[p] -= eta HQ[p] (f64x2, bit-identical to native).
-  axpy_sub(eta, HQ, Q, D * k);
+}
+
+// Q <- J_t Q for the first k columns of Q (S x k, column-major): the rule's tangent at (state, t), with g = grad C_B(w)
+// and the caches of the last mlp_forward at w = state[0 .. D) on the step's samples. route may be auto.
+export function tangent_apply(net: Network, state: usize, g: usize, t: i64, Q: usize, k: i32, route: i32): void {
+  if (k <= 0) return;
+  if (route == ROUTE_AUTO) route = tangent_choose_route(net, k, net.Na);
+  const D = net.D;
+  const S = net.S;
+  const HQ = net.HQ;
+  if (S == D) {
+    hessian_apply(net, state, Q, k, HQ, route);
+  } else {
+    // The w-rows of each column, contiguous, as the routes take them.
+    const V = net.Vw;
+    for (let c = 0; c < k; ++c) {
+      memory.copy(V + ((<usize>c * <usize>D) << 3), Q + ((<usize>c * <usize>S) << 3), (<usize>D) << 3);
+    }
+    hessian_apply(net, state, V, k, HQ, route);
+  }
+  rule_tangent(changetype<Rule>(net.rule), D, state, g, t, Q, k, HQ);
 }

@@ -2,6 +2,7 @@
  * Benchmark cases, shared by bench/run.ts and the smoke test that keeps the suite from rotting (test/80-bench.test.ts).
  * A case is a network, a data size and a number of tangent vectors; the data are y = sin(pi x1) (+ ...) on a grid.
  */
+import { parameterCount, stateDimension } from "../src/backend/layers.js";
 import type { ActivationName } from "../src/backend/types.js";
 
 export interface BenchCase {
@@ -11,8 +12,10 @@ export interface BenchCase {
   outputs: number;
   activation: ActivationName;
   samples: number;
-  /** Tangent vectors carried; "D" for all of them, 0 for plain training. */
+  /** Tangent vectors carried; "D" for all of them (the whole training state), 0 for plain training. */
   k: number | "D";
+  /** The update rule (training.optimizer; default "gd"). */
+  optimizer?: string | { name: string; [param: string]: number | string };
   qrEvery: number;
   /** Learning rate (small enough that every case converges over the benchmark's steps). */
   eta?: number;
@@ -111,11 +114,17 @@ export const TINY_CASE: BenchCase = {
 };
 
 export function dimensionOf(c: BenchCase): number {
-  return c.hidden * (c.inputs + 1) + c.outputs * (c.hidden + 1);
+  return parameterCount(c);
+}
+
+/** The dimension of the training state: D times the optimizer's state blocks. */
+export function stateDimensionOf(c: BenchCase): number {
+  const o = c.optimizer ?? "gd";
+  return stateDimension(parameterCount(c), typeof o === "string" ? o : o.name);
 }
 
 export function kOf(c: BenchCase): number {
-  return c.k === "D" ? dimensionOf(c) : c.k;
+  return c.k === "D" ? stateDimensionOf(c) : c.k;
 }
 
 /** Deterministic data and weights for a case: inputs on [-1, 1], targets sin(pi * sum of inputs) per output. */

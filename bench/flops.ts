@@ -14,12 +14,17 @@
  *                        + 2 D^2 k                                  the product H Q
  *   factored             4 N o D k + k (2 h i1^2 + 4 o h i1)        G Q and G^T (C G Q); S Q from the blocks
  *   hvp (R-operator)     2 N k (2 h i1 + 4 o h + 2 h)               per sample and vector (docs/derivations.md)
- *   tangent update       2 D k                                      Q -= eta H Q
- *   QR                   (4 D k^2 - 4 k^3 / 3) / m                  Householder R (2Dk^2 - 2k^3/3) and explicit thin Q
- *                                                                   (the same again), Golub & Van Loan 5.2.1 / 5.1.6
+ *   tangent update       r D k                                      the rule's tangent from H dw: r = 2 for gd
+ *                                                                   (Q -= eta H Q), 4 momentum, 6 nesterov, 12 adam
+ *   QR                   (4 S k^2 - 4 k^3 / 3) / m                  Householder R (2Sk^2 - 2k^3/3) and explicit thin Q
+ *                                                                   (the same again), Golub & Van Loan 5.2.1 / 5.1.6;
+ *                                                                   S = D, 2D or 3D, the state dimension of the rule
  */
 import type { BenchCase } from "./cases.js";
-import { dimensionOf, kOf } from "./cases.js";
+import { dimensionOf, kOf, stateDimensionOf } from "./cases.js";
+
+/** Flops per parameter and tangent vector of each rule's tangent update (the kernels' loops). */
+const RULE_TANGENT_FLOPS: Record<string, number> = { gd: 2, momentum: 4, nesterov: 6, adam: 12 };
 
 export type RouteName = "hessian" | "hvp" | "factored" | "none";
 export const ROUTE_NAMES: Record<number, RouteName> = { 1: "hessian", 2: "hvp", 3: "factored" };
@@ -37,7 +42,9 @@ export function flopsPerStep(c: BenchCase, route: RouteName): FlopCounts {
   const h = c.hidden;
   const o = c.outputs;
   const D = dimensionOf(c);
+  const S = stateDimensionOf(c);
   const k = kOf(c);
+  const rule = typeof c.optimizer === "object" ? c.optimizer.name : (c.optimizer ?? "gd");
   const i1 = i + 1;
   const forwardGradient = 2 * N * (2 * h * i + 3 * o * h + h + 2 * o) + 2 * D;
   const sBlocks = N * h * (i1 * (i1 + 1) + 2 * o * i1);
@@ -46,8 +53,8 @@ export function flopsPerStep(c: BenchCase, route: RouteName): FlopCounts {
     if (route === "hessian") tangent = sBlocks + N * o * D * (D + 1) + 2 * D * D * k;
     else if (route === "factored") tangent = sBlocks + 4 * N * o * D * k + k * (2 * h * i1 * i1 + 4 * o * h * i1);
     else if (route === "hvp") tangent = 2 * N * k * (2 * h * i1 + 4 * o * h + 2 * h);
-    tangent += 2 * D * k;
+    tangent += RULE_TANGENT_FLOPS[rule] * D * k;
   }
-  const qr = k > 0 ? (4 * D * k * k - (4 * k * k * k) / 3) / c.qrEvery : 0;
+  const qr = k > 0 ? (4 * S * k * k - (4 * k * k * k) / 3) / c.qrEvery : 0;
   return { forwardGradient, tangent, qr, total: forwardGradient + tangent + qr };
 }

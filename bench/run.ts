@@ -20,8 +20,9 @@ import { fileURLToPath } from "node:url";
 import Benchmark from "benchmark";
 import { availableBackends } from "../src/backend/loader.js";
 import type { Backend } from "../src/backend/types.js";
+import { optimizerSchema, trainingRule } from "../src/config/optimizer.js";
 import { networkShape } from "../src/config/shape.js";
-import { BENCH_ETA, type BenchCase, CASES, caseData, dimensionOf, kOf } from "./cases.js";
+import { BENCH_ETA, type BenchCase, CASES, caseData, dimensionOf, kOf, stateDimensionOf } from "./cases.js";
 import { flopsPerStep, ROUTE_NAMES, type RouteName } from "./flops.js";
 import { renderMarkdown } from "./report.js";
 
@@ -81,27 +82,26 @@ export function caseRunner(backend: Backend, c: BenchCase, steps: number) {
   const D = dimensionOf(c);
   const k = kOf(c);
   const eta = c.eta ?? BENCH_ETA;
-  const kernel = backend.createNetwork(
-    networkShape({
-      inputs: c.inputs,
-      hidden: c.hidden,
-      outputs: c.outputs,
-      activation: c.activation,
-      activationParam: 0,
-      outputActivation: "identity",
-    }),
-    X,
-    Y,
-    k,
-  );
+  const S = stateDimensionOf(c);
+  const shape = networkShape({
+    inputs: c.inputs,
+    hidden: c.hidden,
+    outputs: c.outputs,
+    activation: c.activation,
+    activationParam: 0,
+    outputActivation: "identity",
+  });
+  const rule = trainingRule(optimizerSchema.parse(c.optimizer ?? "gd"), eta);
+  const kernel = backend.createNetwork({ shape, X, Y, maxK: k, rule });
   const lossOut = new Float64Array(Math.max(steps, c.qrEvery));
   const logR = new Float64Array(Math.max(steps, c.qrEvery) * k);
   let taken = 0;
   const reset = () => {
+    kernel.state.fill(0);
     kernel.weights.set(w0);
     const Q = kernel.tangent;
     Q.fill(0);
-    for (let j = 0; j < k; j++) Q[j * D + j] = 1;
+    for (let j = 0; j < k; j++) Q[j * S + j] = 1;
     taken = 0;
   };
   reset();
@@ -112,14 +112,22 @@ export function caseRunner(backend: Backend, c: BenchCase, steps: number) {
     /** log R_jj of the first QR from w0 and Q = I (then back to the start). */
     firstLogR(): Float64Array {
       reset();
-      kernel.trainChunk(eta, k, c.qrEvery, c.qrEvery, 0, lossOut, logR, null);
+      kernel.trainChunk({ k, nSteps: c.qrEvery, qrEvery: c.qrEvery, route: 0, t0: 0, lossOut, logRDiag: logR });
       const out = logR.slice(0, k);
       reset();
       return out;
     },
     run(): void {
       if (taken > 20000) reset();
-      const res = kernel.trainChunk(eta, k, steps, c.qrEvery, 0, lossOut, logR, null);
+      const res = kernel.trainChunk({
+        k,
+        nSteps: steps,
+        qrEvery: c.qrEvery,
+        route: 0,
+        t0: taken,
+        lossOut,
+        logRDiag: logR,
+      });
       if (res.diverged) reset();
       taken += steps;
     },

@@ -19,6 +19,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   wd::dense_init();
   exports.Set("activation", Napi::Function::New<wd::BindActivation>(env, "activation"));
   exports.Set("qrPositive", Napi::Function::New<wd::BindQrPositive>(env, "qrPositive"));
+  exports.Set("ruleStep", Napi::Function::New<wd::BindRuleStep>(env, "ruleStep"));
+  exports.Set("ruleTangent", Napi::Function::New<wd::BindRuleTangent>(env, "ruleTangent"));
   exports.Set("Network", wd::NetworkBinding::Define(env));
   exports.Set("_denseEigen", Napi::Function::New<DenseEigen>(env, "_denseEigen"));
 #ifdef WEIGHTDYN_HAVE_EIGEN

@@ -81,4 +81,60 @@ bool ArgF64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t m
   return true;
 }
 
+bool ArgRule(const Napi::CallbackInfo& info, size_t i, Rule& rule) {
+  double* params;
+  if (!ArgInt(info, i, "rule", 0, RULE_COUNT - 1, rule.id) || !ArgFinite(info, i + 1, "eta", true, rule.eta) ||
+      !ArgF64(info, i + 2, "ruleParams", RULE_PARAM_COUNT[rule.id], true, true, params))
+    return false;
+  for (int j = 0; j < RULE_PARAM_COUNT[rule.id]; ++j) {
+    const ParamRange& r = RULE_PARAMS[rule.id][j];
+    const double x = params[j];
+    if (!((r.loOpen ? x > r.lo : x >= r.lo) && (r.hiOpen ? x < r.hi : x <= r.hi))) {
+      ThrowRange(info.Env(), std::string("expected ") + r.name + " in " + (r.loOpen ? "(" : "[") + std::to_string(r.lo) +
+                                 ", " + std::to_string(r.hi) + (r.hiOpen ? ")" : "]") + " but received " +
+                                 std::to_string(x));
+      return false;
+    }
+    rule.p[j] = x;
+  }
+  return true;
+}
+
+bool ArgDistinct(Napi::Env env, const char* nameA, const double* a, size_t n1, const char* nameB, const double* b,
+                 size_t n2) {
+  if (!Overlap(a, n1, b, n2)) return true;
+  ThrowRange(env, std::string(nameA) + " and " + nameB + " must not share memory (they are views of one buffer that overlap)");
+  return false;
+}
+
+bool ArgI32(const Napi::CallbackInfo& info, size_t i, const char* name, long long length, int lo, int hi,
+            const int*& data, size_t& n, bool allowNull) {
+  if (allowNull && (info[i].IsNull() || info[i].IsUndefined())) {
+    data = nullptr;
+    n = 0;
+    return true;
+  }
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    ThrowType(info.Env(), std::string("expected an Int32Array for ") + name);
+    return false;
+  }
+  Napi::Int32Array arr = info[i].As<Napi::Int32Array>();
+  n = arr.ElementLength();
+  if (length >= 0 && n != static_cast<size_t>(length)) {
+    ThrowRange(info.Env(), std::string("expected ") + name + " to have " + std::to_string(length) +
+                               " elements but it has " + std::to_string(n));
+    return false;
+  }
+  data = arr.Data();
+  for (size_t p = 0; p < n; ++p) {
+    if (data[p] < lo || data[p] > hi) {
+      ThrowRange(info.Env(), std::string("expected integers in [") + std::to_string(lo) + ", " + std::to_string(hi) +
+                                 "] in " + name + " but element " + std::to_string(p) + " is " +
+                                 std::to_string(data[p]));
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace wd

@@ -6,6 +6,8 @@
 #include <new>
 #include <string>
 
+#include "kernels/rule.h"
+
 namespace wd {
 
 // Each guard throws a JavaScript TypeError/RangeError and returns false on failure; callers return at once.
@@ -18,6 +20,20 @@ bool ArgFinite(const Napi::CallbackInfo& info, size_t i, const char* name, bool 
 // elements must be finite. With allowNull, null/undefined give data = nullptr.
 bool ArgF64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t minLength, bool exact, bool finite,
             double*& data, bool allowNull = false);
+// An Int32Array of exactly `length` elements (any length when length < 0), each in [lo, hi]. With allowNull,
+// null/undefined give data = nullptr and n = 0.
+bool ArgI32(const Napi::CallbackInfo& info, size_t i, const char* name, long long length, int lo, int hi,
+            const int*& data, size_t& n, bool allowNull = false);
+// True when the n1 doubles at a and the n2 doubles at b share memory (views of one buffer that overlap).
+inline bool Overlap(const double* a, size_t n1, const double* b, size_t n2) {
+  return a != nullptr && b != nullptr && n1 > 0 && n2 > 0 && a < b + n2 && b < a + n1;
+}
+// Throws a RangeError naming the two arrays when they overlap; returns false then.
+bool ArgDistinct(Napi::Env env, const char* nameA, const double* a, size_t n1, const char* nameB, const double* b,
+                 size_t n2);
+// An update rule from three arguments at i, i+1, i+2: its id (tables.h RuleId), the learning rate eta > 0, and a
+// Float64Array of exactly the rule's parameter count, each in its range (tables.h RULE_PARAMS).
+bool ArgRule(const Napi::CallbackInfo& info, size_t i, Rule& rule);
 // Throws a RangeError with the message.
 void ThrowRange(Napi::Env env, const std::string& msg);
 

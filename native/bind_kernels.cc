@@ -2,11 +2,13 @@
 #include "bind_kernels.h"
 
 #include <climits>
+#include <cmath>
 #include <vector>
 
 #include "args.h"
 #include "kernels/activations.h"
 #include "kernels/qr.h"
+#include "kernels/rule.h"
 
 namespace wd {
 
@@ -41,10 +43,64 @@ Napi::Value BindQrPositive(const Napi::CallbackInfo& info) {
   }
   if (!ArgF64(info, 0, "A", static_cast<size_t>(D) * k, false, true, A) ||
       !ArgF64(info, 3, "R", static_cast<size_t>(k) * k, false, false, R) ||
-      !ArgF64(info, 4, "logRDiag", k, false, false, logR))
+      !ArgF64(info, 4, "logRDiag", k, false, false, logR) ||
+      !ArgDistinct(env, "A", A, static_cast<size_t>(D) * k, "R", R, static_cast<size_t>(k) * k) ||
+      !ArgDistinct(env, "A", A, static_cast<size_t>(D) * k, "logRDiag", logR, k) ||
+      !ArgDistinct(env, "R", R, static_cast<size_t>(k) * k, "logRDiag", logR, k))
     return env.Undefined();
   std::vector<double> tau(k);
   qr_positive(A, D, k, R, logR, tau.data());
+  return env.Undefined();
+}
+
+namespace {
+// The step index t: an integer in [0, 2^53].
+bool ArgStep(const Napi::CallbackInfo& info, size_t i, long long& t) {
+  double v;
+  if (!ArgFinite(info, i, "t", false, v)) return false;
+  if (v < 0 || std::floor(v) != v || v > 9007199254740992.0) {
+    ThrowRange(info.Env(), "expected an integer in [0, 2^53] for t but received " + std::to_string(v));
+    return false;
+  }
+  t = static_cast<long long>(v);
+  return true;
+}
+}  // namespace
+
+// ruleStep(rule, eta, ruleParams, D, state, g, t): state <- f(state) for step t given g = grad C(w).
+Napi::Value BindRuleStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ArgCount(info, 7, "ruleStep")) return env.Undefined();
+  Rule rule;
+  int D;
+  long long t;
+  double *state, *g;
+  if (!ArgRule(info, 0, rule) || !ArgInt(info, 3, "D", 1, (1 << 24) / RULE_STATE_BLOCKS[rule.id], D)) return env.Undefined();
+  const size_t S = static_cast<size_t>(D) * RULE_STATE_BLOCKS[rule.id];
+  if (!ArgF64(info, 4, "state", S, true, true, state) || !ArgF64(info, 5, "g", D, true, true, g) ||
+      !ArgStep(info, 6, t) || !ArgDistinct(env, "state", state, S, "g", g, D))
+    return env.Undefined();
+  rule_step(rule, D, state, g, t);
+  return env.Undefined();
+}
+
+// ruleTangent(rule, eta, ruleParams, D, state, g, t, Q, k, HQ): Q <- J_t Q for k columns given HQ = H dw.
+Napi::Value BindRuleTangent(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ArgCount(info, 10, "ruleTangent")) return env.Undefined();
+  Rule rule;
+  int D, k;
+  long long t;
+  double *state, *g, *Q, *HQ;
+  if (!ArgRule(info, 0, rule) || !ArgInt(info, 3, "D", 1, (1 << 24) / RULE_STATE_BLOCKS[rule.id], D)) return env.Undefined();
+  const size_t S = static_cast<size_t>(D) * RULE_STATE_BLOCKS[rule.id];
+  if (!ArgF64(info, 4, "state", S, true, true, state) || !ArgF64(info, 5, "g", D, true, true, g) ||
+      !ArgStep(info, 6, t) || !ArgInt(info, 8, "k", 1, static_cast<long long>(INT_MAX / S), k) ||
+      !ArgF64(info, 7, "Q", S * k, true, true, Q) || !ArgF64(info, 9, "HQ", static_cast<size_t>(D) * k, true, true, HQ) ||
+      !ArgDistinct(env, "Q", Q, S * k, "HQ", HQ, static_cast<size_t>(D) * k) ||
+      !ArgDistinct(env, "Q", Q, S * k, "state", state, S) || !ArgDistinct(env, "Q", Q, S * k, "g", g, D))
+    return env.Undefined();
+  rule_tangent(rule, D, state, g, t, Q, k, HQ);
   return env.Undefined();
 }
 

@@ -4,4 +4,6 @@
 namespace wd {
 Napi::Value BindActivation(const Napi::CallbackInfo& info);
 Napi::Value BindQrPositive(const Napi::CallbackInfo& info);
+Napi::Value BindRuleStep(const Napi::CallbackInfo& info);
+Napi::Value BindRuleTangent(const Napi::CallbackInfo& info);
 }  // namespace wd

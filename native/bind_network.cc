@@ -15,6 +15,41 @@ namespace wd {
 namespace {
 constexpr long long kMaxWidth = 1 << 20;
 constexpr long long kMaxSamples = 1 << 26;
+constexpr long long kMaxState = 1 << 24;
+
+// Minibatches of a call: idx (Int32Array, samples in [0, N)) and off (Int32Array of nSteps + 1 offsets into idx,
+// from 0 to idx.length, each batch of 1 to N samples), or both null (every step on all samples).
+bool ArgBatches(const Napi::CallbackInfo& info, size_t iIdx, size_t iOff, int N, int nSteps, const int*& idx,
+                const int*& off) {
+  size_t nIdx = 0, nOff = 0;
+  const bool hasIdx = !info[iIdx].IsNull() && !info[iIdx].IsUndefined();
+  const bool hasOff = !info[iOff].IsNull() && !info[iOff].IsUndefined();
+  if (!ArgI32(info, iIdx, "batchIndices", -1, 0, N - 1, idx, nIdx, true) ||
+      !ArgI32(info, iOff, "batchOffsets", static_cast<long long>(nSteps) + 1, 0, INT_MAX, off, nOff, true))
+    return false;
+  if (hasIdx != hasOff) {
+    ThrowRange(info.Env(), "batchIndices and batchOffsets must both be given or both be null");
+    return false;
+  }
+  if (!hasIdx) {
+    idx = off = nullptr;
+    return true;
+  }
+  if (off[0] != 0 || static_cast<size_t>(off[nSteps]) != nIdx) {
+    ThrowRange(info.Env(), "expected batchOffsets to run from 0 to the length of batchIndices (" +
+                               std::to_string(nIdx) + ")");
+    return false;
+  }
+  for (int t = 0; t < nSteps; ++t) {
+    const int n = off[t + 1] - off[t];
+    if (n < 1 || n > N) {
+      ThrowRange(info.Env(), "expected every batch to hold 1 to " + std::to_string(N) + " samples but batch " +
+                                 std::to_string(t) + " holds " + std::to_string(n));
+      return false;
+    }
+  }
+  return true;
+}
 }  // namespace
 
 Napi::Function NetworkBinding::Define(Napi::Env env) {
@@ -29,38 +64,66 @@ Napi::Function NetworkBinding::Define(Napi::Env env) {
                       InstanceMethod<&NetworkBinding::Dispose>("dispose")});
 }
 
-// new Network(inputs, hidden, outputs, activation, activationParam, outputActivation, samples, X, Y, maxK, w, Q)
+// new Network(layers, activations, activationParams, X, Y, maxK, rule, eta, ruleParams, state, Q)
+//   layers: Int32Array [inputs, hidden, outputs]; activations: Int32Array [hidden activation, output activation];
+//   activationParams: Float64Array [hidden activation's parameter]; rule: a RuleId with its parameters.
 NetworkBinding::NetworkBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkBinding>(info) {
-  if (!ArgCount(info, 12, "Network")) return;
-  int nIn, nHid, nOut, act, outAct, N, maxK;
-  double param;
-  if (!ArgInt(info, 0, "inputs", 1, kMaxWidth, nIn) || !ArgInt(info, 1, "hidden", 1, kMaxWidth, nHid) ||
-      !ArgInt(info, 2, "outputs", 1, kMaxWidth, nOut) || !ArgInt(info, 3, "activation", 0, ACT_COUNT - 1, act) ||
-      !ArgFinite(info, 4, "activationParam", false, param) ||
-      !ArgInt(info, 5, "outputActivation", 0, ACT_SIGMOID, outAct) ||
-      !ArgInt(info, 6, "samples", 1, kMaxSamples, N))
+  Napi::Env env = info.Env();
+  if (!ArgCount(info, 11, "Network")) return;
+  const int *layers, *acts;
+  size_t nLayers, nActs;
+  if (!ArgI32(info, 0, "layers", 3, 1, static_cast<int>(kMaxWidth), layers, nLayers) ||
+      !ArgI32(info, 1, "activations", 2, 0, ACT_COUNT - 1, acts, nActs))
     return;
-  const long long D = network_dimension(nIn, nHid, nOut);
-  if (D > (1LL << 24)) {
-    ThrowRange(info.Env(), "the network has too many parameters (" + std::to_string(D) + ")");
+  if (acts[1] >= ACT_OUTPUT_COUNT) {
+    ThrowRange(env, "expected an output activation id in [0, " + std::to_string(ACT_OUTPUT_COUNT - 1) +
+                        "] but received " + std::to_string(acts[1]));
     return;
   }
-  if (!ArgInt(info, 9, "maxK", 0, D, maxK)) return;
-  double *X, *Y, *w, *Q;
-  if (!ArgF64(info, 7, "X", static_cast<size_t>(N) * nIn, true, true, X) ||
-      !ArgF64(info, 8, "Y", static_cast<size_t>(N) * nOut, true, true, Y) ||
-      !ArgF64(info, 10, "w", static_cast<size_t>(D), true, false, w) ||
-      !ArgF64(info, 11, "Q", static_cast<size_t>(D) * (maxK > 0 ? maxK : 0), true, false, Q))
+  double *actParams, *X, *Y;
+  if (!ArgF64(info, 2, "activationParams", 1, true, true, actParams)) return;
+  const int nIn = layers[0], nHid = layers[1], nOut = layers[2];
+  Rule rule;
+  int maxK;
+  if (!ArgRule(info, 6, rule)) return;
+  const long long D = network_dimension(nIn, nHid, nOut);
+  const long long S = D * RULE_STATE_BLOCKS[rule.id];
+  if (S > kMaxState) {
+    ThrowRange(env, "the training state has too many numbers (" + std::to_string(S) + ")");
+    return;
+  }
+  if (!ArgInt(info, 5, "maxK", 0, S, maxK)) return;
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    ArgF64(info, 3, "X", 0, false, false, X);
+    return;
+  }
+  const size_t xLen = info[3].As<Napi::Float64Array>().ElementLength();
+  int N;
+  const double samples = static_cast<double>(xLen / static_cast<size_t>(nIn));
+  if (samples < 1 || samples > kMaxSamples) {
+    ThrowRange(env, "expected between 1 and " + std::to_string(kMaxSamples) + " samples in X but it holds " +
+                        std::to_string(static_cast<long long>(samples)));
+    return;
+  }
+  N = static_cast<int>(samples);
+  double *state, *Q;
+  if (!ArgF64(info, 3, "X", static_cast<size_t>(N) * nIn, true, true, X) ||
+      !ArgF64(info, 4, "Y", static_cast<size_t>(N) * nOut, true, true, Y) ||
+      !ArgF64(info, 9, "state", static_cast<size_t>(S), true, false, state) ||
+      !ArgF64(info, 10, "Q", static_cast<size_t>(S) * maxK, true, false, Q) ||
+      !ArgDistinct(env, "state", state, S, "Q", Q, static_cast<size_t>(S) * maxK))
     return;
   bool sized = false;
-  if (!Guarded(info.Env(), [&] { sized = network_create(net_, nIn, nHid, nOut, act, param, outAct, X, Y, N, maxK); }))
+  if (!Guarded(env, [&] {
+        sized = network_create(net_, nIn, nHid, nOut, acts[0], actParams[0], acts[1], X, Y, N, maxK, rule);
+      }))
     return;
   if (!sized) {
-    ThrowRange(info.Env(), "the network and data are too large");
+    ThrowRange(env, "the network and data are too large");
     return;
   }
-  w_ = Napi::Persistent(info[10].As<Napi::Float64Array>());
-  q_ = Napi::Persistent(info[11].As<Napi::Float64Array>());
+  state_ = Napi::Persistent(info[9].As<Napi::Float64Array>());
+  q_ = Napi::Persistent(info[10].As<Napi::Float64Array>());
   alive_ = true;
 }
 
@@ -69,34 +132,47 @@ bool NetworkBinding::Alive(Napi::Env env) {
   return alive_;
 }
 
-double* NetworkBinding::Weights(Napi::Env env) {
-  double* w = w_.Value().Data();
-  for (int p = 0; p < net_.D; ++p) {
-    if (!std::isfinite(w[p])) {
-      ThrowRange(env, "expected finite values in w but element " + std::to_string(p) + " is " + std::to_string(w[p]));
-      return nullptr;
+bool NetworkBinding::Held(Napi::Env env, double*& state, double*& Q) {
+  Napi::Float64Array s = state_.Value(), q = q_.Value();
+  const size_t nQ = static_cast<size_t>(net_.S) * net_.maxK;
+  if (s.ArrayBuffer().IsDetached() || q.ArrayBuffer().IsDetached() || s.ElementLength() != static_cast<size_t>(net_.S) ||
+      q.ElementLength() != nQ) {
+    ThrowRange(env, "the state or tangent array of this network was detached or resized (it holds " +
+                        std::to_string(s.ElementLength()) + " and " + std::to_string(q.ElementLength()) +
+                        " elements, expected " + std::to_string(net_.S) + " and " + std::to_string(nQ) +
+                        "); create a new network");
+    return false;
+  }
+  state = s.Data();
+  Q = q.Data();
+  for (int p = 0; p < net_.S; ++p) {
+    if (!std::isfinite(state[p])) {
+      ThrowRange(env, "expected finite values in state but element " + std::to_string(p) + " is " +
+                          std::to_string(state[p]));
+      return false;
     }
   }
-  return w;
+  return true;
 }
 
 Napi::Value NetworkBinding::Loss(const Napi::CallbackInfo& info) {
-  if (!Alive(info.Env())) return info.Env().Undefined();
-  double* w = Weights(info.Env());
-  if (!w) return info.Env().Undefined();
-  return Napi::Number::New(info.Env(), mlp_forward(net_, w));
+  Napi::Env env = info.Env();
+  double *state, *Q;
+  if (!Alive(env) || !Held(env, state, Q)) return env.Undefined();
+  return Napi::Number::New(env, mlp_forward(net_, state));
 }
 
 // lossGrad(grad: Float64Array(D)) -> loss
 Napi::Value NetworkBinding::LossGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Alive(env) || !ArgCount(info, 1, "lossGrad")) return env.Undefined();
-  double* grad;
-  if (!ArgF64(info, 0, "grad", net_.D, true, false, grad)) return env.Undefined();
-  double* w = Weights(env);
-  if (!w) return env.Undefined();
-  const double loss = mlp_forward(net_, w);
-  mlp_gradient(net_, w, grad);
+  double *grad, *state, *Q;
+  if (!ArgF64(info, 0, "grad", net_.D, true, false, grad) || !Held(env, state, Q) ||
+      !ArgDistinct(env, "grad", grad, net_.D, "state", state, net_.S) ||
+      !ArgDistinct(env, "grad", grad, net_.D, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
+    return env.Undefined();
+  const double loss = mlp_forward(net_, state);
+  mlp_gradient(net_, state, grad);
   return Napi::Number::New(env, loss);
 }
 
@@ -104,12 +180,14 @@ Napi::Value NetworkBinding::LossGrad(const Napi::CallbackInfo& info) {
 Napi::Value NetworkBinding::Hessian(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Alive(env) || !ArgCount(info, 1, "hessian")) return env.Undefined();
-  double* H;
-  if (!ArgF64(info, 0, "H", static_cast<size_t>(net_.D) * net_.D, true, false, H)) return env.Undefined();
-  double* w = Weights(env);
-  if (!w) return env.Undefined();
-  mlp_forward(net_, w);
-  Guarded(env, [&] { hessian_explicit(net_, w, H); });
+  const size_t DD = static_cast<size_t>(net_.D) * net_.D;
+  double *H, *state, *Q;
+  if (!ArgF64(info, 0, "H", DD, true, false, H) || !Held(env, state, Q) ||
+      !ArgDistinct(env, "H", H, DD, "state", state, net_.S) ||
+      !ArgDistinct(env, "H", H, DD, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
+    return env.Undefined();
+  mlp_forward(net_, state);
+  Guarded(env, [&] { hessian_explicit(net_, state, H); });
   return env.Undefined();
 }
 
@@ -118,72 +196,91 @@ Napi::Value NetworkBinding::Hvp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Alive(env) || !ArgCount(info, 3, "hvp")) return env.Undefined();
   int k;
-  double *V, *HV;
-  if (!ArgInt(info, 1, "k", 1, INT_MAX / net_.D, k) ||
-      !ArgF64(info, 0, "V", static_cast<size_t>(net_.D) * k, false, true, V) ||
-      !ArgF64(info, 2, "HV", static_cast<size_t>(net_.D) * k, false, false, HV))
+  double *V, *HV, *state, *Q;
+  if (!ArgInt(info, 1, "k", 1, INT_MAX / net_.D, k)) return env.Undefined();
+  const size_t n = static_cast<size_t>(net_.D) * k;
+  if (!ArgF64(info, 0, "V", n, false, true, V) || !ArgF64(info, 2, "HV", n, false, false, HV) ||
+      !ArgDistinct(env, "V", V, n, "HV", HV, n) || !Held(env, state, Q) ||
+      !ArgDistinct(env, "HV", HV, n, "state", state, net_.S) ||
+      !ArgDistinct(env, "HV", HV, n, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
     return env.Undefined();
-  if (V == HV) {
-    ThrowRange(env, "V and HV must not be the same array");
-    return env.Undefined();
-  }
-  double* w = Weights(env);
-  if (!w) return env.Undefined();
-  mlp_forward(net_, w);
-  hvp_batch(net_, w, V, k, HV);
+  mlp_forward(net_, state);
+  hvp_batch(net_, state, V, k, HV);
   return env.Undefined();
 }
 
-// tangentApply(eta, k, route): Q[:, :k] <- (I - eta H(w)) Q[:, :k]
+// tangentApply(k, route, t, batch: Int32Array | null): Q[:, :k] <- J_t Q[:, :k], the rule's tangent at the current
+// state and time t, on the samples of batch (all when null).
 Napi::Value NetworkBinding::TangentApply(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!Alive(env) || !ArgCount(info, 3, "tangentApply")) return env.Undefined();
-  double eta;
-  int k, route;
-  if (!ArgFinite(info, 0, "eta", true, eta) || !ArgInt(info, 1, "k", 0, net_.maxK, k) ||
-      !ArgInt(info, 2, "route", ROUTE_AUTO, ROUTE_FACTORED, route))
+  if (!Alive(env) || !ArgCount(info, 4, "tangentApply")) return env.Undefined();
+  int k, route, t;
+  const int* batch;
+  size_t nBatch;
+  if (!ArgInt(info, 0, "k", 0, net_.maxK, k) || !ArgInt(info, 1, "route", ROUTE_AUTO, ROUTE_COUNT - 1, route) ||
+      !ArgInt(info, 2, "t", 0, INT_MAX, t) || !ArgI32(info, 3, "batch", -1, 0, net_.N - 1, batch, nBatch, true))
     return env.Undefined();
-  double* w = Weights(env);
-  if (!w) return env.Undefined();
-  mlp_forward(net_, w);
-  double* Q = q_.Value().Data();
-  Guarded(env, [&] { tangent_apply(net_, w, eta, Q, k, route); });
+  const bool hasBatch = !info[3].IsNull() && !info[3].IsUndefined();
+  if (hasBatch && (nBatch < 1 || nBatch > static_cast<size_t>(net_.N))) {
+    ThrowRange(env, "expected batch to hold 1 to " + std::to_string(net_.N) + " samples but it holds " +
+                        std::to_string(nBatch));
+    return env.Undefined();
+  }
+  double *state, *Q;
+  if (!Held(env, state, Q)) return env.Undefined();
+  if (hasBatch) network_use_batch(net_, batch, static_cast<int>(nBatch));
+  mlp_forward(net_, state);
+  mlp_gradient(net_, state, net_.grad.data());
+  Guarded(env, [&] { tangent_apply(net_, state, net_.grad.data(), t, Q, k, route); });
+  network_use_all(net_);
   return env.Undefined();
 }
 
-// trainChunk(eta, k, nSteps, qrEvery, route, lossOut, logRDiag, rOut | null) -> { steps, diverged, reason }
+// trainChunk(k, nSteps, qrEvery, route, t0, batchIndices | null, batchOffsets | null, lossOut, logRDiag,
+//            rOut | null) -> { steps, diverged, reason }
 Napi::Value NetworkBinding::TrainChunk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!Alive(env) || !ArgCount(info, 8, "trainChunk")) return env.Undefined();
-  double eta;
-  int k, nSteps, qrEvery, route;
-  if (!ArgFinite(info, 0, "eta", true, eta) || !ArgInt(info, 1, "k", 0, net_.maxK, k) ||
-      !ArgInt(info, 2, "nSteps", 1, INT_MAX, nSteps) || !ArgInt(info, 3, "qrEvery", 1, INT_MAX, qrEvery) ||
-      !ArgInt(info, 4, "route", ROUTE_AUTO, ROUTE_FACTORED, route))
+  if (!Alive(env) || !ArgCount(info, 10, "trainChunk")) return env.Undefined();
+  ChunkArgs a;
+  double t0;
+  if (!ArgInt(info, 0, "k", 0, net_.maxK, a.k) || !ArgInt(info, 1, "nSteps", 1, INT_MAX, a.nSteps) ||
+      !ArgInt(info, 2, "qrEvery", 1, INT_MAX, a.qrEvery) ||
+      !ArgInt(info, 3, "route", ROUTE_AUTO, ROUTE_COUNT - 1, a.route) || !ArgFinite(info, 4, "t0", false, t0))
     return env.Undefined();
-  if (k > 0 && nSteps % qrEvery != 0) {
-    ThrowRange(env, "nSteps (" + std::to_string(nSteps) + ") must be a multiple of qrEvery (" +
-                        std::to_string(qrEvery) + ")");
+  if (t0 < 0 || std::floor(t0) != t0 || t0 > 9007199254740992.0) {
+    ThrowRange(env, "expected an integer in [0, 2^53] for t0 but received " + std::to_string(t0));
     return env.Undefined();
   }
-  const size_t nQr = k > 0 ? static_cast<size_t>(nSteps / qrEvery) : 0;
-  double *lossOut, *logR, *rOut;
-  if (!ArgF64(info, 5, "lossOut", nSteps, false, false, lossOut) ||
-      !ArgF64(info, 6, "logRDiag", nQr * k, false, false, logR) ||
-      !ArgF64(info, 7, "rOut", nQr * k * k, false, false, rOut, true))
+  a.t0 = static_cast<long long>(t0);
+  if (a.k > 0 && a.nSteps % a.qrEvery != 0) {
+    ThrowRange(env, "nSteps (" + std::to_string(a.nSteps) + ") must be a multiple of qrEvery (" +
+                        std::to_string(a.qrEvery) + ")");
     return env.Undefined();
-  double* w = Weights(env);
-  if (!w) return env.Undefined();
-  double* Q = q_.Value().Data();
-  for (size_t p = 0; p < static_cast<size_t>(net_.D) * k; ++p) {
+  }
+  if (!ArgBatches(info, 5, 6, net_.N, a.nSteps, a.batchIdx, a.batchOff)) return env.Undefined();
+  const size_t nQr = a.k > 0 ? static_cast<size_t>(a.nSteps / a.qrEvery) : 0;
+  const size_t nLogR = nQr * a.k, nR = nQr * a.k * a.k;
+  double *state, *Q;
+  if (!ArgF64(info, 7, "lossOut", a.nSteps, false, false, a.lossOut) ||
+      !ArgF64(info, 8, "logRDiag", nLogR, false, false, a.logRDiag) ||
+      !ArgF64(info, 9, "rOut", nR, false, false, a.rOut, true) || !Held(env, state, Q))
+    return env.Undefined();
+  const size_t nQ = static_cast<size_t>(net_.S) * net_.maxK;
+  const struct { const char* name; const double* p; size_t n; } arrays[] = {
+      {"lossOut", a.lossOut, static_cast<size_t>(a.nSteps)}, {"logRDiag", a.logRDiag, nLogR},
+      {"rOut", a.rOut, nR}, {"state", state, static_cast<size_t>(net_.S)}, {"Q", Q, nQ}};
+  for (size_t i = 0; i < 5; ++i)
+    for (size_t j = i + 1; j < 5; ++j)
+      if (!ArgDistinct(env, arrays[i].name, arrays[i].p, arrays[i].n, arrays[j].name, arrays[j].p, arrays[j].n))
+        return env.Undefined();
+  for (size_t p = 0; p < static_cast<size_t>(net_.S) * a.k; ++p) {
     if (!std::isfinite(Q[p])) {
       ThrowRange(env, "expected finite values in Q but element " + std::to_string(p) + " is " + std::to_string(Q[p]));
       return env.Undefined();
     }
   }
   ChunkStatus st{0, CHUNK_OK};
-  if (!Guarded(env, [&] { st = train_chunk(net_, w, eta, Q, k, nSteps, qrEvery, route, lossOut, logR, rOut); }))
-    return env.Undefined();
+  if (!Guarded(env, [&] { st = train_chunk(net_, state, Q, a); })) return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   out.Set("steps", st.steps);
   out.Set("diverged", st.reason != CHUNK_OK);
@@ -191,18 +288,20 @@ Napi::Value NetworkBinding::TrainChunk(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// chooseRoute(k, samples) -> the route auto picks for k vectors on `samples` samples per step (all: N)
 Napi::Value NetworkBinding::ChooseRoute(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!Alive(env) || !ArgCount(info, 1, "chooseRoute")) return env.Undefined();
-  int k;
-  if (!ArgInt(info, 0, "k", 0, net_.maxK > 0 ? net_.maxK : net_.D, k)) return env.Undefined();
-  return Napi::Number::New(env, tangent_choose_route(net_, k));
+  if (!Alive(env) || !ArgCount(info, 2, "chooseRoute")) return env.Undefined();
+  int k, n;
+  if (!ArgInt(info, 0, "k", 0, net_.maxK > 0 ? net_.maxK : net_.S, k) || !ArgInt(info, 1, "samples", 1, net_.N, n))
+    return env.Undefined();
+  return Napi::Number::New(env, tangent_choose_route(net_, k, n));
 }
 
 Napi::Value NetworkBinding::Dispose(const Napi::CallbackInfo& info) {
   if (alive_) {
     net_ = Network();
-    w_.Reset();
+    state_.Reset();
     q_.Reset();
     alive_ = false;
   }

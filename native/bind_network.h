@@ -1,4 +1,5 @@
-// Binding of a network and its data (kernels/network.h): converts and validates, then calls a kernel. No maths.
+// Binding of a network, its data and its update rule (kernels/network.h): converts and validates, then calls a
+// kernel. No maths.
 #pragma once
 #include <napi.h>
 
@@ -22,12 +23,14 @@ class NetworkBinding : public Napi::ObjectWrap<NetworkBinding> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   bool Alive(Napi::Env env);
-  // The current weights, checked to be finite; nullptr (with a pending exception) otherwise.
-  double* Weights(Napi::Env env);
+  // The state and tangent arrays this network was given, re-checked on every call (still attached, length
+  // unchanged: a transferred or shrunk buffer is an error, never a read of freed memory), with the state checked to
+  // be finite. False (with a pending exception) otherwise.
+  bool Held(Napi::Env env, double*& state, double*& Q);
 
   Network net_;
   bool alive_ = false;
-  Napi::Reference<Napi::Float64Array> w_, q_;
+  Napi::Reference<Napi::Float64Array> state_, q_;
 };
 
 }  // namespace wd

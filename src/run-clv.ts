@@ -17,6 +17,7 @@ import { basename } from "node:path";
 import { type ClvBackwardStats, type ClvPlan, ClvRecorder, planClv } from "./algorithms/clv.js";
 import { formatBytes } from "./algorithms/clv-memory.js";
 import type { SpectrumOptions, SpectrumResult } from "./algorithms/spectrum.js";
+import { stateBlocks } from "./backend/layers.js";
 import { type ResolvedClvConfig, resolveClvConfig } from "./config/clv.js";
 import type { RunConfig } from "./config/schema.js";
 import {
@@ -52,14 +53,14 @@ export function prepareRunClv(
 ): RunClv | null {
   const clv = resolveClvConfig(config);
   if (!clv) return null;
-  const network = config.network;
+  const blocks = stateBlocks(config.network, config.training.optimizer.name);
   const baseSpec = (times: number, split: number | null): ClvOutputSpec => ({
     D: system.dimension,
     k: clv.k,
     times,
     pairs: clv.pairs,
     split,
-    network,
+    blocks,
     topWeights: clv.topWeights,
   });
   const collect = options.outDir === undefined;
@@ -93,7 +94,7 @@ export function prepareRunClv(
       }
       const { split, splitNote } = resolveSplit(clv, spectrum);
       const spec = baseSpec(plan.times, split);
-      const splitInfo = { split, ...(splitNote ? { splitNote } : {}) };
+      const splitInfo = { split, ...(splitNote ? { splitNote } : {}), layers: blocks.map((b) => b.name) };
       if (options.outDir !== undefined) {
         mkdirSync(options.outDir, { recursive: true });
         const writer = new ClvFileWriter(options.outDir, spec);

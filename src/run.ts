@@ -11,14 +11,16 @@
 import { performance } from "node:perf_hooks";
 import { lyapunovSpectrum, type SpectrumResult } from "./algorithms/spectrum.js";
 import { type BackendChoice, backendFromEnv, loadBackend } from "./backend/loader.js";
-import { type Backend, TangentRoute, type TangentRouteName } from "./backend/types.js";
+import type { Backend } from "./backend/types.js";
+import { trainingRule } from "./config/optimizer.js";
 import type { RunConfig } from "./config/schema.js";
 import { exponentCount, networkShape, parameterCount } from "./config/shape.js";
 import { buildDataset } from "./data/dataset.js";
 import type { RunOutputs } from "./io/outputs.js";
 import { prepareRunClv, type RunClvResult } from "./run-clv.js";
+import { batchScheduleOf } from "./system/batches.js";
 import { initialWeights } from "./system/init.js";
-import { NetworkSystem } from "./system/network.js";
+import { NetworkSystem, type ResolvedRouteName } from "./system/network.js";
 
 export interface TrainOptions {
   /** Directory that relative paths in the config are resolved against (default: the current directory). */
@@ -39,16 +41,23 @@ export interface TrainOptions {
 export interface TrainingRun {
   config: RunConfig;
   backend: Backend["name"];
+  /** D, the number of parameters. */
   dimension: number;
+  /** S, the dimension of the training state (D, 2D or 3D by the optimizer): the exponents are those of this state. */
+  stateDimension: number;
+  /** How the steps use the samples: "full batch", or the minibatch schedule (system/batches.ts). */
+  batches: string;
   /** Loss C(w_t) for t = 0 .. steps (the last entry is the loss after the last update; a diverged run ends at the
    *  first non-finite value). */
   losses: Float64Array;
   /** The loss at the weights after the last update (non-finite for a diverged run). */
   finalLoss: number;
   finalWeights: Float64Array;
+  /** The final state (w, then the optimizer's other blocks). */
+  finalState: Float64Array;
   spectrum: SpectrumResult;
-  /** 1: explicit Hessian, 2: Hessian-vector products. */
-  tangentRoute: Exclude<TangentRouteName, "auto"> | "none";
+  /** The route of the tangent map's Hessian products (auto resolved), or "none" without exponents. */
+  tangentRoute: ResolvedRouteName | "none";
   wallTimeSeconds: number;
   /** With lyapunov.clv: the summary section, and the arrays (no outDir) or the file paths (outDir). */
   clv?: RunClvResult;
@@ -66,14 +75,16 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
   const baseDir = options.baseDir ?? process.cwd();
   const D = parameterCount(config.network);
   const k = exponentCount(config);
-  const { X, Y } = buildDataset(config, baseDir);
+  const { X, Y, samples } = buildDataset(config, baseDir);
   const w0 = initialWeights(config, D, baseDir);
+  const batches = batchScheduleOf(config, samples, baseDir);
   const system = new NetworkSystem(backend, {
     shape: networkShape(config.network),
     X,
     Y,
     w0,
-    learningRate: config.training.learningRate,
+    rule: trainingRule(config.training.optimizer, config.training.learningRate),
+    batches,
     maxK: k,
     tangentRoute: config.lyapunov.tangentRoute,
   });
@@ -104,17 +115,21 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
       all[losses.length] = finalLoss;
       losses = all;
     }
-    const route = k === 0 ? "none" : routeName(system.resolvedRoute(k));
-    const finalWeights = system.state();
+    const route = k === 0 ? "none" : system.resolvedRoute;
+    const finalWeights = system.weights();
+    const finalState = system.state();
     // After the final loss and weights are read: checkpoint mode moves the system back to its checkpoints.
     const clvResult = clv?.finish(spectrum);
     return {
       config,
       backend: backend.name,
       dimension: D,
+      stateDimension: system.dimension,
+      batches: batches ? batches.description : "full batch",
       losses,
       finalLoss,
       finalWeights,
+      finalState,
       spectrum,
       tangentRoute: route,
       wallTimeSeconds: (performance.now() - t0) / 1000,
@@ -123,13 +138,6 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
   } finally {
     system.dispose();
   }
-}
-
-/** The name of a resolved route id (1 hessian, 2 hvp, 3 factored). */
-function routeName(id: number): Exclude<TangentRouteName, "auto"> {
-  const name = (Object.keys(TangentRoute) as TangentRouteName[]).find((n) => TangentRoute[n] === id);
-  if (!name || name === "auto") throw new Error(`weightdyn: unknown resolved tangent route ${id}`);
-  return name;
 }
 
 type Hooks = Pick<Parameters<typeof lyapunovSpectrum>[1], "onChunk" | "nextStop">;
@@ -173,6 +181,9 @@ export function runSummary(run: TrainingRun): Record<string, unknown> {
     ...(s.diverged ? { divergedAt: s.divergedAt, divergedReason: s.divergedReason } : {}),
     exponents: Array.from(s.exponents, jsonNumber),
     dimension: run.dimension,
+    stateDimension: run.stateDimension,
+    optimizer: run.config.training.optimizer,
+    batches: run.batches,
     exponentCount: s.k,
     steps: s.steps,
     measuredSteps: s.measuredSteps,

@@ -4,8 +4,10 @@
  * memory.buffer.byteLength by at most GROWTH_BOUND.
  */
 import { describe, expect, it } from "vitest";
+import { parameterCount } from "../src/backend/layers.js";
 import type { NetworkShape } from "../src/backend/types.js";
 import { compileWasmModule, createWasmBackend, type WasmExports } from "../src/backend/wasm.js";
+import { chunk, createKernel, gd } from "./support/networks.js";
 
 const CALLS = 10_000;
 /** Growth allowed after warm-up (16 pages); a leak of even 8 bytes per call would exceed it within 10^4 calls. */
@@ -44,7 +46,7 @@ function growthOver(call: (i: number) => void): number {
 }
 
 function freshNetwork(maxK: number) {
-  const net = backend.createNetwork(shape, X, Y, maxK);
+  const net = createKernel(backend, shape, X, Y, maxK, gd(0.01));
   const w = net.weights;
   for (let p = 0; p < w.length; ++p) w[p] = 0.3 * rnd();
   return net;
@@ -59,7 +61,7 @@ describe("wasm memory: 10^4 consecutive calls stay within a bound", () => {
   });
 
   it("trainChunk with k = D, rOut and both routes (wasm)", () => {
-    const D = shape.hidden * (shape.inputs + 1) + shape.outputs * (shape.hidden + 1);
+    const D = parameterCount(shape);
     const net = freshNetwork(D);
     const lossOut = new Float64Array(2);
     const logR = new Float64Array(2 * D);
@@ -69,7 +71,7 @@ describe("wasm memory: 10^4 consecutive calls stay within a bound", () => {
       Q.fill(0);
       for (let j = 0; j < D; ++j) Q[j * D + j] = 1;
       net.weights.fill(0.1);
-      net.trainChunk(0.01, D, 2, 1, 1 + (i % 2), lossOut, logR, i % 3 === 0 ? null : rOut);
+      net.trainChunk(chunk(D, 2, 1, 1 + (i % 2), lossOut, logR, i % 3 === 0 ? null : rOut));
     });
     expect(growth).toBeLessThanOrEqual(GROWTH_BOUND);
     net.dispose();
@@ -83,14 +85,7 @@ describe("wasm memory: 10^4 consecutive calls stay within a bound", () => {
     const steps = 200_000;
     const before = bytes();
     const res = net.trainChunk(
-      0.01,
-      2,
-      steps,
-      1,
-      2,
-      new Float64Array(steps),
-      new Float64Array(2 * steps),
-      new Float64Array(4 * steps),
+      chunk(2, steps, 1, 2, new Float64Array(steps), new Float64Array(2 * steps), new Float64Array(4 * steps)),
     );
     expect(res.steps).toBe(steps);
     expect(bytes() - before).toBeLessThanOrEqual(2 * GROWTH_BOUND);
@@ -125,14 +120,14 @@ describe("wasm memory: 10^4 consecutive calls stay within a bound", () => {
       net.hvp(V, 3, HV);
       net.hessian(H);
       net.tangent.fill(0);
-      net.tangentApply(0.01, 3, i % 3);
+      net.tangentApply(3, i % 3, i);
     });
     expect(growth).toBeLessThanOrEqual(GROWTH_BOUND);
     net.dispose();
   });
 
   it("createNetwork + dispose, with and without the explicit Hessian allocated (wasm)", () => {
-    const D = shape.hidden * (shape.inputs + 1) + shape.outputs * (shape.hidden + 1);
+    const D = parameterCount(shape);
     const H = new Float64Array(D * D);
     const growth = growthOver((i) => {
       const net = freshNetwork(i % 4);
@@ -168,7 +163,7 @@ describe("wasm memory: blocked calls and views", () => {
     net.tangent[3] = 0.5;
     const buffer = backend.memory.buffer;
     // A network with 2^16 samples needs several MiB: memory grows and the old buffer is detached.
-    const big = backend.createNetwork(shape, new Float64Array(2 << 16), new Float64Array(1 << 16), 0);
+    const big = createKernel(backend, shape, new Float64Array(2 << 16), new Float64Array(1 << 16), 0);
     expect(backend.memory.buffer).not.toBe(buffer);
     expect(net.weights[5]).toBe(5 / 8);
     expect(net.tangent[3]).toBe(0.5);
@@ -181,8 +176,8 @@ describe("wasm memory: blocked calls and views", () => {
     const module = compileWasmModule();
     const [a, b] = [createWasmBackend(module), createWasmBackend(module)];
     expect(a.memory).not.toBe(b.memory);
-    const na = a.createNetwork(shape, X, Y, 0);
-    const nb = b.createNetwork(shape, X, Y, 0);
+    const na = createKernel(a, shape, X, Y, 0);
+    const nb = createKernel(b, shape, X, Y, 0);
     na.weights.fill(0.25);
     nb.weights.fill(-0.5);
     expect(na.weights[0]).toBe(0.25);

@@ -11,8 +11,9 @@ import { describe, expect, it } from "vitest";
 import { cppDoubleToString } from "../src/backend/guards.js";
 import { createNativeBackend } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
-import type { Backend, NetworkKernel, NetworkShape } from "../src/backend/types.js";
+import type { Backend, NetworkKernel, NetworkShape, TrainingRule } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { gd } from "./support/networks.js";
 
 const wasm = createWasmBackend();
 let native: Backend | null = null;
@@ -38,8 +39,36 @@ const D = 13;
 const X = Float64Array.from({ length: 8 }, (_, i) => 0.1 * i - 0.3);
 const Y = Float64Array.from({ length: 4 }, (_, i) => 0.2 * i);
 
+/** createNetwork with positional arguments and gd(0.1) unless a rule is given. */
+function mk(b: Backend, sh: NetworkShape, x: Float64Array, y: Float64Array, maxK: number, rule: unknown = gd(0.1)) {
+  return b.createNetwork({ shape: sh, X: x, Y: y, maxK, rule: rule as TrainingRule });
+}
+/** trainChunk with positional arguments (t0 = 0, no minibatches). */
+function tc(
+  n: NetworkKernel,
+  k: number,
+  nSteps: number,
+  qrEvery: number,
+  route: number,
+  l: unknown,
+  r: unknown,
+  R: unknown,
+) {
+  const lossOut = l as Float64Array;
+  return n.trainChunk({
+    k,
+    nSteps,
+    qrEvery,
+    route,
+    t0: 0,
+    lossOut,
+    logRDiag: r as Float64Array,
+    rOut: R as Float64Array,
+  });
+}
+
 function net(b: Backend, maxK = 2): NetworkKernel {
-  const n = b.createNetwork(shape, X, Y, maxK);
+  const n = mk(b, shape, X, Y, maxK);
   n.weights.fill(0.1);
   return n;
 }
@@ -52,6 +81,54 @@ const f64 = (n: number) => new Float64Array(n);
 // Calls with deliberately wrong argument types.
 // biome-ignore lint/suspicious/noExplicitAny: the point of these tests
 type Loose = any;
+
+/** trainChunk with 2 steps of k = 0 on the given minibatches. */
+function batched(n: NetworkKernel, indices: unknown, offsets: unknown) {
+  const batches = { indices, offsets } as { indices: Int32Array; offsets: Int32Array };
+  return n.trainChunk({ k: 0, nSteps: 2, qrEvery: 1, route: 0, t0: 0, batches, lossOut: f64(2), logRDiag: f64(0) });
+}
+
+function batchCases(): Case[] {
+  const i32 = (...v: number[]) => Int32Array.from(v);
+  return [
+    {
+      title: "trainChunk: batch index out of range",
+      run: (b) => batched(net(b), i32(0, 4), i32(0, 1, 2)),
+      error: RangeError,
+      message: "weightdyn: expected integers in [0, 3] in batchIndices but element 1 is 4",
+    },
+    {
+      title: "trainChunk: batch offsets of the wrong length",
+      run: (b) => batched(net(b), i32(0, 1), i32(0, 2)),
+      error: RangeError,
+      message: "weightdyn: expected batchOffsets to have 3 elements but it has 2",
+    },
+    {
+      title: "trainChunk: batch offsets without indices",
+      run: (b) => batched(net(b), null, i32(0, 1, 2)),
+      error: RangeError,
+      message: "weightdyn: batchIndices and batchOffsets must both be given or both be null",
+    },
+    {
+      title: "trainChunk: an empty batch",
+      run: (b) => batched(net(b), i32(1, 2), i32(0, 0, 2)),
+      error: RangeError,
+      message: "weightdyn: expected every batch to hold 1 to 4 samples but batch 0 holds 0",
+    },
+    {
+      title: "trainChunk: offsets not ending at the length of the indices",
+      run: (b) => batched(net(b), i32(1, 2, 3), i32(0, 1, 2)),
+      error: RangeError,
+      message: "weightdyn: expected batchOffsets to run from 0 to the length of batchIndices (3)",
+    },
+    {
+      title: "trainChunk: batch indices a plain array",
+      run: (b) => batched(net(b), [0, 1], i32(0, 1, 2)),
+      error: TypeError,
+      message: "weightdyn: expected an Int32Array for batchIndices",
+    },
+  ];
+}
 
 interface Case {
   title: string;
@@ -206,103 +283,103 @@ const cases: Case[] = [
   // createNetwork(shape, X, Y, maxK)
   {
     title: "createNetwork: inputs zero",
-    run: (b) => b.createNetwork({ ...shape, inputs: 0 }, X, Y, 1),
+    run: (b) => mk(b, { ...shape, inputs: 0 }, X, Y, 1),
     error: RangeError,
     message: "weightdyn: expected an integer in [1, 1048576] for inputs but received 0.000000",
   },
   {
     title: "createNetwork: hidden a string",
-    run: (b) => b.createNetwork({ ...shape, hidden: "3" as Loose }, X, Y, 1),
+    run: (b) => mk(b, { ...shape, hidden: "3" as Loose }, X, Y, 1),
     error: TypeError,
-    message: "weightdyn: expected an integer for hidden",
+    message: "weightdyn: expected a number or an array of numbers for hidden",
   },
   {
     title: "createNetwork: outputs not an integer",
-    run: (b) => b.createNetwork({ ...shape, outputs: 1.5 }, X, Y, 1),
+    run: (b) => mk(b, { ...shape, outputs: 1.5 }, X, Y, 1),
     error: RangeError,
     message: "weightdyn: expected an integer in [1, 1048576] for outputs but received 1.500000",
   },
   {
     title: "createNetwork: activation out of range",
-    run: (b) => b.createNetwork({ ...shape, activation: 10 }, X, Y, 1),
+    run: (b) => mk(b, { ...shape, activation: 10 }, X, Y, 1),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 9] for activation but received 10.000000",
   },
   {
     title: "createNetwork: activationParam Infinity",
-    run: (b) => b.createNetwork({ ...shape, activationParam: Number.POSITIVE_INFINITY }, X, Y, 1),
+    run: (b) => mk(b, { ...shape, activationParam: Number.POSITIVE_INFINITY }, X, Y, 1),
     error: RangeError,
     message: "weightdyn: expected a finite number for activationParam but received inf",
   },
   {
     title: "createNetwork: outputActivation relu",
-    run: (b) => b.createNetwork({ ...shape, outputActivation: 3 }, X, Y, 1),
+    run: (b) => mk(b, { ...shape, outputActivation: 3 }, X, Y, 1),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 2] for outputActivation but received 3.000000",
   },
   {
     title: "createNetwork: no samples",
-    run: (b) => b.createNetwork(shape, f64(1), f64(0), 1),
+    run: (b) => mk(b, shape, f64(1), f64(0), 1),
     error: RangeError,
-    message: "weightdyn: expected an integer in [1, 67108864] for samples but received 0.000000",
+    message: "weightdyn: expected between 1 and 67108864 samples in X but it holds 0",
   },
   {
     title: "createNetwork: too many parameters",
-    run: (b) => b.createNetwork({ ...shape, inputs: 1 << 12, hidden: 1 << 12 }, f64(1 << 12), f64(1), 0),
+    run: (b) => mk(b, { ...shape, inputs: 1 << 12, hidden: 1 << 12 }, f64(1 << 12), f64(1), 0),
     error: RangeError,
-    message: "weightdyn: the network has too many parameters (16785409)",
+    message: "weightdyn: the training state has too many numbers (16785409)",
   },
   {
     title: "createNetwork: maxK above D",
-    run: (b) => b.createNetwork(shape, X, Y, D + 1),
+    run: (b) => mk(b, shape, X, Y, D + 1),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 13] for maxK but received 14.000000",
   },
   {
     title: "createNetwork: maxK negative",
-    run: (b) => b.createNetwork(shape, X, Y, -1),
+    run: (b) => mk(b, shape, X, Y, -1),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 13] for maxK but received -1.000000",
   },
   {
     title: "createNetwork: X a plain array",
-    run: (b) => b.createNetwork(shape, [...X] as Loose, Y, 1),
+    run: (b) => mk(b, shape, [...X] as Loose, Y, 1),
     error: TypeError,
     message: "weightdyn: expected a Float64Array for X",
   },
   {
     title: "createNetwork: X not a multiple of inputs",
-    run: (b) => b.createNetwork(shape, f64(9), Y, 1),
+    run: (b) => mk(b, shape, f64(9), Y, 1),
     error: RangeError,
     message: "weightdyn: expected X to have 8 elements but it has 9",
   },
   {
     title: "createNetwork: X with NaN",
-    run: (b) => b.createNetwork(shape, Float64Array.of(0, 0, 0, Number.NaN, 0, 0, 0, 0), Y, 1),
+    run: (b) => mk(b, shape, Float64Array.of(0, 0, 0, Number.NaN, 0, 0, 0, 0), Y, 1),
     error: RangeError,
     message: "weightdyn: expected finite values in X but element 3 is nan",
   },
   {
     title: "createNetwork: Y of the wrong length",
-    run: (b) => b.createNetwork(shape, X, f64(5), 1),
+    run: (b) => mk(b, shape, X, f64(5), 1),
     error: RangeError,
     message: "weightdyn: expected Y to have 4 elements but it has 5",
   },
   {
     title: "createNetwork: Y with Infinity",
-    run: (b) => b.createNetwork(shape, X, Float64Array.of(0, Number.POSITIVE_INFINITY, 0, 0), 1),
+    run: (b) => mk(b, shape, X, Float64Array.of(0, Number.POSITIVE_INFINITY, 0, 0), 1),
     error: RangeError,
     message: "weightdyn: expected finite values in Y but element 1 is inf",
   },
   {
     title: "createNetwork: Y a Float32Array",
-    run: (b) => b.createNetwork(shape, X, new Float32Array(4) as Loose, 1),
+    run: (b) => mk(b, shape, X, new Float32Array(4) as Loose, 1),
     error: TypeError,
     message: "weightdyn: expected a Float64Array for Y",
   },
   {
     title: "createNetwork: shape null",
-    run: (b) => b.createNetwork(null as Loose, X, Y, 1),
+    run: (b) => mk(b, null as Loose, X, Y, 1),
     error: TypeError,
     message: "weightdyn: expected an object for shape",
   },
@@ -312,7 +389,7 @@ const cases: Case[] = [
     title: "loss: non-finite weights",
     run: (b) => withNaNWeights(b).loss(),
     error: RangeError,
-    message: "weightdyn: expected finite values in w but element 0 is nan",
+    message: "weightdyn: expected finite values in state but element 0 is nan",
   },
 
   // lossGrad(grad)
@@ -332,7 +409,7 @@ const cases: Case[] = [
     title: "lossGrad: non-finite weights",
     run: (b) => withNaNWeights(b).lossGrad(f64(D)),
     error: RangeError,
-    message: "weightdyn: expected finite values in w but element 0 is nan",
+    message: "weightdyn: expected finite values in state but element 0 is nan",
   },
 
   // hessian(H)
@@ -352,7 +429,7 @@ const cases: Case[] = [
     title: "hessian: non-finite weights",
     run: (b) => withNaNWeights(b).hessian(f64(D * D)),
     error: RangeError,
-    message: "weightdyn: expected finite values in w but element 0 is nan",
+    message: "weightdyn: expected finite values in state but element 0 is nan",
   },
 
   // hvp(V, k, HV)
@@ -397,129 +474,187 @@ const cases: Case[] = [
       net(b).hvp(V, 1, V);
     },
     error: RangeError,
-    message: "weightdyn: V and HV must not be the same array",
+    message: "weightdyn: V and HV must not share memory (they are views of one buffer that overlap)",
   },
   {
     title: "hvp: non-finite weights",
     run: (b) => withNaNWeights(b).hvp(f64(D), 1, f64(D)),
     error: RangeError,
-    message: "weightdyn: expected finite values in w but element 0 is nan",
+    message: "weightdyn: expected finite values in state but element 0 is nan",
   },
 
-  // tangentApply(eta, k, route)
+  // createNetwork: the rule
   {
-    title: "tangentApply: eta zero",
-    run: (b) => net(b).tangentApply(0, 1, 0),
+    title: "createNetwork: eta zero",
+    run: (b) => mk(b, shape, X, Y, 1, gd(0)),
     error: RangeError,
     message: "weightdyn: expected a positive finite number for eta but received 0.000000",
   },
   {
-    title: "tangentApply: eta negative",
-    run: (b) => net(b).tangentApply(-0.5, 1, 0),
+    title: "createNetwork: eta negative",
+    run: (b) => mk(b, shape, X, Y, 1, gd(-0.5)),
     error: RangeError,
     message: "weightdyn: expected a positive finite number for eta but received -0.500000",
   },
   {
-    title: "tangentApply: eta a string",
-    run: (b) => net(b).tangentApply("0.1" as Loose, 1, 0),
+    title: "createNetwork: eta a string",
+    run: (b) => mk(b, shape, X, Y, 1, { rule: 0, learningRate: "0.1", params: [] }),
     error: TypeError,
     message: "weightdyn: expected a number for eta",
   },
   {
+    title: "createNetwork: rule id 4",
+    run: (b) => mk(b, shape, X, Y, 1, { rule: 4, learningRate: 0.1, params: [] }),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 3] for rule but received 4.000000",
+  },
+  {
+    title: "createNetwork: momentum without beta",
+    run: (b) => mk(b, shape, X, Y, 1, { rule: 1, learningRate: 0.1, params: [] }),
+    error: RangeError,
+    message: "weightdyn: expected ruleParams to have 1 elements but it has 0",
+  },
+  {
+    title: "createNetwork: nesterov beta 1",
+    run: (b) => mk(b, shape, X, Y, 1, { rule: 2, learningRate: 0.1, params: [1] }),
+    error: RangeError,
+    message: "weightdyn: expected beta in [0.000000, 1.000000) but received 1.000000",
+  },
+  {
+    title: "createNetwork: adam epsilon 0",
+    run: (b) => mk(b, shape, X, Y, 1, { rule: 3, learningRate: 0.1, params: [0.9, 0.999, 0] }),
+    error: RangeError,
+    message: "weightdyn: expected epsilon in (0.000000, inf] but received 0.000000",
+  },
+  {
+    title: "createNetwork: maxK above the state dimension of momentum (2D = 26)",
+    run: (b) => mk(b, shape, X, Y, 27, { rule: 1, learningRate: 0.1, params: [0.9] }),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 26] for maxK but received 27.000000",
+  },
+
+  // tangentApply(k, route, t, batch)
+  {
     title: "tangentApply: k above maxK",
-    run: (b) => net(b).tangentApply(0.1, 3, 0),
+    run: (b) => net(b).tangentApply(3, 0, 0),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 2] for k but received 3.000000",
   },
   {
     title: "tangentApply: route 4",
-    run: (b) => net(b).tangentApply(0.1, 1, 4),
+    run: (b) => net(b).tangentApply(1, 4, 0),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 3] for route but received 4.000000",
   },
   {
-    title: "tangentApply: non-finite weights",
-    run: (b) => withNaNWeights(b).tangentApply(0.1, 1, 1),
+    title: "tangentApply: t negative",
+    run: (b) => net(b).tangentApply(1, 0, -1),
     error: RangeError,
-    message: "weightdyn: expected finite values in w but element 0 is nan",
+    message: "weightdyn: expected an integer in [0, 2147483647] for t but received -1.000000",
+  },
+  {
+    title: "tangentApply: batch index out of range",
+    run: (b) => net(b).tangentApply(1, 0, 0, Int32Array.of(0, 4)),
+    error: RangeError,
+    message: "weightdyn: expected integers in [0, 3] in batch but element 1 is 4",
+  },
+  {
+    title: "tangentApply: batch empty",
+    run: (b) => net(b).tangentApply(1, 0, 0, new Int32Array(0)),
+    error: RangeError,
+    message: "weightdyn: expected batch to hold 1 to 4 samples but it holds 0",
+  },
+  {
+    title: "tangentApply: batch a Float64Array",
+    run: (b) => net(b).tangentApply(1, 0, 0, f64(2) as Loose),
+    error: TypeError,
+    message: "weightdyn: expected an Int32Array for batch",
+  },
+  {
+    title: "tangentApply: non-finite weights",
+    run: (b) => withNaNWeights(b).tangentApply(1, 1, 0),
+    error: RangeError,
+    message: "weightdyn: expected finite values in state but element 0 is nan",
   },
 
-  // trainChunk(eta, k, nSteps, qrEvery, route, lossOut, logRDiag, rOut)
+  // trainChunk({k, nSteps, qrEvery, route, t0, batches, lossOut, logRDiag, rOut})
   {
-    title: "trainChunk: eta NaN",
-    run: (b) => net(b).trainChunk(Number.NaN, 1, 2, 1, 0, f64(2), f64(2), null),
+    title: "trainChunk: t0 NaN",
+    run: (b) =>
+      net(b).trainChunk({ k: 1, nSteps: 2, qrEvery: 1, route: 0, t0: Number.NaN, lossOut: f64(2), logRDiag: f64(2) }),
     error: RangeError,
-    message: "weightdyn: expected a positive finite number for eta but received nan",
+    message: "weightdyn: expected a finite number for t0 but received nan",
   },
   {
-    title: "trainChunk: eta Infinity",
-    run: (b) => net(b).trainChunk(Number.POSITIVE_INFINITY, 1, 2, 1, 0, f64(2), f64(2), null),
+    title: "trainChunk: t0 negative",
+    run: (b) => net(b).trainChunk({ k: 1, nSteps: 2, qrEvery: 1, route: 0, t0: -1, lossOut: f64(2), logRDiag: f64(2) }),
     error: RangeError,
-    message: "weightdyn: expected a positive finite number for eta but received inf",
+    message: "weightdyn: expected an integer in [0, 2^53] for t0 but received -1.000000",
   },
+  ...batchCases(),
   {
     title: "trainChunk: k above maxK",
-    run: (b) => net(b).trainChunk(0.1, 3, 2, 1, 0, f64(2), f64(6), null),
+    run: (b) => tc(net(b), 3, 2, 1, 0, f64(2), f64(6), null),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 2] for k but received 3.000000",
   },
   {
     title: "trainChunk: nSteps zero",
-    run: (b) => net(b).trainChunk(0.1, 1, 0, 1, 0, f64(2), f64(2), null),
+    run: (b) => tc(net(b), 1, 0, 1, 0, f64(2), f64(2), null),
     error: RangeError,
     message: "weightdyn: expected an integer in [1, 2147483647] for nSteps but received 0.000000",
   },
   {
     title: "trainChunk: qrEvery zero",
-    run: (b) => net(b).trainChunk(0.1, 1, 2, 0, 0, f64(2), f64(2), null),
+    run: (b) => tc(net(b), 1, 2, 0, 0, f64(2), f64(2), null),
     error: RangeError,
     message: "weightdyn: expected an integer in [1, 2147483647] for qrEvery but received 0.000000",
   },
   {
     title: "trainChunk: qrEvery not an integer",
-    run: (b) => net(b).trainChunk(0.1, 1, 2, 0.5, 0, f64(2), f64(2), null),
+    run: (b) => tc(net(b), 1, 2, 0.5, 0, f64(2), f64(2), null),
     error: RangeError,
     message: "weightdyn: expected an integer in [1, 2147483647] for qrEvery but received 0.500000",
   },
   {
     title: "trainChunk: route -1",
-    run: (b) => net(b).trainChunk(0.1, 1, 2, 1, -1, f64(2), f64(2), null),
+    run: (b) => tc(net(b), 1, 2, 1, -1, f64(2), f64(2), null),
     error: RangeError,
     message: "weightdyn: expected an integer in [0, 3] for route but received -1.000000",
   },
   {
     title: "trainChunk: nSteps not a multiple of qrEvery",
-    run: (b) => net(b).trainChunk(0.1, 1, 3, 2, 0, f64(3), f64(1), null),
+    run: (b) => tc(net(b), 1, 3, 2, 0, f64(3), f64(1), null),
     error: RangeError,
     message: "weightdyn: nSteps (3) must be a multiple of qrEvery (2)",
   },
   {
     title: "trainChunk: lossOut too short",
-    run: (b) => net(b).trainChunk(0.1, 1, 4, 2, 0, f64(3), f64(2), null),
+    run: (b) => tc(net(b), 1, 4, 2, 0, f64(3), f64(2), null),
     error: RangeError,
     message: "weightdyn: expected lossOut to have at least 4 elements but it has 3",
   },
   {
     title: "trainChunk: lossOut a plain array",
-    run: (b) => net(b).trainChunk(0.1, 1, 4, 2, 0, [0, 0, 0, 0] as Loose, f64(2), null),
+    run: (b) => tc(net(b), 1, 4, 2, 0, [0, 0, 0, 0] as Loose, f64(2), null),
     error: TypeError,
     message: "weightdyn: expected a Float64Array for lossOut",
   },
   {
     title: "trainChunk: logRDiag too short",
-    run: (b) => net(b).trainChunk(0.1, 2, 4, 2, 0, f64(4), f64(3), null),
+    run: (b) => tc(net(b), 2, 4, 2, 0, f64(4), f64(3), null),
     error: RangeError,
     message: "weightdyn: expected logRDiag to have at least 4 elements but it has 3",
   },
   {
     title: "trainChunk: rOut too short",
-    run: (b) => net(b).trainChunk(0.1, 2, 4, 2, 0, f64(4), f64(4), f64(7)),
+    run: (b) => tc(net(b), 2, 4, 2, 0, f64(4), f64(4), f64(7)),
     error: RangeError,
     message: "weightdyn: expected rOut to have at least 8 elements but it has 7",
   },
   {
     title: "trainChunk: rOut a plain array",
-    run: (b) => net(b).trainChunk(0.1, 2, 4, 2, 0, f64(4), f64(4), [] as Loose),
+    run: (b) => tc(net(b), 2, 4, 2, 0, f64(4), f64(4), [] as Loose),
     error: TypeError,
     message: "weightdyn: expected a Float64Array for rOut",
   },
@@ -528,16 +663,16 @@ const cases: Case[] = [
     run: (b) => {
       const n = net(b);
       n.tangent[1] = Number.NaN;
-      n.trainChunk(0.1, 1, 2, 1, 0, f64(2), f64(2), null);
+      tc(n, 1, 2, 1, 0, f64(2), f64(2), null);
     },
     error: RangeError,
     message: "weightdyn: expected finite values in Q but element 1 is nan",
   },
   {
     title: "trainChunk: non-finite weights",
-    run: (b) => withNaNWeights(b).trainChunk(0.1, 1, 2, 1, 0, f64(2), f64(2), null),
+    run: (b) => tc(withNaNWeights(b), 1, 2, 1, 0, f64(2), f64(2), null),
     error: RangeError,
-    message: "weightdyn: expected finite values in w but element 0 is nan",
+    message: "weightdyn: expected finite values in state but element 0 is nan",
   },
 
   // chooseRoute(k)
@@ -567,8 +702,8 @@ const disposedCalls: [string, (n: NetworkKernel) => void][] = [
   ["lossGrad", (n) => n.lossGrad(f64(D))],
   ["hessian", (n) => n.hessian(f64(D * D))],
   ["hvp", (n) => n.hvp(f64(D), 1, f64(D))],
-  ["tangentApply", (n) => n.tangentApply(0.1, 1, 0)],
-  ["trainChunk", (n) => n.trainChunk(0.1, 1, 1, 1, 0, f64(1), f64(1), null)],
+  ["tangentApply", (n) => n.tangentApply(1, 0, 0)],
+  ["trainChunk", (n) => tc(n, 1, 1, 1, 0, f64(1), f64(1), null)],
   ["chooseRoute", (n) => n.chooseRoute(1)],
 ];
 for (const [name, call] of disposedCalls) {
@@ -618,7 +753,7 @@ describe("wasm guards match the native binding's messages", () => {
 describe("wasm guards: valid calls still work after rejected ones (wasm)", () => {
   it("a network survives rejected calls and its weights stay readable after dispose (wasm)", () => {
     const n = net(wasm);
-    expect(() => n.trainChunk(0.1, 3, 2, 1, 0, f64(2), f64(6), null)).toThrow(RangeError);
+    expect(() => tc(n, 3, 2, 1, 0, f64(2), f64(6), null)).toThrow(RangeError);
     const loss = n.loss();
     expect(Number.isFinite(loss)).toBe(true);
     const w = n.weights.slice();

@@ -6,10 +6,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parameterCount } from "../src/backend/layers.js";
 import { createNativeBackend } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
 import type { Backend, NetworkKernel, NetworkShape } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { chunk, createKernel, gd } from "./support/networks.js";
 import { TOL as SHARED } from "./support/tolerances.js";
 
 /** Tolerances of this suite: the parity ones from test/support/tolerances.ts, the kernel-level ones here. */
@@ -133,7 +135,7 @@ const nets: Net[] = [
   },
 ];
 
-const dimensionOf = (s: NetworkShape) => s.hidden * (s.inputs + 1) + s.outputs * (s.hidden + 1);
+const dimensionOf = (s: NetworkShape) => parameterCount(s);
 
 /** The same network and data on both backends, at the same weights. */
 function pair(n: Net, maxK: number): [NetworkKernel, NetworkKernel] {
@@ -141,8 +143,8 @@ function pair(n: Net, maxK: number): [NetworkKernel, NetworkKernel] {
   const X = Float64Array.from({ length: n.samples * n.shape.inputs }, r);
   const Y = Float64Array.from({ length: n.samples * n.shape.outputs }, () => 0.5 + 0.4 * r());
   const w = Float64Array.from({ length: dimensionOf(n.shape) }, r);
-  const kn = nat().createNetwork(n.shape, X, Y, maxK);
-  const kw = wasm.createNetwork(n.shape, X, Y, maxK);
+  const kn = createKernel(nat(), n.shape, X, Y, maxK);
+  const kw = createKernel(wasm, n.shape, X, Y, maxK);
   kn.weights.set(w);
   kw.weights.set(w);
   return [kn, kw];
@@ -201,14 +203,14 @@ describe("parity wasm vs native: trainChunk", () => {
   const steps = 500;
 
   function run(b: Backend, qrEvery: number, route: number) {
-    const net = b.createNetwork(shape, X, Y, D);
+    const net = createKernel(b, shape, X, Y, D, gd(0.1));
     net.weights.set(w0);
     for (let j = 0; j < D; ++j) net.tangent[j * D + j] = 1;
     const nQr = steps / qrEvery;
     const loss = new Float64Array(steps);
     const logR = new Float64Array(nQr * D);
     const R = new Float64Array(nQr * D * D);
-    const res = net.trainChunk(0.1, D, steps, qrEvery, route, loss, logR, R);
+    const res = net.trainChunk(chunk(D, steps, qrEvery, route, loss, logR, R));
     const logRSum = new Float64Array(D);
     for (let q = 0; q < nQr; ++q) for (let j = 0; j < D; ++j) logRSum[j] += logR[q * D + j];
     const out = { res, loss, logRSum, R, w: net.weights.slice(), Q: net.tangent.slice() };
@@ -236,10 +238,10 @@ describe("parity wasm vs native: trainChunk", () => {
 
   it.skipIf(skip)("300 steps without tangent vectors (k = 0, qrEvery 7) (wasm vs native)", () => {
     const [a, b] = [nat(), wasm].map((be) => {
-      const net = be.createNetwork(shape, X, Y, 0);
+      const net = createKernel(be, shape, X, Y, 0, gd(0.1));
       net.weights.set(w0);
       const loss = new Float64Array(300);
-      const res = net.trainChunk(0.1, 0, 300, 7, 0, loss, new Float64Array(0), null);
+      const res = net.trainChunk(chunk(0, 300, 7, 0, loss, new Float64Array(0)));
       const w = net.weights.slice();
       net.dispose();
       return { res, loss, w };
@@ -258,17 +260,19 @@ describe("parity wasm vs native: trainChunk", () => {
   for (const [title, act, scale, eta, k, qrEvery, route, expected] of diverging) {
     it.skipIf(skip)(`diverging run, ${title}: same step, reason and outputs (wasm vs native)`, () => {
       const results = [nat(), wasm].map((b) => {
-        const net = b.createNetwork(
+        const net = createKernel(
+          b,
           { ...shape, activation: act },
           X,
           Y.map((y) => scale * y),
           D,
+          gd(eta),
         );
         net.weights.set(w0);
         for (let j = 0; j < k; ++j) net.tangent[j * D + j] = 1;
         const loss = new Float64Array(400).fill(-1);
         const logR = new Float64Array(400 * k).fill(-1);
-        const res = net.trainChunk(eta, k, 400, qrEvery, route, loss, logR, null);
+        const res = net.trainChunk(chunk(k, 400, qrEvery, route, loss, logR));
         net.dispose();
         return { res, loss, logR };
       });

@@ -2,6 +2,7 @@ import { expect, it } from "vitest";
 import { ACTIVATION_NAMES, ActivationId, type Backend, type NetworkShape } from "../src/backend/types.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng } from "./support/linalg.js";
+import { createKernel, gd } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 interface Fixture {
@@ -32,7 +33,7 @@ function fixture(inputs: number, hidden: number, outputs: number, act: string, o
 
 /** The GD step F(w) = w - eta grad C(w), by the kernel's gradient. */
 function gdStep(backend: Backend, fx: Fixture, eta: number) {
-  const net = backend.createNetwork(fx.shape, fx.X, fx.Y, 0);
+  const net = createKernel(backend, fx.shape, fx.X, fx.Y, 0, gd(eta));
   const grad = new Float64Array(fx.D);
   return {
     at(w: Float64Array): Float64Array {
@@ -94,13 +95,13 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
         const step = gdStep(backend, fx, eta);
         const Jfd = fdJacobian((w) => step.at(w), fx.w, 1e-5);
         step.dispose();
-        const net = backend.createNetwork(fx.shape, fx.X, fx.Y, fx.D);
+        const net = createKernel(backend, fx.shape, fx.X, fx.Y, fx.D, gd(eta));
         for (const route of [1, 2, 3]) {
           net.weights.set(fx.w);
           const Q = net.tangent;
           Q.fill(0);
           for (let j = 0; j < fx.D; j++) Q[j * fx.D + j] = 1;
-          net.tangentApply(eta, fx.D, route);
+          net.tangentApply(fx.D, route, 0);
           const err = maxDiff(net.tangent, Jfd) / maxAbs(Jfd);
           expect(err, `route ${route}`).toBeLessThan(TOL.tangentFd);
         }
@@ -135,7 +136,7 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
       activationParam: 0,
       outputActivation: 0,
     };
-    const net = backend.createNetwork(shape, Float64Array.from([1, -1]), Float64Array.from([0, 1]), 0);
+    const net = createKernel(backend, shape, Float64Array.from([1, -1]), Float64Array.from([0, 1]), 0);
     net.weights.set([2, 0.5, -1, 0.25]);
     expect(net.loss()).toBeCloseTo((2.25 ** 2 + 0.75 ** 2) / 4, 15);
     net.dispose();
@@ -144,7 +145,7 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
   for (const act of ["tanh", "sin", "gelu"]) {
     it(`explicit Hessian is symmetric and equals the HVP route, 3-5-2 ${act} -> tanh`, () => {
       const fx = fixture(3, 5, 2, act, "tanh", 3);
-      const net = backend.createNetwork(fx.shape, fx.X, fx.Y, fx.D);
+      const net = createKernel(backend, fx.shape, fx.X, fx.Y, fx.D);
       net.weights.set(fx.w);
       const H = new Float64Array(fx.D * fx.D);
       net.hessian(H);

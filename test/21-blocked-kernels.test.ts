@@ -8,11 +8,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parameterCount } from "../src/backend/layers.js";
 import { loadNativeAddon } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
 import type { Backend, NetworkShape } from "../src/backend/types.js";
 import { availableBackendList, describeEachBackend } from "./support/backends.js";
 import { fixtureRng } from "./support/linalg.js";
+import { chunk, createKernel, gd } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 /** Columns per QR block in native/kernels/qr.h and assembly/qr.ts. */
@@ -101,18 +103,18 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
   for (const [title, shape, N, k] of nets) {
     it(`tangent routes agree: factored = explicit Hessian = R-operator, ${title}`, () => {
       const rand = fixtureRng(N + k);
-      const D = shape.hidden * (shape.inputs + 1) + shape.outputs * (shape.hidden + 1);
+      const D = parameterCount(shape);
       const kk = Math.min(k, D);
       const X = Float64Array.from({ length: N * shape.inputs }, () => 2 * rand() - 1);
       const Y = Float64Array.from({ length: N * shape.outputs }, () => rand() - 0.5);
       const w = Float64Array.from({ length: D }, () => 1.2 * rand() - 0.6);
       const Q0 = Float64Array.from({ length: D * kk }, () => 2 * rand() - 1);
       const out: Float64Array[] = [];
-      const net = backend.createNetwork(shape, X, Y, kk);
+      const net = createKernel(backend, shape, X, Y, kk, gd(0.7));
       for (const route of [1, 2, 3]) {
         net.weights.set(w);
         net.tangent.set(Q0);
-        net.tangentApply(0.7, kk, route);
+        net.tangentApply(kk, route, 0);
         // (Q - J Q) / eta = H Q, compared where it is not cancelled by the identity part.
         out.push(net.tangent.map((v, i) => (Q0[i] - v) / 0.7));
       }
@@ -148,13 +150,14 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
     ],
   ] as [string, NetworkShape, number][]) {
     it(`small-size explicit route (unpacked loops) = gemm-based factored route = R-operator, H Q and H, ${title}`, () => {
-      const D = shape.hidden * (shape.inputs + 1) + shape.outputs * (shape.hidden + 1);
+      const D = parameterCount(shape);
       expect(D).toBeLessThanOrEqual(SYMM_TIMES_MAX_N);
       const rand = fixtureRng(D + N);
       const X = Float64Array.from({ length: N * shape.inputs }, () => 2 * rand() - 1);
       const Y = Float64Array.from({ length: N * shape.outputs }, () => rand() - 0.5);
       const w = Float64Array.from({ length: D }, () => 1.2 * rand() - 0.6);
-      const net = backend.createNetwork(shape, X, Y, D);
+      const net = createKernel(backend, shape, X, Y, D, gd(0.7));
+      const unit = createKernel(backend, shape, X, Y, D, gd(1));
       for (const Q0 of [
         Float64Array.from({ length: D * D }, () => 2 * rand() - 1),
         Float64Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? 1 : 0)),
@@ -163,7 +166,7 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
         for (const route of [1, 2, 3]) {
           net.weights.set(w);
           net.tangent.set(Q0);
-          net.tangentApply(0.7, D, route);
+          net.tangentApply(D, route, 0);
           out.push(net.tangent.map((v, i) => (Q0[i] - v) / 0.7));
         }
         expect(relDiff(out[2], out[0]), "explicit (small) vs factored (gemm)").toBeLessThan(TOL.routes * 10);
@@ -173,9 +176,11 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
       const H = new Float64Array(D * D);
       net.weights.set(w);
       net.hessian(H);
-      net.tangent.set(Float64Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? 1 : 0)));
-      net.tangentApply(1, D, 3);
-      const HI = net.tangent.map((v, i) => (i % (D + 1) === 0 ? 1 : 0) - v);
+      unit.weights.set(w);
+      unit.tangent.set(Float64Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? 1 : 0)));
+      unit.tangentApply(D, 3, 0);
+      const HI = unit.tangent.map((v, i) => (i % (D + 1) === 0 ? 1 : 0) - v);
+      unit.dispose();
       expect(relDiff(HI, H)).toBeLessThan(TOL.routes * 10);
       for (let p = 0; p < D; ++p) for (let q = 0; q < p; ++q) expect(H[q * D + p]).toBe(H[p * D + q]);
       net.dispose();
@@ -191,7 +196,7 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
       activationParam: 0,
       outputActivation: 0,
     };
-    const net = backend.createNetwork(shape, new Float64Array(200), new Float64Array(200), 301);
+    const net = createKernel(backend, shape, new Float64Array(200), new Float64Array(200), 301);
     expect(net.chooseRoute(301)).toBe(1);
     expect(net.chooseRoute(10)).toBe(3);
     expect(net.chooseRoute(1)).toBe(3);
@@ -231,12 +236,12 @@ describe("21 native dense kernels: Eigen against the built-in gemm", () => {
         const w0 = Float64Array.from({ length: D }, () => rand() - 0.5);
         const run = (useEigen: boolean, route: number) => {
           addon?._denseEigen(useEigen);
-          const net = b.createNetwork(shape, X, Y, D);
+          const net = createKernel(b, shape, X, Y, D);
           net.weights.set(w0);
           for (let j = 0; j < D; ++j) net.tangent[j * D + j] = 1;
           const loss = new Float64Array(200);
           const logR = new Float64Array(200 * D);
-          net.trainChunk(0.1, D, 200, 1, route, loss, logR, null);
+          net.trainChunk(chunk(D, 200, 1, route, loss, logR));
           const sums = new Float64Array(D);
           for (let t = 0; t < 200; ++t) for (let j = 0; j < D; ++j) sums[j] += logR[t * D + j];
           const Q = net.tangent.slice();

@@ -6,7 +6,7 @@ import { NetworkSystem } from "../src/system/network.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng, inverse, logAbsDet, matmul, randomOrthogonal } from "./support/linalg.js";
 import { henon, linearMap } from "./support/maps.js";
-import { sineNetwork141 } from "./support/networks.js";
+import { createKernel, gd, sineNetwork141 } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 describeEachBackend("30 spectrum on systems with known exponents", (backend: Backend) => {
@@ -80,8 +80,8 @@ describeEachBackend("30 spectrum on systems with known exponents", (backend: Bac
   it("network, k = D: the sum of the local exponents equals ln|det J_t| at every step (1e-9)", () => {
     const { shape, X, Y, w0, D } = sineNetwork141();
     const eta = 0.5;
-    const sys = new NetworkSystem(backend, { shape, X, Y, w0, learningRate: eta });
-    const probe = backend.createNetwork(shape, X, Y, 0);
+    const sys = new NetworkSystem(backend, { shape, X, Y, w0, rule: gd(eta) });
+    const probe = createKernel(backend, shape, X, Y, 0);
     const H = new Float64Array(D * D);
     const steps = 60;
     const logDet: number[] = [];
@@ -104,7 +104,7 @@ describeEachBackend("30 spectrum on systems with known exponents", (backend: Bac
     }
     for (let t = 0; t < steps; t++) expect(Math.abs(local[t] - logDet[t])).toBeLessThan(TOL.detIdentity);
     // The spectrum algorithm with window 1 reports the same local exponents.
-    const sys2 = new NetworkSystem(backend, { shape, X, Y, w0, learningRate: eta });
+    const sys2 = new NetworkSystem(backend, { shape, X, Y, w0, rule: gd(eta) });
     const res = lyapunovSpectrum(sys2, { steps, ftleWindow: 1 });
     for (let t = 0; t < steps; t++) {
       const s = res.ftle.values.subarray(t * D, t * D + D).reduce((x, v) => x + v, 0);

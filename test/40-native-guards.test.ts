@@ -22,40 +22,54 @@ const withNaN = (n: number) => {
 
 describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not available: ${reason}]`}`, () => {
   const A = addon as NativeAddon;
-  // A valid 2-3-1 network: D = 3*3 + 1*4 = 13, N = 4.
+  // A valid 2-3-1 network: D = 3*3 + 1*4 = 13, N = 4, trained by gradient descent (state dimension 13).
   const D = 13;
   const N = 4;
-  const args = () => [2, 3, 1, 1, 0, 0, N, f64(N * 2), f64(N), D, f64(D, 0.1), f64(D * D)] as unknown[];
+  const i32 = (...v: number[]) => Int32Array.from(v);
+  // new Network(layers, activations, activationParams, X, Y, maxK, rule, eta, ruleParams, state, Q)
+  const args = () =>
+    [i32(2, 3, 1), i32(1, 0), f64(1, 0), f64(N * 2), f64(N), D, 0, 0.1, f64(0), f64(D, 0.1), f64(D * D)] as unknown[];
   const make = (over: Record<number, unknown> = {}) => {
     const a = args();
     for (const [i, v] of Object.entries(over)) a[Number(i)] = v;
     return new (A.Network as unknown as new (...x: unknown[]) => unknown)(...a);
   };
 
-  it("the constructor accepts valid arguments", () => {
+  it("the constructor accepts valid arguments (gd, and momentum with a state of 2D)", () => {
     expect(() => make()).not.toThrow();
+    expect(() => make({ 6: 1, 8: f64(1, 0.9), 9: f64(2 * D), 10: f64(2 * D * 3), 5: 3 })).not.toThrow();
   });
 
+  const shared = new Float64Array(2 * D);
   const ctorCases: [string, Record<number, unknown>][] = [
-    ["inputs as a string", { 0: "2" }],
-    ["inputs = 0", { 0: 0 }],
-    ["hidden = 2.5", { 1: 2.5 }],
-    ["outputs = -1", { 2: -1 }],
-    ["activation id 99", { 3: 99 }],
-    ["activation id NaN", { 3: Number.NaN }],
-    ["activationParam = Infinity", { 4: Number.POSITIVE_INFINITY }],
-    ["output activation relu (3)", { 5: 3 }],
-    ["samples = 0", { 6: 0 }],
-    ["X a plain array", { 7: [1, 2, 3, 4, 5, 6, 7, 8] }],
-    ["X a Float32Array", { 7: new Float32Array(8) }],
-    ["X too short", { 7: f64(7) }],
-    ["X with NaN", { 7: withNaN(8) }],
-    ["Y too long", { 8: f64(5) }],
-    ["Y with Infinity", { 8: f64(4, Number.POSITIVE_INFINITY) }],
-    ["maxK > D", { 9: D + 1 }],
-    ["w wrong length", { 10: f64(D - 1) }],
-    ["Q wrong length", { 11: f64(D) }],
-    ["w missing", { 10: undefined }],
+    ["layers a plain array", { 0: [2, 3, 1] }],
+    ["layers with inputs = 0", { 0: i32(0, 3, 1) }],
+    ["layers of the wrong length", { 0: i32(2, 3, 3, 1) }],
+    ["layers with outputs = -1", { 0: i32(2, 3, -1) }],
+    ["activation id 99", { 1: i32(99, 0) }],
+    ["output activation relu (3)", { 1: i32(1, 3) }],
+    ["activationParams = Infinity", { 2: f64(1, Number.POSITIVE_INFINITY) }],
+    ["X a plain array", { 3: [1, 2, 3, 4, 5, 6, 7, 8] }],
+    ["X a Float32Array", { 3: new Float32Array(8) }],
+    ["X with no sample", { 3: f64(1) }],
+    ["X not a multiple of inputs", { 3: f64(9) }],
+    ["X with NaN", { 3: withNaN(8) }],
+    ["Y too long", { 4: f64(5) }],
+    ["Y with Infinity", { 4: f64(4, Number.POSITIVE_INFINITY) }],
+    ["maxK > S", { 5: D + 1 }],
+    ["rule id 4", { 6: 4 }],
+    ["eta = 0", { 7: 0 }],
+    ["eta = NaN", { 7: Number.NaN }],
+    ["ruleParams of the wrong count (momentum without beta)", { 6: 1 }],
+    ["beta = 1 (momentum)", { 6: 1, 8: f64(1, 1) }],
+    ["adam epsilon = 0", { 6: 3, 8: Float64Array.of(0.9, 0.999, 0) }],
+    ["state wrong length", { 9: f64(D - 1) }],
+    ["Q wrong length", { 10: f64(D) }],
+    ["state missing", { 9: undefined }],
+    [
+      "state and Q views of one buffer that overlap",
+      { 9: shared.subarray(0, D), 10: new Float64Array(shared.buffer, 8, D), 5: 1 },
+    ],
   ];
   for (const [name, over] of ctorCases) {
     it(`constructor: ${name} throws`, () => {
@@ -77,19 +91,35 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
     ["hvp", "V with NaN", [withNaN(D), 1, f64(D)]],
     ["hvp", "HV too short", [f64(D), 1, f64(D - 1)]],
     ["hvp", "V and HV the same array", [(() => f64(D))(), 1, null]],
-    ["tangentApply", "eta = -0.1", [-0.1, 1, 0]],
-    ["tangentApply", "eta = NaN", [Number.NaN, 1, 0]],
-    ["tangentApply", "k > maxK", [0.1, D + 1, 0]],
-    ["tangentApply", "route = 4", [0.1, 1, 4]],
-    ["trainChunk", "nSteps = 0", [0.1, 1, 0, 1, 0, f64(1), f64(1), null]],
-    ["trainChunk", "nSteps not a multiple of qrEvery", [0.1, 1, 3, 2, 0, f64(3), f64(3), null]],
-    ["trainChunk", "qrEvery = 0", [0.1, 1, 2, 0, 0, f64(2), f64(2), null]],
-    ["trainChunk", "lossOut too short", [0.1, 1, 5, 1, 0, f64(4), f64(5), null]],
-    ["trainChunk", "logRDiag too short", [0.1, 2, 5, 1, 0, f64(5), f64(9), null]],
-    ["trainChunk", "rOut too short", [0.1, 2, 2, 1, 0, f64(2), f64(4), f64(7)]],
-    ["trainChunk", "eta = 0", [0, 1, 1, 1, 0, f64(1), f64(1), null]],
-    ["trainChunk", "nSteps = 1e12", [0.1, 0, 1e12, 1, 0, f64(1), f64(1), null]],
-    ["trainChunk", "lossOut a Float32Array", [0.1, 0, 1, 1, 0, new Float32Array(1), f64(1), null]],
+    ["tangentApply", "k > maxK", [D + 1, 0, 0, null]],
+    ["tangentApply", "route = 4", [1, 4, 0, null]],
+    ["tangentApply", "t = -1", [1, 0, -1, null]],
+    ["tangentApply", "batch index out of range", [1, 0, 0, i32(0, 4)]],
+    ["tangentApply", "batch empty", [1, 0, 0, i32()]],
+    ["trainChunk", "nSteps = 0", [1, 0, 1, 0, 0, null, null, f64(1), f64(1), null]],
+    ["trainChunk", "nSteps not a multiple of qrEvery", [1, 3, 2, 0, 0, null, null, f64(3), f64(3), null]],
+    ["trainChunk", "qrEvery = 0", [1, 2, 0, 0, 0, null, null, f64(2), f64(2), null]],
+    ["trainChunk", "t0 = NaN", [1, 2, 1, 0, Number.NaN, null, null, f64(2), f64(2), null]],
+    ["trainChunk", "t0 = 0.5", [1, 2, 1, 0, 0.5, null, null, f64(2), f64(2), null]],
+    ["trainChunk", "lossOut too short", [1, 5, 1, 0, 0, null, null, f64(4), f64(5), null]],
+    ["trainChunk", "logRDiag too short", [2, 5, 1, 0, 0, null, null, f64(5), f64(9), null]],
+    ["trainChunk", "rOut too short", [2, 2, 1, 0, 0, null, null, f64(2), f64(4), f64(7)]],
+    ["trainChunk", "nSteps = 1e12", [0, 1e12, 1, 0, 0, null, null, f64(1), f64(1), null]],
+    ["trainChunk", "lossOut a Float32Array", [0, 1, 1, 0, 0, null, null, new Float32Array(1), f64(1), null]],
+    ["trainChunk", "batch offsets without indices", [0, 1, 1, 0, 0, null, i32(0, 1), f64(1), f64(1), null]],
+    ["trainChunk", "batch offsets of the wrong length", [0, 2, 1, 0, 0, i32(0, 1), i32(0, 2), f64(2), f64(2), null]],
+    ["trainChunk", "batch index out of range", [0, 1, 1, 0, 0, i32(4), i32(0, 1), f64(1), f64(1), null]],
+    ["trainChunk", "an empty batch", [0, 2, 1, 0, 0, i32(1), i32(0, 0, 1), f64(2), f64(2), null]],
+    [
+      "trainChunk",
+      "a batch of more than N samples",
+      [0, 1, 1, 0, 0, i32(0, 1, 2, 3, 0), i32(0, 5), f64(1), f64(1), null],
+    ],
+    [
+      "trainChunk",
+      "offsets not ending at the indices' length",
+      [0, 1, 1, 0, 0, i32(0, 1, 2), i32(0, 2), f64(1), f64(1), null],
+    ],
     ["chooseRoute", "k = -1", [-1]],
   ];
   for (const [method, name, a] of methodCases) {
@@ -101,12 +131,30 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
     });
   }
 
+  it("trainChunk: lossOut and logRDiag overlapping views of one buffer throw", () => {
+    const buf = new Float64Array(8);
+    const n = net();
+    expect(() => n.trainChunk(1, 4, 1, 0, 0, null, null, buf.subarray(0, 4), buf.subarray(3, 7), null)).toThrow(
+      /must not share memory/,
+    );
+  });
+
   it("non-finite weights written by the caller are refused, not trained on", () => {
     const w = f64(D, 0.1);
-    const n = make({ 10: w }) as Net;
+    const n = make({ 9: w }) as Net;
     w[3] = Number.NaN;
     expect(() => n.loss()).toThrow(/element 3/);
-    expect(() => n.trainChunk(0.1, 0, 1, 1, 0, f64(1), f64(1), null)).toThrow(/finite/);
+    expect(() => n.trainChunk(0, 1, 1, 0, 0, null, null, f64(1), f64(1), null)).toThrow(/finite/);
+  });
+
+  it("a state array transferred away (detached) after construction is an error, not a crash", () => {
+    const w = f64(D, 0.1);
+    const n = make({ 9: w }) as Net;
+    structuredClone(w.buffer, { transfer: [w.buffer] });
+    expect(w.length).toBe(0);
+    expect(() => n.loss()).toThrow(/detached or resized/);
+    expect(() => n.trainChunk(0, 1, 1, 0, 0, null, null, f64(1), f64(1), null)).toThrow(/detached or resized/);
+    expect(() => n.tangentApply(1, 0, 0, null)).toThrow(/detached or resized/);
   });
 
   it("use after dispose throws", () => {
@@ -125,6 +173,29 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
     ["qrPositive: A with NaN", () => A.qrPositive(withNaN(6), 3, 2, f64(4), f64(2))],
     ["qrPositive: R too short", () => A.qrPositive(f64(6), 3, 2, f64(3), f64(2))],
     ["qrPositive: D a string", () => (A.qrPositive as (...a: unknown[]) => void)(f64(6), "3", 2, f64(4), f64(2))],
+    [
+      "qrPositive: R a view overlapping A",
+      () => {
+        const buf = f64(12);
+        A.qrPositive(buf.subarray(0, 6), 3, 2, buf.subarray(4, 8), f64(2));
+      },
+    ],
+    ["ruleStep: rule id 7", () => A.ruleStep(7, 0.1, f64(0), 2, f64(2), f64(2), 0)],
+    ["ruleStep: state of the wrong length (momentum)", () => A.ruleStep(1, 0.1, f64(1), 2, f64(2), f64(2), 0)],
+    ["ruleStep: t negative", () => A.ruleStep(0, 0.1, f64(0), 2, f64(2), f64(2), -1)],
+    ["ruleStep: g with NaN", () => A.ruleStep(0, 0.1, f64(0), 2, f64(2), withNaN(2), 0)],
+    ["ruleTangent: HQ too short", () => A.ruleTangent(0, 0.1, f64(0), 2, f64(2), f64(2), 0, f64(4), 2, f64(3))],
+    [
+      "ruleTangent: Q and HQ the same array",
+      () => {
+        const q = f64(4);
+        A.ruleTangent(0, 0.1, f64(0), 2, f64(2), f64(2), 0, q, 2, q);
+      },
+    ],
+    [
+      "ruleTangent: adam beta2 = 1",
+      () => A.ruleTangent(3, 0.1, Float64Array.of(0.9, 1, 1e-8), 1, f64(3), f64(1), 0, f64(3), 1, f64(1)),
+    ],
   ];
   for (const [name, call] of kernelCases) {
     it(`${name} throws`, () => {

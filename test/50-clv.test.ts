@@ -21,7 +21,7 @@ import type { TangentSystem } from "../src/system/types.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng, inverse, matmul } from "./support/linalg.js";
 import { henon, linearMap, lozi } from "./support/maps.js";
-import { sineNetwork141 } from "./support/networks.js";
+import { createKernel, gd, sineNetwork141 } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 /** Column j of a [T, D, k] array at time index i. */
@@ -122,13 +122,13 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
     const k = 13;
     // A separate kernel on the same data applies J_t at the stored weights.
     const data = buildDataset(config, process.cwd());
-    const probe = backend.createNetwork(networkShape(config.network), data.X, data.Y, k);
+    const probe = createKernel(backend, networkShape(config.network), data.X, data.Y, k, gd(0.5));
     let worst = 0;
     for (let i = 0; i + 1 < out.times.length; i++) {
       probe.weights.set(out.weights.subarray(i * D, (i + 1) * D));
       for (let j = 0; j < k; j++)
         for (let d = 0; d < D; d++) probe.tangent[j * D + d] = out.vectors[i * D * k + d * k + j];
-      probe.tangentApply(0.5, k, 0);
+      probe.tangentApply(k, 0, 0);
       for (let j = 0; j < k; j++) {
         const Jv = probe.tangent.slice(j * D, (j + 1) * D);
         worst = Math.max(worst, sine(Jv, column(out.vectors, D, k, i + 1, j)));
@@ -159,7 +159,7 @@ describeEachBackend("50 covariant Lyapunov vectors", (backend: Backend) => {
 
   it("checkpoint-and-recompute gives the store-mode CLVs (1e-10) and leaves the loss history alone", () => {
     const runNet = (mode: "store" | "checkpoint") => {
-      const sys = new NetworkSystem(backend, { shape: SHAPE, X, Y, w0: W0, learningRate: 0.5 });
+      const sys = new NetworkSystem(backend, { shape: SHAPE, X, Y, w0: W0, rule: gd(0.5) });
       const res = covariantLyapunovVectors(sys, {
         to: 300,
         every: 3,

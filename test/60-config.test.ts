@@ -26,7 +26,14 @@ const FULL_DEFAULTS = {
   network: { inputs: 1, hidden: 10, outputs: 1, activation: "tanh", activationParam: 0, outputActivation: "identity" },
   data: { function: "sin", samples: 40, range: [-1, 1], seed: 0 },
   init: { distribution: "uniform", scale: 1, seed: 1 },
-  training: { learningRate: 0.1, steps: 5000 },
+  training: {
+    learningRate: 0.1,
+    steps: 5000,
+    optimizer: { name: "gd" },
+    batchSize: null,
+    batchSeed: 0,
+    schedule: null,
+  },
   lyapunov: {
     exponents: "all",
     qrEvery: 1,

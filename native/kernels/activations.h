@@ -1,24 +1,12 @@
 // Activation functions with their first and second derivatives, f, f', f''.
-// Twin: assembly/activations.ts (same ids, same formulas). Ids match ActivationId in src/backend/types.ts.
+// Twin: assembly/activations.ts (same ids, same formulas). Ids from tables.h (src/backend/tables.ts).
 // f'' enters the exact Hessian: hidden f'' in the diagonal hidden blocks, output f'' in the Gauss-Newton weights.
 #pragma once
 #include <cmath>
 
-namespace wd {
+#include "tables.h"
 
-enum ActivationId : int {
-  ACT_IDENTITY = 0,
-  ACT_TANH = 1,
-  ACT_SIGMOID = 2,
-  ACT_RELU = 3,
-  ACT_LEAKY_RELU = 4,
-  ACT_ELU = 5,
-  ACT_SOFTPLUS = 6,
-  ACT_SILU = 7,
-  ACT_GELU = 8,
-  ACT_SIN = 9,
-  ACT_COUNT = 10
-};
+namespace wd {
 
 // Logistic function, written so that neither branch overflows.
 inline double logistic(double z) {

@@ -15,7 +15,7 @@ inline int w1_index(const Network& net, int j, int i) { return i < net.nIn ? j *
 void fill_g_row(const Network& net, const double* w, int s, int m, double* g) {
   const int nIn = net.nIn, h = net.nHid, D = net.D;
   const double* W2 = w + net.offW2;
-  const double* x = &net.X[static_cast<size_t>(s) * nIn];
+  const double* x = &net.Xa[static_cast<size_t>(s) * nIn];
   const double* a = &net.a[static_cast<size_t>(s) * h];
   const double* s1 = &net.s1[static_cast<size_t>(s) * h];
   std::fill(g, g + D, 0.0);
@@ -32,10 +32,12 @@ void fill_g_row(const Network& net, const double* w, int s, int m, double* g) {
 }  // namespace
 
 void hessian_factors(Network& net, const double* w, bool scaled) {
-  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.N, D = net.D, i1 = nIn + 1;
+  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.Na, D = net.D, i1 = nIn + 1;
   const size_t rows = static_cast<size_t>(N) * o;
-  if (net.G.size() != rows * D) net.G.assign(rows * D, 0.0);
-  if (scaled && net.Gs.size() != rows * D) net.Gs.assign(rows * D, 0.0);
+  // Sized for all samples once, so that minibatches of any size reuse them.
+  const size_t full = static_cast<size_t>(net.N) * o * D;
+  if (net.G.size() < rows * D) net.G.assign(full, 0.0);
+  if (scaled && net.Gs.size() < rows * D) net.Gs.assign(full, 0.0);
   if (net.Sblk.size() != static_cast<size_t>(h) * i1 * i1) net.Sblk.assign(static_cast<size_t>(h) * i1 * i1, 0.0);
   if (net.Sx.size() != static_cast<size_t>(o) * h * i1) net.Sx.assign(static_cast<size_t>(o) * h * i1, 0.0);
   const double inv = 1.0 / N;
@@ -55,7 +57,7 @@ void hessian_factors(Network& net, const double* w, bool scaled) {
   std::fill(Sblk, Sblk + net.Sblk.size(), 0.0);
   std::fill(Sx, Sx + net.Sx.size(), 0.0);
   for (int s = 0; s < N; ++s) {
-    const double* x = &net.X[static_cast<size_t>(s) * nIn];
+    const double* x = &net.Xa[static_cast<size_t>(s) * nIn];
     const double* s1 = &net.s1[static_cast<size_t>(s) * h];
     const double* s2 = &net.s2[static_cast<size_t>(s) * h];
     const double* da = &net.da[static_cast<size_t>(s) * h];
@@ -80,7 +82,7 @@ void hessian_explicit(Network& net, const double* w, double* H) {
   const int nIn = net.nIn, h = net.nHid, o = net.nOut, D = net.D, i1 = nIn + 1;
   hessian_factors(net, w, true);
   // Gauss-Newton part: H = sum_r (cw_r / N) g_r g_r^T = Gs G^T with G, Gs as D x (N o) column-major.
-  syrk_upper(D, net.N * o, net.Gs.data(), D, net.G.data(), D, H, D);
+  syrk_upper(D, net.Na * o, net.Gs.data(), D, net.G.data(), D, H, D);
   // Second-order terms (column-major upper triangle: H(p, q) at q D + p, p <= q; W1~ indices precede W2 indices).
   const double* Sblk = net.Sblk.data();
   const double* Sx = net.Sx.data();
@@ -98,12 +100,13 @@ void hessian_explicit(Network& net, const double* w, double* H) {
 
 void hessian_factored_apply(Network& net, const double* w, const double* V, int k, double* HV) {
   const int nIn = net.nIn, h = net.nHid, o = net.nOut, D = net.D, i1 = nIn + 1;
-  const int rows = net.N * o;
+  const int rows = net.Na * o;
   hessian_factors(net, w, false);
-  if (net.P.size() < static_cast<size_t>(rows) * k) net.P.assign(static_cast<size_t>(rows) * (net.maxK > k ? net.maxK : k), 0.0);
+  if (net.P.size() < static_cast<size_t>(rows) * k)
+    net.P.assign(static_cast<size_t>(net.N) * o * (net.maxK > k ? net.maxK : k), 0.0);
   double* P = net.P.data();
   const double* G = net.G.data();
-  const double inv = 1.0 / net.N;
+  const double inv = 1.0 / net.Na;
   // P = G V ((N o) x k), scaled row-wise by cw / N, then HV = G^T P.
   gemm(true, false, rows, k, D, 1.0, G, D, V, D, 0.0, P, rows);
   for (int c = 0; c < k; ++c) {
@@ -139,7 +142,7 @@ void hessian_factored_apply(Network& net, const double* w, const double* V, int 
 }
 
 void hvp_batch(Network& net, const double* w, const double* V, int k, double* HV) {
-  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.N, D = net.D;
+  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.Na, D = net.D;
   const double* W2 = w + net.offW2;
   const double inv = 1.0 / N;
   double* rz = net.rz.data();
@@ -159,7 +162,7 @@ void hvp_batch(Network& net, const double* w, const double* V, int k, double* HV
     double* hW2 = hv + net.offW2;
     double* hb2 = hv + net.offB2;
     for (int s = 0; s < N; ++s) {
-      const double* x = &net.X[static_cast<size_t>(s) * nIn];
+      const double* x = &net.Xa[static_cast<size_t>(s) * nIn];
       const double* a = &net.a[static_cast<size_t>(s) * h];
       const double* s1 = &net.s1[static_cast<size_t>(s) * h];
       const double* s2 = &net.s2[static_cast<size_t>(s) * h];

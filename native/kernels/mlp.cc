@@ -5,15 +5,15 @@
 namespace wd {
 
 double mlp_forward(Network& net, const double* w) {
-  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.N;
+  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.Na;
   const double* W1 = w;
   const double* b1 = w + net.offB1;
   const double* W2 = w + net.offW2;
   const double* b2 = w + net.offB2;
   double loss = 0.0;
   for (int s = 0; s < N; ++s) {
-    const double* x = &net.X[static_cast<size_t>(s) * nIn];
-    const double* y = &net.Y[static_cast<size_t>(s) * o];
+    const double* x = &net.Xa[static_cast<size_t>(s) * nIn];
+    const double* y = &net.Ya[static_cast<size_t>(s) * o];
     double* a = &net.a[static_cast<size_t>(s) * h];
     double* s1 = &net.s1[static_cast<size_t>(s) * h];
     double* s2 = &net.s2[static_cast<size_t>(s) * h];
@@ -46,14 +46,14 @@ double mlp_forward(Network& net, const double* w) {
 
 void mlp_gradient(const Network& net, const double* w, double* grad) {
   (void)w;
-  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.N, D = net.D;
+  const int nIn = net.nIn, h = net.nHid, o = net.nOut, N = net.Na, D = net.D;
   for (int p = 0; p < D; ++p) grad[p] = 0.0;
   double* gW1 = grad;
   double* gb1 = grad + net.offB1;
   double* gW2 = grad + net.offW2;
   double* gb2 = grad + net.offB2;
   for (int s = 0; s < N; ++s) {
-    const double* x = &net.X[static_cast<size_t>(s) * nIn];
+    const double* x = &net.Xa[static_cast<size_t>(s) * nIn];
     const double* a = &net.a[static_cast<size_t>(s) * h];
     const double* s1 = &net.s1[static_cast<size_t>(s) * h];
     const double* du = &net.du[static_cast<size_t>(s) * o];

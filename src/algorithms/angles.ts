@@ -14,7 +14,7 @@
  * Kuptsov & Parlitz, J Nonlinear Sci 22, 727 (2012), section 8). Small angles are computed from sines, not from
  * arccos of a cosine near 1, so they keep full relative precision.
  */
-import type { NetworkShape } from "../backend/types.js";
+import type { ParameterBlock } from "../backend/layers.js";
 import { jacobiOrthogonalize, largestSingularValue, orthonormalColumns } from "./small-linalg.js";
 
 /** Angle in [0, pi/2] between the lines spanned by columns i and j of V (rows x k, column-major). */
@@ -119,32 +119,30 @@ export function triangularSplitAngle(C: Float64Array, k: number, p: number): num
   return Math.atan2(1, largestSingularValue(G, p, q));
 }
 
-/** Offsets of W1, b1, W2, b2 in the parameter vector and D = h(i+1) + o(h+1). */
-export function layerOffsets(shape: Pick<NetworkShape, "inputs" | "hidden" | "outputs">): number[] {
-  const { inputs: i, hidden: h, outputs: o } = shape;
-  return [0, h * i, h * i + h, h * i + h + o * h, h * i + h + o * h + o];
-}
-
-export const LAYER_NAMES = ["W1", "b1", "W2", "b2"] as const;
-
-/** out[j*4 + l] = share of |V[:, j]|^2 in layer l (W1, b1, W2, b2) for the k columns of V (D x k). */
+/**
+ * out[j*B + b] = share of |V[:, j]|^2 in block b for the k columns of V (S x k, column-major), B = blocks.length:
+ * the weight matrices and bias vectors of every layer (src/backend/layers.ts parameterBlocks), and with an optimizer's
+ * state (stateBlocks) those of v or of m and v too.
+ */
 export function layerComposition(
   V: Float64Array,
-  shape: Pick<NetworkShape, "inputs" | "hidden" | "outputs">,
+  blocks: readonly ParameterBlock[],
   k: number,
   out: Float64Array,
 ): void {
-  const off = layerOffsets(shape);
-  const D = off[4];
+  const B = blocks.length;
+  const last = blocks[B - 1];
+  const S = last.offset + last.size;
   for (let j = 0; j < k; j++) {
     let total = 0;
-    for (let l = 0; l < 4; l++) {
+    for (let b = 0; b < B; b++) {
       let s = 0;
-      for (let r = off[l]; r < off[l + 1]; r++) s += V[j * D + r] ** 2;
-      out[j * 4 + l] = s;
+      const { offset, size } = blocks[b];
+      for (let r = offset; r < offset + size; r++) s += V[j * S + r] ** 2;
+      out[j * B + b] = s;
       total += s;
     }
-    for (let l = 0; l < 4; l++) out[j * 4 + l] /= total;
+    for (let b = 0; b < B; b++) out[j * B + b] /= total;
   }
 }
 
@@ -154,17 +152,4 @@ export function topComponents(v: ArrayLike<number>, n: number): { indices: numbe
   order.sort((a, b) => Math.abs(v[b]) - Math.abs(v[a]) || a - b);
   const indices = order.slice(0, Math.min(n, v.length));
   return { indices, values: indices.map((i) => v[i]) };
-}
-
-/** Name of parameter `index`: W1[r,c] (hidden r, input c), b1[r], W2[r,c] (output r, hidden c), b2[r]; 0-based. */
-export function parameterName(index: number, shape: Pick<NetworkShape, "inputs" | "hidden" | "outputs">): string {
-  const off = layerOffsets(shape);
-  if (!(Number.isInteger(index) && index >= 0 && index < off[4])) {
-    throw new RangeError(`weightdyn: expected a parameter index in [0, ${off[4]}) but received ${index}`);
-  }
-  const l = off.findIndex((o, n) => index >= o && index < off[n + 1]);
-  const r = index - off[l];
-  if (l === 0) return `W1[${Math.floor(r / shape.inputs)},${r % shape.inputs}]`;
-  if (l === 2) return `W2[${Math.floor(r / shape.hidden)},${r % shape.hidden}]`;
-  return `${LAYER_NAMES[l]}[${r}]`;
 }

@@ -7,6 +7,9 @@
  * rounded half to even, "nan"/"-nan", "inf"/"-inf"), integers and lengths as plain integers.
  */
 
+import { parameterCount } from "./layers.js";
+import { ACTIVATIONS, inRange, RULES } from "./tables.js";
+
 /** Largest int32, C++'s INT_MAX. */
 export const INT_MAX = 2147483647;
 
@@ -143,12 +146,12 @@ export function argF64(
   return v;
 }
 
-// Limits of native/bind_network.cc and native/kernels/activations.h.
+// Limits of native/bind_network.cc and the tables (native/kernels/tables.h).
 export const MAX_WIDTH = 1 << 20;
 export const MAX_SAMPLES = 1 << 26;
-export const MAX_DIMENSION = 1 << 24;
-export const ACT_COUNT = 10;
-export const OUTPUT_ACT_MAX = 2; // sigmoid
+export const MAX_STATE = 1 << 24;
+export const ACT_COUNT = ACTIVATIONS.length;
+export const ACT_OUTPUT_COUNT = ACTIVATIONS.filter((a) => a.output).length;
 
 /** The length of an array-like, NaN otherwise. */
 function lengthOf(v: unknown): number {
@@ -156,39 +159,159 @@ function lengthOf(v: unknown): number {
   return typeof len === "number" ? len : Number.NaN;
 }
 
+/** A number or a list of them, as a list (TypeError naming the field otherwise). */
+function listOf(v: unknown, name: string): unknown[] {
+  if (typeof v === "number") return [v];
+  if (Array.isArray(v)) return v;
+  return throwType(`expected a number or an array of numbers for ${name}`);
+}
+
+/** native ArgRule: a rule id, eta > 0 and exactly the rule's parameters, each in its range. */
+export function checkRule(rule: unknown): { id: number; eta: number; params: number[] } {
+  if (rule === null || typeof rule !== "object") throwType("expected an object for rule");
+  const r = rule as Record<string, unknown>;
+  const id = argInt(r.rule, "rule", 0, RULES.length - 1);
+  const eta = argFinite(r.learningRate, "eta", true);
+  const spec = RULES[id];
+  const params = Array.isArray(r.params) ? (r.params as unknown[]) : null;
+  if (params === null) throwType("expected a Float64Array for ruleParams");
+  if (params.length !== spec.params.length) {
+    throwRange(`expected ruleParams to have ${spec.params.length} elements but it has ${params.length}`);
+  }
+  params.forEach((x, j) => {
+    if (typeof x !== "number" || !Number.isFinite(x)) {
+      throwRange(`expected finite values in ruleParams but element ${j} is ${cppDoubleToString(Number(x))}`);
+    }
+    const p = spec.params[j];
+    if (!inRange(p, x)) {
+      const range = `${p.minOpen ? "(" : "["}${cppDoubleToString(p.min)}, ${cppDoubleToString(p.max)}${p.maxOpen ? ")" : "]"}`;
+      throwRange(`expected ${p.name} in ${range} but received ${cppDoubleToString(x)}`);
+    }
+  });
+  return { id, eta, params: params as number[] };
+}
+
 export interface CheckedNetworkArgs {
-  inputs: number;
-  hidden: number;
-  outputs: number;
-  act: number;
-  param: number;
-  outAct: number;
+  /** [inputs, h1, ..., hL, outputs]. */
+  layers: number[];
+  /** Hidden activation ids, one per hidden layer, then the output activation id. */
+  acts: number[];
+  /** One parameter per hidden layer. */
+  params: number[];
   /** Samples: what X holds. */
   N: number;
   D: number;
+  /** State dimension. */
+  S: number;
   maxK: number;
   X: Float64Array;
   Y: Float64Array;
+  rule: { id: number; eta: number; params: number[] };
 }
 
 /**
  * The checks of the native Network constructor (bind_network.cc), run by both adapters before anything is allocated,
- * so that a bad shape or maxK is a `weightdyn:` error naming the field on every backend.
+ * so that a bad shape, rule or maxK is a `weightdyn:` error naming the field on every backend.
  */
-export function checkNetworkArgs(shape: unknown, X: unknown, Y: unknown, maxK: unknown): CheckedNetworkArgs {
+export function checkNetworkArgs(spec: unknown): CheckedNetworkArgs {
+  if (spec === null || typeof spec !== "object") throwType("expected an object for spec");
+  const sp = spec as Record<string, unknown>;
+  const shape = sp.shape;
   if (shape === null || typeof shape !== "object") throwType("expected an object for shape");
   const s = shape as Record<string, unknown>;
   const inputs = argInt(s.inputs, "inputs", 1, MAX_WIDTH);
-  const hidden = argInt(s.hidden, "hidden", 1, MAX_WIDTH);
+  const hidden = listOf(s.hidden, "hidden").map((h) => argInt(h, "hidden", 1, MAX_WIDTH));
   const outputs = argInt(s.outputs, "outputs", 1, MAX_WIDTH);
-  const act = argInt(s.activation, "activation", 0, ACT_COUNT - 1);
-  const param = argFinite(s.activationParam, "activationParam", false);
-  const outAct = argInt(s.outputActivation, "outputActivation", 0, OUTPUT_ACT_MAX);
-  const N = argInt(Math.floor(lengthOf(X) / inputs), "samples", 1, MAX_SAMPLES);
-  const D = hidden * (inputs + 1) + outputs * (hidden + 1);
-  if (D > MAX_DIMENSION) throwRange(`the network has too many parameters (${D})`);
-  const K = argInt(maxK, "maxK", 0, D);
-  const xIn = argF64(X, "X", N * inputs, true, true);
-  const yIn = argF64(Y, "Y", N * outputs, true, true);
-  return { inputs, hidden, outputs, act, param, outAct, N, D, maxK: K, X: xIn, Y: yIn };
+  const L = hidden.length;
+  if (L !== 1) throwRange(`expected 1 hidden layer but received ${L}`);
+  const perLayer = (v: unknown, name: string) => {
+    const list = listOf(v, name);
+    if (list.length === 1 && L > 1) return new Array(L).fill(list[0]);
+    if (list.length !== L) throwRange(`expected ${name} to have 1 or ${L} elements but it has ${list.length}`);
+    return list;
+  };
+  const acts = perLayer(s.activation, "activation").map((a) => argInt(a, "activation", 0, ACT_COUNT - 1));
+  const params = perLayer(s.activationParam, "activationParam").map((p) => argFinite(p, "activationParam", false));
+  const outAct = argInt(s.outputActivation, "outputActivation", 0, ACT_OUTPUT_COUNT - 1);
+  const rule = checkRule(sp.rule);
+  const layers = [inputs, ...hidden, outputs];
+  const D = parameterCount({ inputs, hidden, outputs });
+  const S = D * RULES[rule.id].stateBlocks;
+  if (S > MAX_STATE) throwRange(`the training state has too many numbers (${S})`);
+  const K = argInt(sp.maxK, "maxK", 0, S);
+  const N = Math.floor(lengthOf(sp.X) / inputs);
+  if (!(N >= 1 && N <= MAX_SAMPLES)) {
+    if (!isFloat64Array(sp.X)) throwType("expected a Float64Array for X");
+    throwRange(`expected between 1 and ${MAX_SAMPLES} samples in X but it holds ${Number.isFinite(N) ? N : 0}`);
+  }
+  const xIn = argF64(sp.X, "X", N * inputs, true, true);
+  const yIn = argF64(sp.Y, "Y", N * outputs, true, true);
+  return { layers, acts: [...acts, outAct], params, N, D, S, maxK: K, X: xIn, Y: yIn, rule };
+}
+
+/** native ArgI32: an Int32Array of `length` elements (any when length < 0), each in [lo, hi]. */
+export function argI32(
+  v: unknown,
+  name: string,
+  length: number,
+  lo: number,
+  hi: number,
+  allowNull: true,
+): Int32Array | null;
+export function argI32(v: unknown, name: string, length: number, lo: number, hi: number): Int32Array;
+export function argI32(
+  v: unknown,
+  name: string,
+  length: number,
+  lo: number,
+  hi: number,
+  allowNull = false,
+): Int32Array | null {
+  if (allowNull && (v === null || v === undefined)) return null;
+  if (!(ArrayBuffer.isView(v) && typedArrayTag.call(v) === "Int32Array"))
+    throwType(`expected an Int32Array for ${name}`);
+  const a = v as Int32Array;
+  if (length >= 0 && a.length !== length)
+    throwRange(`expected ${name} to have ${length} elements but it has ${a.length}`);
+  for (let p = 0; p < a.length; p++) {
+    if (a[p] < lo || a[p] > hi)
+      throwRange(`expected integers in [${lo}, ${hi}] in ${name} but element ${p} is ${a[p]}`);
+  }
+  return a;
+}
+
+/** native ArgBatches (bind_network.cc): minibatch indices and offsets of a chunk of nSteps steps, or both null. */
+export function checkBatches(
+  batches: unknown,
+  N: number,
+  nSteps: number,
+): { indices: Int32Array; offsets: Int32Array } | null {
+  if (batches === null || batches === undefined) return null;
+  const b = batches as { indices?: unknown; offsets?: unknown };
+  const indices = argI32(b.indices, "batchIndices", -1, 0, N - 1, true);
+  const offsets = argI32(b.offsets, "batchOffsets", nSteps + 1, 0, INT_MAX, true);
+  if ((indices === null) !== (offsets === null))
+    throwRange("batchIndices and batchOffsets must both be given or both be null");
+  if (indices === null || offsets === null) return null;
+  if (offsets[0] !== 0 || offsets[nSteps] !== indices.length) {
+    throwRange(`expected batchOffsets to run from 0 to the length of batchIndices (${indices.length})`);
+  }
+  for (let t = 0; t < nSteps; t++) {
+    const n = offsets[t + 1] - offsets[t];
+    if (n < 1 || n > N) throwRange(`expected every batch to hold 1 to ${N} samples but batch ${t} holds ${n}`);
+  }
+  return { indices, offsets };
+}
+
+/** True when two typed arrays share memory (views of one buffer whose byte ranges overlap). */
+export function overlaps(a: ArrayBufferView | null, b: ArrayBufferView | null): boolean {
+  if (!a || !b || a.buffer !== b.buffer || a.byteLength === 0 || b.byteLength === 0) return false;
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/** native ArgDistinct: a RangeError naming both arrays when they share memory. */
+export function argDistinct(nameA: string, a: ArrayBufferView | null, nameB: string, b: ArrayBufferView | null): void {
+  if (overlaps(a, b)) {
+    throwRange(`${nameA} and ${nameB} must not share memory (they are views of one buffer that overlap)`);
+  }
 }

@@ -4,32 +4,69 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { checkNetworkArgs } from "./guards.js";
+import { checkNetworkArgs, checkRule } from "./guards.js";
 import { packageRoot } from "./root.js";
-import type { Backend, ChunkResult, NetworkKernel, NetworkShape } from "./types.js";
+import type { Backend, ChunkRequest, ChunkResult, NetworkKernel, NetworkSpec } from "./types.js";
 
-/** The addon's Network object: the NetworkKernel methods, on the w and Q arrays it was constructed with. */
-type NativeNetwork = Pick<
-  NetworkKernel,
-  "loss" | "lossGrad" | "hessian" | "hvp" | "tangentApply" | "trainChunk" | "chooseRoute" | "dispose"
->;
+/** The addon's Network object: the NetworkKernel methods with positional arguments, on the arrays it was built with. */
+interface NativeNetwork {
+  loss(): number;
+  lossGrad(grad: Float64Array): number;
+  hessian(H: Float64Array): void;
+  hvp(V: Float64Array, k: number, HV: Float64Array): void;
+  tangentApply(k: number, route: number, t: number, batch: Int32Array | null): void;
+  trainChunk(
+    k: number,
+    nSteps: number,
+    qrEvery: number,
+    route: number,
+    t0: number,
+    batchIndices: Int32Array | null,
+    batchOffsets: Int32Array | null,
+    lossOut: Float64Array,
+    logRDiag: Float64Array,
+    rOut: Float64Array | null,
+  ): ChunkResult;
+  chooseRoute(k: number, samples: number): number;
+  dispose(): void;
+}
 
 /** The raw export table of native/addon.cc. */
 export interface NativeAddon {
   activation(id: number, param: number, z: Float64Array, f: Float64Array, d1: Float64Array, d2: Float64Array): void;
   qrPositive(A: Float64Array, D: number, k: number, R: Float64Array, logRDiag: Float64Array): void;
+  ruleStep(
+    rule: number,
+    eta: number,
+    params: Float64Array,
+    D: number,
+    state: Float64Array,
+    g: Float64Array,
+    t: number,
+  ): void;
+  ruleTangent(
+    rule: number,
+    eta: number,
+    params: Float64Array,
+    D: number,
+    state: Float64Array,
+    g: Float64Array,
+    t: number,
+    Q: Float64Array,
+    k: number,
+    HQ: Float64Array,
+  ): void;
   Network: new (
-    inputs: number,
-    hidden: number,
-    outputs: number,
-    activation: number,
-    activationParam: number,
-    outputActivation: number,
-    samples: number,
+    layers: Int32Array,
+    activations: Int32Array,
+    activationParams: Float64Array,
     X: Float64Array,
     Y: Float64Array,
     maxK: number,
-    w: Float64Array,
+    rule: number,
+    eta: number,
+    ruleParams: Float64Array,
+    state: Float64Array,
     Q: Float64Array,
   ) => NativeNetwork;
   eigen: boolean;
@@ -46,32 +83,35 @@ export function loadNativeAddon(): NativeAddon {
 
 class NativeNetworkKernel implements NetworkKernel {
   readonly dimension: number;
+  readonly stateDimension: number;
   readonly samples: number;
   readonly maxK: number;
+  readonly state: Float64Array;
   readonly weights: Float64Array;
   readonly tangent: Float64Array;
   private readonly net: NativeNetwork;
 
-  constructor(addon: NativeAddon, shape: NetworkShape, X: Float64Array, Y: Float64Array, maxK: number) {
-    // Checked before the weights and tangent arrays are allocated; the addon checks everything again.
-    const a = checkNetworkArgs(shape, X, Y, maxK);
+  constructor(addon: NativeAddon, spec: NetworkSpec) {
+    // Checked before the state and tangent arrays are allocated; the addon checks everything again.
+    const a = checkNetworkArgs(spec);
     this.dimension = a.D;
+    this.stateDimension = a.S;
     this.samples = a.N;
     this.maxK = a.maxK;
-    this.weights = new Float64Array(this.dimension);
-    this.tangent = new Float64Array(this.dimension * this.maxK);
+    this.state = new Float64Array(a.S);
+    this.weights = this.state.subarray(0, a.D);
+    this.tangent = new Float64Array(a.S * a.maxK);
     this.net = new addon.Network(
-      a.inputs,
-      a.hidden,
-      a.outputs,
-      a.act,
-      a.param,
-      a.outAct,
-      a.N,
+      Int32Array.from(a.layers),
+      Int32Array.from(a.acts),
+      Float64Array.from(a.params),
       a.X,
       a.Y,
       a.maxK,
-      this.weights,
+      a.rule.id,
+      a.rule.eta,
+      Float64Array.from(a.rule.params),
+      this.state,
       this.tangent,
     );
   }
@@ -87,23 +127,26 @@ class NativeNetworkKernel implements NetworkKernel {
   hvp(V: Float64Array, k: number, HV: Float64Array): void {
     this.net.hvp(V, k, HV);
   }
-  tangentApply(eta: number, k: number, route: number): void {
-    this.net.tangentApply(eta, k, route);
+  tangentApply(k: number, route: number, t: number, batch: Int32Array | null = null): void {
+    this.net.tangentApply(k, route, t, batch);
   }
-  trainChunk(
-    eta: number,
-    k: number,
-    nSteps: number,
-    qrEvery: number,
-    route: number,
-    lossOut: Float64Array,
-    logRDiag: Float64Array,
-    rOut: Float64Array | null,
-  ): ChunkResult {
-    return this.net.trainChunk(eta, k, nSteps, qrEvery, route, lossOut, logRDiag, rOut);
+  trainChunk(r: ChunkRequest): ChunkResult {
+    const b = r.batches ?? null;
+    return this.net.trainChunk(
+      r.k,
+      r.nSteps,
+      r.qrEvery,
+      r.route,
+      r.t0,
+      b ? b.indices : null,
+      b ? b.offsets : null,
+      r.lossOut,
+      r.logRDiag,
+      r.rOut ?? null,
+    );
   }
-  chooseRoute(k: number): number {
-    return this.net.chooseRoute(k);
+  chooseRoute(k: number, samples: number = this.samples): number {
+    return this.net.chooseRoute(k, samples);
   }
   dispose(): void {
     this.net.dispose();
@@ -115,6 +158,14 @@ export function createNativeBackend(addon: NativeAddon = loadNativeAddon()): Bac
     name: "native",
     activation: (id, param, z, f, d1, d2) => addon.activation(id, param, z, f, d1, d2),
     qrPositive: (A, D, k, R, logRDiag) => addon.qrPositive(A, D, k, R, logRDiag),
-    createNetwork: (shape, X, Y, maxK) => new NativeNetworkKernel(addon, shape, X, Y, maxK),
+    ruleStep: (rule, D, state, g, t) => {
+      const r = checkRule(rule);
+      addon.ruleStep(r.id, r.eta, Float64Array.from(r.params), D, state, g, t);
+    },
+    ruleTangent: (rule, D, state, g, t, Q, k, HQ) => {
+      const r = checkRule(rule);
+      addon.ruleTangent(r.id, r.eta, Float64Array.from(r.params), D, state, g, t, Q, k, HQ);
+    },
+    createNetwork: (spec) => new NativeNetworkKernel(addon, spec),
   };
 }

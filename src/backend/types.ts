@@ -6,47 +6,92 @@
  *
  * Conventions (see README "Conventions"):
  * - Parameter vector order: W1 (hidden x inputs, row-major), b1, W2 (outputs x hidden, row-major), b2;
- *   D = h(i+1) + o(h+1).
+ *   D = h(i+1) + o(h+1). The training state is (w), (w, v) or (w, m, v) by the update rule (tables.ts RULES).
  * - Loss C(w) = 1/(2N) sum_s ||f(x_s) - y_s||^2.
- * - Tangent blocks Q are D x k, column-major (column j, the j-th tangent vector, is Q[j*D .. j*D+D)).
+ * - Tangent blocks Q are S x k, column-major (column j, the j-th tangent vector, is Q[j*S .. j*S+S)), S the state
+ *   dimension.
  * - R factors are k x k, column-major, upper triangular, positive diagonal.
  * - Everything is float64.
  */
 
-/** Numeric ids of the activations, shared with native/kernels/activations.h and assembly/activations.ts. */
-export const ActivationId = {
-  identity: 0,
-  tanh: 1,
-  sigmoid: 2,
-  relu: 3,
-  "leaky-relu": 4,
-  elu: 5,
-  softplus: 6,
-  silu: 7,
-  gelu: 8,
-  sin: 9,
-} as const;
-export type ActivationName = keyof typeof ActivationId;
-export const ACTIVATION_NAMES = Object.keys(ActivationId) as ActivationName[];
-/** Output activations whose f'' enters the Hessian; a subset of the hidden ones. */
-export const OUTPUT_ACTIVATION_NAMES = ["identity", "tanh", "sigmoid"] as const;
-export type OutputActivationName = (typeof OUTPUT_ACTIVATION_NAMES)[number];
+export {
+  ACTIVATION_NAMES,
+  ActivationId,
+  type ActivationName,
+  OUTPUT_ACTIVATION_NAMES,
+  type OutputActivationName,
+  RULE_NAMES,
+  RuleId,
+  type RuleName,
+  TANGENT_ROUTE_NAMES,
+  TangentRoute,
+  type TangentRouteName,
+} from "./tables.js";
 
-/** How J_t = I - eta H(w_t) is applied to the tangent block. */
-export const TangentRoute = { auto: 0, hessian: 1, hvp: 2, factored: 3 } as const;
-export type TangentRouteName = keyof typeof TangentRoute;
-
-/** Shape of a three-layer network and its activations, as the kernels take it. */
+/**
+ * Shape of a network and its activations, as the kernels take it. `hidden` is one width (three layers) or the widths
+ * of the hidden layers; `activation` and `activationParam` are one value for every hidden layer or one per layer.
+ */
 export interface NetworkShape {
   inputs: number;
-  hidden: number;
+  hidden: number | readonly number[];
   outputs: number;
-  /** Hidden activation id (ActivationId). */
-  activation: number;
-  /** Parameter of the hidden activation: slope for leaky-relu, alpha for elu; ignored otherwise. */
-  activationParam: number;
+  /** Hidden activation id(s) (ActivationId). */
+  activation: number | readonly number[];
+  /** Parameter(s) of the hidden activation(s): slope for leaky-relu, alpha for elu; ignored otherwise. */
+  activationParam: number | readonly number[];
   /** Output activation id: identity, tanh or sigmoid. */
   outputActivation: number;
+}
+
+/**
+ * An update rule of the training state (src/backend/tables.ts RULES): its id, the learning rate and its parameters
+ * in table order. The state is stateBlocks vectors of length D: (w), (w, v) or (w, m, v).
+ */
+export interface TrainingRule {
+  rule: number;
+  learningRate: number;
+  params: readonly number[];
+}
+
+/** What a network kernel is built from. */
+export interface NetworkSpec {
+  shape: NetworkShape;
+  /** Inputs, N x inputs, row-major. */
+  X: Float64Array;
+  /** Targets, N x outputs, row-major. */
+  Y: Float64Array;
+  /** Most tangent vectors a call may carry (<= the state dimension). */
+  maxK: number;
+  rule: TrainingRule;
+}
+
+/** Minibatches of a chunk: step t uses the samples indices[offsets[t] .. offsets[t+1]). */
+export interface ChunkBatches {
+  indices: Int32Array;
+  /** nSteps + 1 offsets, from 0 to indices.length. */
+  offsets: Int32Array;
+}
+
+/** One chunky training call. */
+export interface ChunkRequest {
+  /** Tangent columns carried (<= maxK). */
+  k: number;
+  /** Steps (a multiple of qrEvery when k > 0). */
+  nSteps: number;
+  qrEvery: number;
+  /** A tangent route id (TangentRoute); auto is resolved by the kernel's cost model. */
+  route: number;
+  /** Steps taken before this call: the rule's time (Adam's bias correction). */
+  t0: number;
+  /** Minibatches; null or absent: every step on all samples. */
+  batches?: ChunkBatches | null;
+  /** nSteps: C(w_t) on all samples. */
+  lossOut: Float64Array;
+  /** (nSteps / qrEvery) x k. */
+  logRDiag: Float64Array;
+  /** (nSteps / qrEvery) x k x k R factors, or null. */
+  rOut?: Float64Array | null;
 }
 
 /** Outcome of one chunky training call. */
@@ -60,20 +105,26 @@ export interface ChunkResult {
 }
 
 /**
- * A network and its data bound to a backend: the data (X, Y) and all workspaces live on the backend side and are
- * allocated once. `weights` (length D) and `tangent` (length D*maxK) are views owned by the kernel; the caller
- * writes the initial state into them and reads results from them. For WASM they are re-created whenever linear
- * memory grows, so always read them through the getters, never keep an old reference across calls.
+ * A network, its data and its update rule bound to a backend: the data (X, Y) and all workspaces live on the backend
+ * side and are allocated once. `state` (length S = stateBlocks D; the weights are its first D numbers) and `tangent`
+ * (length S maxK) are views owned by the kernel; the caller writes the initial state into them and reads results from
+ * them. For WASM they are re-created whenever linear memory grows, so always read them through the getters, never
+ * keep an old reference across calls.
  */
 export interface NetworkKernel {
+  /** D, the number of parameters. */
   readonly dimension: number;
+  /** S, the dimension of the training state (D, 2D or 3D by the rule). */
+  readonly stateDimension: number;
   readonly samples: number;
   readonly maxK: number;
-  /** Current weights w (length D). */
+  /** Current state (length S): w, then the rule's other blocks. */
+  readonly state: Float64Array;
+  /** Current weights w (length D): the first D numbers of state. */
   readonly weights: Float64Array;
-  /** Current tangent block Q (D x maxK, column-major; the first k columns are used). */
+  /** Current tangent block Q (S x maxK, column-major; the first k columns are used). */
   readonly tangent: Float64Array;
-  /** C(w) at the current weights. */
+  /** C(w) at the current weights, on all samples. */
   loss(): number;
   /** C(w) at the current weights; writes grad C(w) to grad (length D). */
   lossGrad(grad: Float64Array): number;
@@ -81,26 +132,21 @@ export interface NetworkKernel {
   hessian(H: Float64Array): void;
   /** HV = H(w) V for k vectors V (D x k column-major). Hessian-vector-product route. */
   hvp(V: Float64Array, k: number, HV: Float64Array): void;
-  /** Q <- (I - eta H(w)) Q for the first k columns of `tangent`, by the given route (auto picks the cheaper). */
-  tangentApply(eta: number, k: number, route: number): void;
   /**
-   * The hot loop: nSteps gradient-descent steps from the current weights. At each step t (J taken at w_t, before the
-   * update): lossOut[t] = C(w_t); Q <- (I - eta H(w_t)) Q (if k > 0); w <- w - eta grad C(w_t); after every qrEvery-th
-   * step Q = Q' R' with positive diag(R'), Q <- Q', and log R'_jj is written to logRDiag[q*k + j] for the q-th QR of
-   * this call (and R' to rOut[q*k*k ..] when rOut is given). nSteps must be a multiple of qrEvery.
+   * Q <- J_t Q for the first k columns of `tangent`: the exact Jacobian of the rule's step at the current state and
+   * time t (steps taken before it), on the samples of `batch` (all when null), by the given route.
    */
-  trainChunk(
-    eta: number,
-    k: number,
-    nSteps: number,
-    qrEvery: number,
-    route: number,
-    lossOut: Float64Array,
-    logRDiag: Float64Array,
-    rOut: Float64Array | null,
-  ): ChunkResult;
-  /** Which route `auto` picks for k tangent vectors (1: hessian, 2: hvp, 3: factored). */
-  chooseRoute(k: number): number;
+  tangentApply(k: number, route: number, t: number, batch?: Int32Array | null): void;
+  /**
+   * The hot loop: nSteps training steps from the current state. At each step t (J taken at the state before the
+   * update): lossOut[t] = C(w_t) on all samples; on the step's batch, g = grad C_B(w_t), Q <- J_t Q (if k > 0) and
+   * state <- f(state, g); after every qrEvery-th step Q = Q' R' with positive diag(R'), Q <- Q', and log R'_jj is
+   * written to logRDiag[q*k + j] for the q-th QR of this call (and R' to rOut[q*k*k ..] when rOut is given).
+   */
+  trainChunk(request: ChunkRequest): ChunkResult;
+  /** Which route `auto` picks for k tangent vectors on `samples` samples per step (default all; minibatches: the
+   *  batch size) (1: hessian, 2: hvp, 3: factored). */
+  chooseRoute(k: number, samples?: number): number;
   /** Frees backend-side memory. The kernel must not be used afterwards. */
   dispose(): void;
 }
@@ -116,6 +162,22 @@ export interface Backend {
    * D x k), R (k x k, column-major) is written to R, log R_jj to logRDiag.
    */
   qrPositive(A: Float64Array, D: number, k: number, R: Float64Array, logRDiag: Float64Array): void;
-  /** Binds a network and its data (X: N x inputs row-major, Y: N x outputs row-major) for up to maxK tangent vectors. */
-  createNetwork(shape: NetworkShape, X: Float64Array, Y: Float64Array, maxK: number): NetworkKernel;
+  /** state <- f(state) for step t of the rule, given g = grad C(w) (length D); state has stateBlocks D numbers. */
+  ruleStep(rule: TrainingRule, D: number, state: Float64Array, g: Float64Array, t: number): void;
+  /**
+   * Q <- J_t Q for k columns (Q: S x k column-major), the exact Jacobian of ruleStep at (state, t), given g and
+   * HQ = H dw (D x k) for the w-rows dw of each column. With ruleStep, a rule runs on any loss (src/system/loss-map.ts).
+   */
+  ruleTangent(
+    rule: TrainingRule,
+    D: number,
+    state: Float64Array,
+    g: Float64Array,
+    t: number,
+    Q: Float64Array,
+    k: number,
+    HQ: Float64Array,
+  ): void;
+  /** Binds a network, its data and its update rule for up to maxK tangent vectors. */
+  createNetwork(spec: NetworkSpec): NetworkKernel;
 }

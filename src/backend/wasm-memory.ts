@@ -12,6 +12,10 @@ export interface WasmExports {
   heap_top(): number;
   activation(id: number, param: number, z: number, f: number, d1: number, d2: number, n: number): void;
   qr_positive(A: number, D: number, k: number, R: number, logRDiag: number, tau: number): void;
+  rule_bytes(): number;
+  rule_set(rule: number, id: number, eta: number, p0: number, p1: number, p2: number): void;
+  rule_step(rule: number, D: number, state: number, g: number, t: number): void;
+  rule_tangent(rule: number, D: number, state: number, g: number, t: number, Q: number, k: number, HQ: number): void;
   network_create(
     nIn: number,
     nHid: number,
@@ -21,14 +25,21 @@ export interface WasmExports {
     outAct: number,
     N: number,
     maxK: number,
+    rule: number,
+    eta: number,
+    p0: number,
+    p1: number,
+    p2: number,
   ): number;
   network_free(net: number): void;
   network_reserve_hessian(net: number): number;
   network_reserve_factored(net: number): number;
+  network_reserve_batches(net: number): number;
   network_dimension(net: number): number;
+  network_state_dimension(net: number): number;
   network_x(net: number): number;
   network_y(net: number): number;
-  network_w(net: number): number;
+  network_state(net: number): number;
   network_q(net: number): number;
   network_grad(net: number): number;
   network_h(net: number): number;
@@ -36,21 +47,23 @@ export interface WasmExports {
   network_loss_grad(net: number, grad: number): number;
   network_hessian(net: number, H: number): void;
   network_hvp(net: number, V: number, k: number, HV: number, forward: number): void;
-  network_tangent_apply(net: number, eta: number, k: number, route: number): void;
+  network_tangent_apply(net: number, k: number, route: number, t: number, batch: number, nBatch: number): void;
   network_train_chunk(
     net: number,
-    eta: number,
     k: number,
     nSteps: number,
     qrEvery: number,
     route: number,
+    t0: number,
+    batchIdx: number,
+    batchOff: number,
     lossOut: number,
     logRDiag: number,
     rOut: number,
   ): number;
   network_chunk_steps(): number;
   network_chunk_qrs(): number;
-  network_choose_route(net: number, k: number): number;
+  network_choose_route(net: number, k: number, samples: number): number;
 }
 
 /** A buffer of doubles in linear memory, reused and grown (never shrunk) on demand. */

@@ -3,8 +3,20 @@
  * live in linear memory (assembly/network.ts) and are freed by dispose(). Every method validates its arguments as
  * native/bind_network.cc does, with the guards of guards.ts, before calling into the module.
  */
-import { argF64, argFinite, argInt, firstNonFinite, INT_MAX, throwNonFinite, throwRange } from "./guards.js";
-import type { ChunkResult, NetworkKernel } from "./types.js";
+import {
+  argDistinct,
+  argF64,
+  argFinite,
+  argI32,
+  argInt,
+  checkBatches,
+  cppDoubleToString,
+  firstNonFinite,
+  INT_MAX,
+  throwNonFinite,
+  throwRange,
+} from "./guards.js";
+import type { ChunkRequest, ChunkResult, NetworkKernel } from "./types.js";
 import { TangentRoute } from "./types.js";
 import { even, Scratch, type WasmExports } from "./wasm-memory.js";
 
@@ -14,14 +26,16 @@ const CHUNK_BLOCK_DOUBLES = 1 << 17;
 
 export class WasmNetworkKernel implements NetworkKernel {
   readonly dimension: number;
+  readonly stateDimension: number;
   readonly samples: number;
   readonly maxK: number;
   private ptr: number;
   private disposed = false;
   private viewBuffer: ArrayBuffer | null = null;
+  private sView = new Float64Array(0);
   private wView = new Float64Array(0);
   private qView = new Float64Array(0);
-  private readonly wPtr: number;
+  private readonly sPtr: number;
   private readonly qPtr: number;
   private readonly scratchA: Scratch;
   private readonly scratchB: Scratch;
@@ -34,9 +48,10 @@ export class WasmNetworkKernel implements NetworkKernel {
   ) {
     this.ptr = ptr;
     this.dimension = ex.network_dimension(ptr);
+    this.stateDimension = ex.network_state_dimension(ptr);
     this.samples = samples;
     this.maxK = maxK;
-    this.wPtr = ex.network_w(ptr);
+    this.sPtr = ex.network_state(ptr);
     this.qPtr = ex.network_q(ptr);
     this.scratchA = new Scratch(ex);
     this.scratchB = new Scratch(ex);
@@ -47,8 +62,14 @@ export class WasmNetworkKernel implements NetworkKernel {
     const buffer = this.ex.memory.buffer;
     if (buffer === this.viewBuffer) return;
     this.viewBuffer = buffer;
-    this.wView = new Float64Array(buffer, this.wPtr, this.dimension);
-    this.qView = new Float64Array(buffer, this.qPtr, this.dimension * this.maxK);
+    this.sView = new Float64Array(buffer, this.sPtr, this.stateDimension);
+    this.wView = this.sView.subarray(0, this.dimension);
+    this.qView = new Float64Array(buffer, this.qPtr, this.stateDimension * this.maxK);
+  }
+
+  get state(): Float64Array {
+    if (!this.disposed) this.refreshViews();
+    return this.sView;
   }
 
   get weights(): Float64Array {
@@ -70,11 +91,24 @@ export class WasmNetworkKernel implements NetworkKernel {
     if (this.disposed) throwRange("this network has been disposed");
   }
 
-  /** native NetworkBinding::Weights: the current weights must be finite. */
+  /** native NetworkBinding::Held: the current state must be finite. */
   private checkWeights(): void {
-    const w = this.weights;
-    const p = firstNonFinite(w, this.dimension);
-    if (p >= 0) throwNonFinite(w, "w", p);
+    const st = this.state;
+    const p = firstNonFinite(st, this.stateDimension);
+    if (p >= 0) throwNonFinite(st, "state", p);
+  }
+
+  /** Copies n int32 values into a scratch buffer; returns its address. */
+  private i32In(scratch: Scratch, values: Int32Array): number {
+    const ptr = scratch.ensure(Math.max(1, Math.ceil(values.length / 2)));
+    new Int32Array(this.ex.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
+  private reserveBatches(): void {
+    if (this.ex.network_reserve_batches(this.ptr) === 0) {
+      throwRange(`out of WebAssembly memory for the minibatch buffers (samples = ${this.samples})`);
+    }
   }
 
   /** H and G of the explicit route, allocated before any kernel may need them. */
@@ -88,7 +122,7 @@ export class WasmNetworkKernel implements NetworkKernel {
 
   private reserveForRoute(k: number, route: number): void {
     if (k <= 0) return;
-    const resolved = route === TangentRoute.auto ? this.ex.network_choose_route(this.ptr, k) : route;
+    const resolved = route === TangentRoute.auto ? this.ex.network_choose_route(this.ptr, k, this.samples) : route;
     if (resolved === TangentRoute.hessian) this.reserveHessian();
     if (resolved === TangentRoute.factored && this.ex.network_reserve_factored(this.ptr) === 0) {
       throwRange(
@@ -130,9 +164,7 @@ export class WasmNetworkKernel implements NetworkKernel {
     const kk = argInt(k, "k", 1, Math.floor(INT_MAX / D));
     const vIn = argF64(V, "V", D * kk, false, true);
     const hvOut = argF64(HV, "HV", D * kk, false, false);
-    if (vIn.buffer === hvOut.buffer && vIn.byteOffset === hvOut.byteOffset) {
-      throwRange("V and HV must not be the same array");
-    }
+    argDistinct("V", vIn.subarray(0, D * kk), "HV", hvOut.subarray(0, D * kk));
     this.checkWeights();
     // Columns are independent (hessian.ts: hvp_batch), so a large k runs in blocks of columns.
     const cols = Math.max(1, Math.min(kk, Math.floor(HVP_BLOCK_DOUBLES / D)));
@@ -146,44 +178,56 @@ export class WasmNetworkKernel implements NetworkKernel {
     }
   }
 
-  tangentApply(eta: number, k: number, route: number): void {
+  tangentApply(k: number, route: number, t: number, batch: Int32Array | null = null): void {
     this.alive();
-    const e = argFinite(eta, "eta", true);
     const kk = argInt(k, "k", 0, this.maxK);
     const r = argInt(route, "route", TangentRoute.auto, TangentRoute.factored);
+    const step = argInt(t, "t", 0, INT_MAX);
+    const b = argI32(batch, "batch", -1, 0, this.samples - 1, true);
+    if (b && (b.length < 1 || b.length > this.samples)) {
+      throwRange(`expected batch to hold 1 to ${this.samples} samples but it holds ${b.length}`);
+    }
     this.checkWeights();
     this.reserveForRoute(kk, r);
-    this.ex.network_tangent_apply(this.ptr, e, kk, r);
+    let bPtr = 0;
+    if (b) {
+      this.reserveBatches();
+      bPtr = this.i32In(this.scratchA, b);
+    }
+    this.ex.network_tangent_apply(this.ptr, kk, r, step, bPtr, b ? b.length : 0);
   }
 
-  trainChunk(
-    eta: number,
-    k: number,
-    nSteps: number,
-    qrEvery: number,
-    route: number,
-    lossOut: Float64Array,
-    logRDiag: Float64Array,
-    rOut: Float64Array | null,
-  ): ChunkResult {
+  trainChunk(req: ChunkRequest): ChunkResult {
     this.alive();
-    const e = argFinite(eta, "eta", true);
-    const kk = argInt(k, "k", 0, this.maxK);
-    const steps = argInt(nSteps, "nSteps", 1, INT_MAX);
-    const every = argInt(qrEvery, "qrEvery", 1, INT_MAX);
-    const r = argInt(route, "route", TangentRoute.auto, TangentRoute.factored);
+    const kk = argInt(req.k, "k", 0, this.maxK);
+    const steps = argInt(req.nSteps, "nSteps", 1, INT_MAX);
+    const every = argInt(req.qrEvery, "qrEvery", 1, INT_MAX);
+    const r = argInt(req.route, "route", TangentRoute.auto, TangentRoute.factored);
+    const t0 = argFinite(req.t0, "t0", false);
+    if (t0 < 0 || Math.floor(t0) !== t0 || t0 > 2 ** 53) {
+      throwRange(`expected an integer in [0, 2^53] for t0 but received ${cppDoubleToString(t0)}`);
+    }
     if (kk > 0 && steps % every !== 0) {
       throwRange(`nSteps (${steps}) must be a multiple of qrEvery (${every})`);
     }
+    const batches = checkBatches(req.batches, this.samples, steps);
     const nQr = kk > 0 ? Math.floor(steps / every) : 0;
-    const lossDst = argF64(lossOut, "lossOut", steps, false, false);
-    const logRDst = argF64(logRDiag, "logRDiag", nQr * kk, false, false);
-    const rDst = argF64(rOut, "rOut", nQr * kk * kk, false, false, true);
+    const lossDst = argF64(req.lossOut, "lossOut", steps, false, false);
+    const logRDst = argF64(req.logRDiag, "logRDiag", nQr * kk, false, false);
+    const rDst = argF64(req.rOut ?? null, "rOut", nQr * kk * kk, false, false, true);
+    const outs = [
+      ["lossOut", lossDst.subarray(0, steps)],
+      ["logRDiag", logRDst.subarray(0, nQr * kk)],
+      ["rOut", rDst ? rDst.subarray(0, nQr * kk * kk) : null],
+    ] as const;
+    for (let i = 0; i < outs.length; i++)
+      for (let j = i + 1; j < outs.length; j++) argDistinct(outs[i][0], outs[i][1], outs[j][0], outs[j][1]);
     this.checkWeights();
     const Q = this.tangent;
-    const bad = firstNonFinite(Q, this.dimension * kk);
+    const bad = firstNonFinite(Q, this.stateDimension * kk);
     if (bad >= 0) throwNonFinite(Q, "Q", bad);
     this.reserveForRoute(kk, r);
+    if (batches) this.reserveBatches();
 
     // Blocks of whole QR periods, so that the outputs of one block fit a bounded scratch buffer; the state (w, Q)
     // stays in linear memory between blocks, so the result is that of one call.
@@ -207,7 +251,33 @@ export class WasmNetworkKernel implements NetworkKernel {
     let reason = 0;
     while (done < steps) {
       const n = Math.min(block, steps - done);
-      reason = this.ex.network_train_chunk(this.ptr, e, kk, n, every, r, lossPtr, logRPtr, rPtr);
+      let idxPtr = 0;
+      let offPtr = 0;
+      if (batches) {
+        // This block's batches, with offsets rebased to its first index.
+        const from = batches.offsets[done];
+        const offsets = batches.offsets.subarray(done, done + n + 1).map((o) => o - from);
+        const indices = batches.indices.subarray(from, batches.offsets[done + n]);
+        const nI = Math.ceil(indices.length / 2);
+        const ptr = this.scratchB.ensure(nI + Math.ceil((n + 1) / 2));
+        new Int32Array(this.ex.memory.buffer, ptr, indices.length).set(indices);
+        offPtr = ptr + 8 * nI;
+        new Int32Array(this.ex.memory.buffer, offPtr, n + 1).set(offsets);
+        idxPtr = ptr;
+      }
+      reason = this.ex.network_train_chunk(
+        this.ptr,
+        kk,
+        n,
+        every,
+        r,
+        t0 + done,
+        idxPtr,
+        offPtr,
+        lossPtr,
+        logRPtr,
+        rPtr,
+      );
       const st = this.ex.network_chunk_steps();
       const nq = this.ex.network_chunk_qrs();
       // A non-finite loss is written before the step stops (steps = t), so it is copied too.
@@ -223,17 +293,19 @@ export class WasmNetworkKernel implements NetworkKernel {
     return { steps: done, diverged: reason !== 0, reason };
   }
 
-  chooseRoute(k: number): number {
+  chooseRoute(k: number, samples: number = this.samples): number {
     this.alive();
-    const kk = argInt(k, "k", 0, this.maxK > 0 ? this.maxK : this.dimension);
-    return this.ex.network_choose_route(this.ptr, kk);
+    const kk = argInt(k, "k", 0, this.maxK > 0 ? this.maxK : this.stateDimension);
+    const n = argInt(samples, "samples", 1, this.samples);
+    return this.ex.network_choose_route(this.ptr, kk, n);
   }
 
   dispose(): void {
     if (this.disposed) return;
     // Like native's arrays, the final weights and tangent stay readable: copies replace the views.
     this.refreshViews();
-    this.wView = this.wView.slice();
+    this.sView = this.sView.slice();
+    this.wView = this.sView.subarray(0, this.dimension);
     this.qView = this.qView.slice();
     this.viewBuffer = null;
     this.scratchA.release();

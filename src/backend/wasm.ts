@@ -17,9 +17,22 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ACT_COUNT, argF64, argFinite, argInt, checkNetworkArgs, INT_MAX, throwRange } from "./guards.js";
+import {
+  ACT_COUNT,
+  argDistinct,
+  argF64,
+  argFinite,
+  argInt,
+  checkNetworkArgs,
+  checkRule,
+  cppDoubleToString,
+  INT_MAX,
+  MAX_STATE,
+  throwRange,
+} from "./guards.js";
 import { packageRoot } from "./root.js";
-import type { Backend, NetworkKernel, NetworkShape } from "./types.js";
+import { RULES } from "./tables.js";
+import type { Backend, NetworkKernel, NetworkSpec, TrainingRule } from "./types.js";
 import { even, Scratch, type WasmExports } from "./wasm-memory.js";
 import { WasmNetworkKernel } from "./wasm-network.js";
 
@@ -63,6 +76,8 @@ export function createWasmBackend(module: WebAssembly.Module = compileWasmModule
   const view = (ptr: number, n: number) => new Float64Array(ex.memory.buffer, ptr, n);
   const actScratch = new Scratch(ex);
   const qrScratch = new Scratch(ex);
+  const ruleScratch = new Scratch(ex);
+  const stepScratch = new Scratch(ex);
 
   return {
     name: "wasm",
@@ -98,6 +113,9 @@ export function createWasmBackend(module: WebAssembly.Module = compileWasmModule
       const aIO = argF64(A, "A", rows * cols, false, true);
       const rOut = argF64(R, "R", cols * cols, false, false);
       const logROut = argF64(logRDiag, "logRDiag", cols, false, false);
+      argDistinct("A", aIO, "R", rOut);
+      argDistinct("A", aIO, "logRDiag", logROut);
+      argDistinct("R", rOut, "logRDiag", logROut);
       const nA = even(rows * cols);
       const nR = even(cols * cols);
       const nK = even(cols);
@@ -112,24 +130,88 @@ export function createWasmBackend(module: WebAssembly.Module = compileWasmModule
       logROut.set(view(logRPtr, cols));
     },
 
-    createNetwork(shape: NetworkShape, X: Float64Array, Y: Float64Array, maxK: number): NetworkKernel {
-      const {
+    ruleStep(rule: TrainingRule, D: number, state: Float64Array, g: Float64Array, t: number) {
+      const r = checkRule(rule);
+      const blocks = RULES[r.id].stateBlocks;
+      const n = argInt(D, "D", 1, Math.floor(MAX_STATE / blocks));
+      const S = n * blocks;
+      const sIO = argF64(state, "state", S, true, true);
+      const gIn = argF64(g, "g", n, true, true);
+      const step = argStep(t);
+      argDistinct("state", sIO, "g", gIn);
+      const rulePtr = ruleScratch.ensure(even(ex.rule_bytes() / 8));
+      const sPtr = stepScratch.ensure(even(S) + even(n));
+      const gPtr = sPtr + 8 * even(S);
+      ex.rule_set(rulePtr, r.id, r.eta, r.params[0] ?? 0, r.params[1] ?? 0, r.params[2] ?? 0);
+      view(sPtr, S).set(sIO);
+      view(gPtr, n).set(gIn);
+      ex.rule_step(rulePtr, n, sPtr, gPtr, step);
+      sIO.set(view(sPtr, S));
+    },
+
+    ruleTangent(rule, D, state, g, t, Q, k, HQ) {
+      const r = checkRule(rule);
+      const blocks = RULES[r.id].stateBlocks;
+      const n = argInt(D, "D", 1, Math.floor(MAX_STATE / blocks));
+      const S = n * blocks;
+      const sIn = argF64(state, "state", S, true, true);
+      const gIn = argF64(g, "g", n, true, true);
+      const step = argStep(t);
+      const cols = argInt(k, "k", 1, Math.floor(INT_MAX / S));
+      const qIO = argF64(Q, "Q", S * cols, true, true);
+      const hqIn = argF64(HQ, "HQ", n * cols, true, true);
+      argDistinct("Q", qIO, "HQ", hqIn);
+      argDistinct("Q", qIO, "state", sIn);
+      argDistinct("Q", qIO, "g", gIn);
+      const rulePtr = ruleScratch.ensure(even(ex.rule_bytes() / 8));
+      const nS = even(S);
+      const nG = even(n);
+      const nQ = even(S * cols);
+      const sPtr = stepScratch.ensure(nS + nG + nQ + even(n * cols));
+      const gPtr = sPtr + 8 * nS;
+      const qPtr = gPtr + 8 * nG;
+      const hqPtr = qPtr + 8 * nQ;
+      ex.rule_set(rulePtr, r.id, r.eta, r.params[0] ?? 0, r.params[1] ?? 0, r.params[2] ?? 0);
+      view(sPtr, S).set(sIn);
+      view(gPtr, n).set(gIn);
+      view(qPtr, S * cols).set(qIO);
+      view(hqPtr, n * cols).set(hqIn);
+      ex.rule_tangent(rulePtr, n, sPtr, gPtr, step, qPtr, cols, hqPtr);
+      qIO.set(view(qPtr, S * cols));
+    },
+
+    createNetwork(spec: NetworkSpec): NetworkKernel {
+      const a = checkNetworkArgs(spec);
+      const [inputs, hidden, outputs] = a.layers;
+      const p = a.rule.params;
+      const ptr = ex.network_create(
         inputs,
         hidden,
         outputs,
-        act,
-        param,
-        outAct,
-        N,
-        maxK: K,
-        X: xIn,
-        Y: yIn,
-      } = checkNetworkArgs(shape, X, Y, maxK);
-      const ptr = ex.network_create(inputs, hidden, outputs, act, param, outAct, N, K);
+        a.acts[0],
+        a.params[0],
+        a.acts[1],
+        a.N,
+        a.maxK,
+        a.rule.id,
+        a.rule.eta,
+        p[0] ?? 0,
+        p[1] ?? 0,
+        p[2] ?? 0,
+      );
       if (ptr === 0) throwRange("the network and data are too large");
-      view(ex.network_x(ptr), N * inputs).set(xIn);
-      view(ex.network_y(ptr), N * outputs).set(yIn);
-      return new WasmNetworkKernel(ex, ptr, N, K);
+      view(ex.network_x(ptr), a.N * inputs).set(a.X);
+      view(ex.network_y(ptr), a.N * outputs).set(a.Y);
+      return new WasmNetworkKernel(ex, ptr, a.N, a.maxK);
     },
   };
+}
+
+/** native ArgStep (bind_kernels.cc): a step index, an integer in [0, 2^53]. */
+function argStep(t: unknown): number {
+  const v = argFinite(t, "t", false);
+  if (v < 0 || Math.floor(v) !== v || v > 2 ** 53) {
+    throwRange(`expected an integer in [0, 2^53] for t but received ${cppDoubleToString(v)}`);
+  }
+  return v;
 }

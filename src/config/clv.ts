@@ -97,7 +97,7 @@ export interface ResolvedClvConfig {
 /** The parts of a run config the CLV rules read. */
 export interface ClvContext {
   network: NetworkSection;
-  training: { steps: number };
+  training: { steps: number; optimizer: { name: string } };
   lyapunov: { exponents: "all" | number; qrEvery: number; transient: number; clv?: unknown };
 }
 

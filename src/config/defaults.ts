@@ -3,8 +3,8 @@
  * missing field (schema.ts applies the same defaults; a test holds the two together).
  *
  * A 1-10-1 tanh network fitted to y = sin(pi x) on 40 equally spaced points of [-1, 1], uniform initial weights in
- * [-1, 1] (seed 1), 5000 steps of gradient descent with learning rate 0.1, the full Lyapunov spectrum (k = D = 31)
- * with a QR every step and finite-time exponents over windows of 100 steps.
+ * [-1, 1] (seed 1), 5000 steps of full-batch gradient descent with learning rate 0.1, the full Lyapunov spectrum (k = D = 31)
+ * with a QR every step and finite-time exponents over windows of 100 steps. Full batch (no minibatches).
  */
 import type { RunConfigInput } from "./schema.js";
 
@@ -19,7 +19,7 @@ export const DEFAULT_RUN_CONFIG = {
   },
   data: { function: "sin", samples: 40, range: [-1, 1] },
   init: { distribution: "uniform", scale: 1, seed: 1 },
-  training: { learningRate: 0.1, steps: 5000 },
+  training: { learningRate: 0.1, steps: 5000, optimizer: "gd", batchSize: null, batchSeed: 0, schedule: null },
   lyapunov: {
     exponents: "all",
     qrEvery: 1,

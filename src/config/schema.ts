@@ -9,27 +9,38 @@
  *               outputActivation: "identity" }      activationParam null -> defaultActivationParam(activation)
  *   data      { function: "sin", samples: 40, range: [-1, 1], seed: 0 }   or   { csv: "path" }
  *   init      { distribution: "uniform", scale: 1, seed: 1 }              or   { weights: "path" }
- *   training  { learningRate: 0.1, steps: 5000 }
+ *   training  { learningRate: 0.1, steps: 5000, optimizer: "gd", batchSize: null, batchSeed: 0, schedule: null }
+ *             optimizer: "gd" | {name: "momentum" | "nesterov", beta: 0.9} | {name: "adam", beta1: 0.9,
+ *             beta2: 0.999, epsilon: 1e-8} (optimizer.ts); batchSize and schedule exclude each other (batches.ts)
  *   lyapunov  { exponents: "all", qrEvery: 1, ftleWindow: 100, transient: 0, basis: "identity", basisSeed: 0,
  *               tangentRoute: "auto", clv?: {...} (see clv.ts) }
  *   backend   "auto"
  *
- * Paths (data.csv, init.weights) are relative to the directory of the config file. Seeds are integers in
- * [0, 2^53]. Cross-field rules: ftleWindow and transient are multiples of qrEvery; lyapunov.exponents <= D;
+ * Paths (data.csv, init.weights, training.schedule) are relative to the directory of the config file. Seeds are integers in
+ * [0, 2^53]. Cross-field rules: ftleWindow and transient are multiples of qrEvery; lyapunov.exponents <= S, the
+ * dimension of the training state (D for gd, 2D for momentum and nesterov, 3D for adam);
  * a planar target (sin2d, ripple) needs network.inputs = 2.
  */
 import { z } from "zod";
-import { ACTIVATION_NAMES, type ActivationName, OUTPUT_ACTIVATION_NAMES } from "../backend/types.js";
+import {
+  ACTIVATION_NAMES,
+  type ActivationName,
+  OUTPUT_ACTIVATION_NAMES,
+  type OutputActivationName,
+  TANGENT_ROUTE_NAMES,
+  type TangentRouteName,
+} from "../backend/tables.js";
 import { TARGET_NAMES, TARGETS, targetAccepts } from "../data/targets.js";
 import { clvRefinements, clvSchema } from "./clv.js";
-import { defaultActivationParam, parameterCount } from "./shape.js";
+import { optimizerSchema } from "./optimizer.js";
+import { defaultActivationParam, parameterCount, stateDimensionOf } from "./shape.js";
 
 /** Largest accepted seed: 2^53 (every integer up to it is exact in a float64). */
 export const MAX_SEED = 2 ** 53;
 
 export const INIT_DISTRIBUTIONS = ["uniform", "normal"] as const;
 export const BASIS_NAMES = ["identity", "random"] as const;
-export const TANGENT_ROUTE_NAMES = ["auto", "hessian", "hvp", "factored"] as const;
+export { TANGENT_ROUTE_NAMES };
 export const BACKEND_CHOICES = ["auto", "native", "wasm"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
@@ -81,7 +92,9 @@ export const networkSchema = section({
   outputs: positiveInt().default(1),
   activation: choice(ACTIVATION_NAMES as [ActivationName, ...ActivationName[]]).default("tanh"),
   activationParam: z.number({ error: "a finite number or null" }).nullable().default(null),
-  outputActivation: choice(OUTPUT_ACTIVATION_NAMES).default("identity"),
+  outputActivation: choice(OUTPUT_ACTIVATION_NAMES as [OutputActivationName, ...OutputActivationName[]]).default(
+    "identity",
+  ),
 }).transform((n) => ({ ...n, activationParam: n.activationParam ?? defaultActivationParam(n.activation) }));
 
 export const functionDataSchema = section(
@@ -114,9 +127,29 @@ export const fileInitSchema = section({ weights: pathString() }, "the file form 
 
 export const initSchema = keyedUnion("weights", fileInitSchema, randomInitSchema);
 
+const BATCH_SIZE = "a positive integer (samples per step), or null for full batch";
+
 export const trainingSchema = section({
   learningRate: positiveFinite().default(0.1),
   steps: positiveInt().default(5000),
+  /** The update rule (optimizer.ts): "gd" or an object {name, parameters}. */
+  optimizer: optimizerSchema.prefault("gd"),
+  /** Minibatches of this many samples: each epoch a seeded permutation of the samples cut into consecutive slices. */
+  batchSize: z
+    .number({ error: BATCH_SIZE })
+    .int({ error: BATCH_SIZE })
+    .min(1, { error: BATCH_SIZE })
+    .nullable()
+    .default(null),
+  /** Seed of the epochs' permutations (batchSize). */
+  batchSeed: seed().default(0),
+  /** A JSON file holding a list of index lists, used cyclically: step t uses entry t mod length. */
+  schedule: pathString().nullable().default(null),
+}).superRefine((t, ctx) => {
+  if (t.batchSize !== null && t.schedule !== null) {
+    const message = "null when training.schedule is given (a schedule fixes every batch)";
+    ctx.addIssue({ code: "custom", path: ["batchSize"], message, input: t.batchSize });
+  }
 });
 
 const EXPONENTS = '"all" or an integer >= 0';
@@ -128,7 +161,7 @@ export const lyapunovSchema = section({
   transient: nonNegativeInt("an integer >= 0").default(0),
   basis: choice(BASIS_NAMES).default("identity"),
   basisSeed: seed().default(0),
-  tangentRoute: choice(TANGENT_ROUTE_NAMES).default("auto"),
+  tangentRoute: choice(TANGENT_ROUTE_NAMES as [TangentRouteName, ...TangentRouteName[]]).default("auto"),
   /** Covariant Lyapunov vectors (src/config/clv.ts). */
   clv: clvSchema.optional(),
 }).superRefine((l, ctx) => {
@@ -148,10 +181,15 @@ export const runConfigSchema = section({
   lyapunov: lyapunovSchema.prefault({}),
   backend: choice(BACKEND_CHOICES).default("auto"),
 }).superRefine((c, ctx) => {
+  const S = stateDimensionOf(c);
   const D = parameterCount(c.network);
   const k = c.lyapunov.exponents;
-  if (k !== "all" && k > D) {
-    const message = `"all" or an integer between 0 and D = ${D} (the parameter count of the network)`;
+  if (k !== "all" && k > S) {
+    const what =
+      S === D
+        ? `D = ${D} (the parameter count of the network)`
+        : `S = ${S} (the dimension of the training state of ${c.training.optimizer.name}: ${S / D} blocks of D = ${D})`;
+    const message = `"all" or an integer between 0 and ${what}`;
     ctx.addIssue({ code: "custom", path: ["lyapunov", "exponents"], message, input: k });
   }
   if (c.lyapunov.clv) for (const r of clvRefinements(c.lyapunov.clv, c)) ctx.addIssue({ code: "custom", ...r });

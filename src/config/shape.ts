@@ -1,7 +1,8 @@
 /**
- * What follows from the `network` section: the parameter count D, the kernel-facing NetworkShape, the default
- * activation parameters and the number k of Lyapunov exponents.
+ * What follows from the `network` and `training` sections: the parameter count D, the state dimension S, the
+ * kernel-facing NetworkShape, the default activation parameters and the number k of Lyapunov exponents.
  */
+import { parameterCount, stateDimension } from "../backend/layers.js";
 import { ActivationId, type ActivationName, type NetworkShape, type OutputActivationName } from "../backend/types.js";
 
 /** The `network` section as the rest of the library sees it (activationParam resolved to a number). */
@@ -27,13 +28,14 @@ export function defaultActivationParam(activation: ActivationName): number {
   return 0;
 }
 
-/**
- * parameterCount({inputs: i, hidden: h, outputs: o})
- *
- * D = h(i+1) + o(h+1): W1 (h x i), b1 (h), W2 (o x h), b2 (o), in that order in the parameter vector.
- */
-export function parameterCount(network: { inputs: number; hidden: number; outputs: number }): number {
-  return network.hidden * (network.inputs + 1) + network.outputs * (network.hidden + 1);
+export { parameterCount } from "../backend/layers.js";
+
+/** S, the dimension of the training state of a config: D times the optimizer's state blocks (layers.ts). */
+export function stateDimensionOf(config: {
+  network: { inputs: number; hidden: number | readonly number[]; outputs: number };
+  training: { optimizer: { name: string } };
+}): number {
+  return stateDimension(parameterCount(config.network), config.training.optimizer.name);
 }
 
 /** The NetworkShape the kernels take (activation names turned into ActivationId numbers). */
@@ -51,9 +53,13 @@ export function networkShape(network: NetworkSection): NetworkShape {
 /**
  * exponentCount(config)
  *
- * The number k of Lyapunov exponents a run computes: D for `lyapunov.exponents = "all"`, the integer otherwise
- * (parseRunConfig has already checked 0 <= k <= D).
+ * The number k of Lyapunov exponents a run computes: S, the dimension of the training state, for
+ * `lyapunov.exponents = "all"`, the integer otherwise (parseRunConfig has already checked 0 <= k <= S).
  */
-export function exponentCount(config: { network: NetworkSection; lyapunov: { exponents: "all" | number } }): number {
-  return config.lyapunov.exponents === "all" ? parameterCount(config.network) : config.lyapunov.exponents;
+export function exponentCount(config: {
+  network: NetworkSection;
+  training: { optimizer: { name: string } };
+  lyapunov: { exponents: "all" | number };
+}): number {
+  return config.lyapunov.exponents === "all" ? stateDimensionOf(config) : config.lyapunov.exponents;
 }

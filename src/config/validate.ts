@@ -8,10 +8,10 @@
  * (`network.widht: unknown key (known keys: inputs, hidden, ...)`). Every issue found is listed, one per line;
  * `ConfigError.field` is the first one.
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
-import { ConfigError, type ConfigIssue, describeReceived, describeSystemError } from "./errors.js";
+import { ConfigError, type ConfigIssue, describeReceived } from "./errors.js";
+import { readJsonFile } from "./json-file.js";
 import { type RunConfig, runConfigSchema } from "./schema.js";
 
 export { ConfigError, type ConfigIssue } from "./errors.js";
@@ -46,20 +46,7 @@ export function parseRunConfig(raw: unknown): RunConfig {
  */
 export function loadRunConfigFile(path: string): LoadedRunConfig {
   const absolute = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(absolute, "utf8");
-  } catch (err) {
-    throw new ConfigError("", `cannot read config file ${path}: ${describeSystemError(err)}`, { cause: err });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (err) {
-    const where = jsonErrorLocation(err, text);
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConfigError("", `malformed JSON in config file ${path}${where}: ${reason}`, { cause: err });
-  }
+  const raw = readJsonFile(absolute, "config file", (detail, cause) => new ConfigError("", detail, { cause }));
   return { config: parseRunConfig(raw), baseDir: dirname(absolute), path: absolute };
 }
 
@@ -89,13 +76,4 @@ function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
       ? "the field is missing"
       : `received ${describeReceived(issue.input)}`;
   return [{ field, detail: `expected ${issue.message} but ${received}` }];
-}
-
-/** ` (line L, column C)` when the JSON parser reports a position, else "". */
-function jsonErrorLocation(err: unknown, text: string): string {
-  const match = err instanceof Error ? /position (\d+)/.exec(err.message) : null;
-  if (!match) return "";
-  const position = Number(match[1]);
-  const before = text.slice(0, position).split("\n");
-  return ` (line ${before.length}, column ${before[before.length - 1].length + 1})`;
 }

@@ -6,19 +6,10 @@
  * A run's seed depends on the study seed and on the run's index alone, never on the number of workers or on the
  * order in which runs finish, so an ensemble gives the same runs however it is scheduled, interrupted and resumed.
  *
- * Construction: the (index + 1)-th output of splitmix64 seeded with `studySeed` (Steele, Lea & Flood, "Fast
- * splittable pseudorandom number generators", OOPSLA 2014; the finaliser constants are those of Java's
- * SplittableRandom), shifted right by 11 bits to 53 bits so that every seed is exact in a float64 and a valid
- * createRng / init.seed value:
- *
- *   z = (studySeed + (index + 1) * 0x9e3779b97f4a7c15) mod 2^64
- *   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9 mod 2^64
- *   z = (z ^ (z >> 27)) * 0x94d049bb133111eb mod 2^64
- *   z =  z ^ (z >> 31)
- *   runSeed = z >> 11
- *
- * The mixing is a bijection of 64-bit words, so distinct indices of one study get distinct 64-bit values (and
- * distinct 53-bit seeds except with probability ~ n^2 / 2^54).
+ * Construction (system/rng.ts substreamSeed): the (index + 1)-th output of splitmix64 seeded with `studySeed`
+ * (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014; the finaliser constants are
+ * those of Java's SplittableRandom), shifted right by 11 bits to 53 bits so that every seed is exact in a float64 and a
+ * valid createRng / init.seed value (the formula is in rng.ts).
  *
  * seededConfig(config, seed) gives a run its seed: init.seed = seed (random init only; a weights file is used as it
  * is), and, for a random tangent basis (lyapunov.basis = "random"), basisSeed = runSeed(seed, 0), a second stream,
@@ -28,11 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import type { RunConfig } from "../config/schema.js";
-
-const MASK64 = (1n << 64n) - 1n;
-const GOLDEN_GAMMA = 0x9e3779b97f4a7c15n;
-const MIX1 = 0xbf58476d1ce4e5b9n;
-const MIX2 = 0x94d049bb133111ebn;
+import { substreamSeed } from "../system/rng.js";
 
 /** Largest study seed and run index accepted: 2^53 (exact in a float64). */
 export const MAX_STUDY_SEED = 2 ** 53;
@@ -41,14 +28,6 @@ function requireSafeInt(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > MAX_STUDY_SEED) {
     throw new RangeError(`runSeed: ${name}: expected an integer between 0 and 2^53 but received ${String(value)}`);
   }
-}
-
-/** The splitmix64 finaliser (a bijection of 64-bit words). */
-function mix64(x: bigint): bigint {
-  let z = x & MASK64;
-  z = ((z ^ (z >> 30n)) * MIX1) & MASK64;
-  z = ((z ^ (z >> 27n)) * MIX2) & MASK64;
-  return z ^ (z >> 31n);
 }
 
 /**
@@ -60,8 +39,7 @@ function mix64(x: bigint): bigint {
 export function runSeed(studySeed: number, index: number): number {
   requireSafeInt("studySeed", studySeed);
   requireSafeInt("index", index);
-  const z = mix64(BigInt(studySeed) + (BigInt(index) + 1n) * GOLDEN_GAMMA);
-  return Number(z >> 11n);
+  return substreamSeed(studySeed, index);
 }
 
 /** The config of a run with seed `seed` (module comment). */

@@ -30,11 +30,11 @@
  * without the seeds that each run replaces. Writing a field with its default value, or the keys of an object in
  * another order, does not change the id; the contents of files the config points to are not part of it.
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { type ConfigIssue, describeReceived, describeSystemError } from "../config/errors.js";
-import { MAX_SEED } from "../config/schema.js";
+import { type ConfigIssue, describeReceived } from "../config/errors.js";
+import { readJsonFile } from "../config/json-file.js";
+import { MAX_SEED, type RunConfig } from "../config/schema.js";
 import { exponentCount } from "../config/shape.js";
 import { fieldPath } from "../config/validate.js";
 import { StudyError } from "./errors.js";
@@ -196,8 +196,23 @@ function identity(study: Omit<Study, "id">, points: GridPoint[]): unknown {
       const { backend: _backend, ...rest } = config;
       const init = "seed" in config.init ? { ...config.init, seed: null } : config.init;
       const lyapunov = config.lyapunov.basis === "random" ? { ...config.lyapunov, basisSeed: null } : config.lyapunov;
-      return { ...rest, init, lyapunov };
+      return { ...rest, init, lyapunov, training: trainingIdentity(config.training) };
     }),
+  };
+}
+
+/**
+ * The training section as the id sees it: the fields added with the optimizers (optimizer, batchSize, batchSeed,
+ * schedule) are left out while they hold the values that reproduce plain full-batch gradient descent, so the studies
+ * made before them keep their ids (their results are bit for bit the same).
+ */
+function trainingIdentity(training: RunConfig["training"]): Record<string, unknown> {
+  const { optimizer, batchSize, batchSeed, schedule, ...rest } = training;
+  return {
+    ...rest,
+    ...(optimizer.name === "gd" ? {} : { optimizer }),
+    ...(batchSize === null ? {} : { batchSize, batchSeed }),
+    ...(schedule === null ? {} : { schedule }),
   };
 }
 
@@ -248,19 +263,7 @@ export function parseStudy(raw: unknown, baseDir: string = process.cwd()): Study
  */
 export function loadStudyFile(path: string): Study {
   const absolute = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(absolute, "utf8");
-  } catch (err) {
-    throw new StudyError("", `cannot read study file ${path}: ${describeSystemError(err)}`, { cause: err });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new StudyError("", `malformed JSON in study file ${path}: ${reason}`, { cause: err });
-  }
+  const raw = readJsonFile(absolute, "study file", (detail, cause) => new StudyError("", detail, { cause }));
   return parseStudy(raw, dirname(absolute));
 }
 

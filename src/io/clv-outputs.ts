@@ -3,14 +3,18 @@
  * composition, dominant weights; src/algorithms/angles.ts), and either files streamed to the output directory
  * (ClvFileWriter) or arrays in memory (ClvCollector), with the same content.
  *
- *   clv.npy          float64 [T, D, k]: clv[i][:, j] is CLV j at time times[i] (unit length, sign arbitrary)
- *   weights.npy      float64 [T, D]: the weights w_t at the same times
+ *   clv.npy          float64 [T, D, k]: clv[i][:, j] is CLV j at time times[i] (unit length, sign arbitrary); D is
+ *                    the dimension of the system's state (for a network trained with momentum or Adam, the state
+ *                    (w, v) or (w, m, v))
+ *   weights.npy      float64 [T, D]: the state at the same times
  *   clv-times.csv    index,time
  *   clv-angles.csv   time, angle_<i+1>_<j+1> for each pair [i, j] (radians, [0, pi/2]), and min_angle_first_<p>:
  *                    the smallest principal angle between span(CLV 1..p) and span(CLV p+1..k)
- *   clv-layers.npy   float64 [T, k, 4]: share of |CLV j|^2 in W1, b1, W2, b2 (networks)
- *   clv-top.csv      time, index_r, value_r for r = 1..n: the n parameters (0-based indices in the order W1
- *                    (h x i, row-major), b1, W2 (o x h), b2) with the largest |component| in CLV 1 (networks)
+ *   clv-layers.npy   float64 [T, k, B]: share of |CLV j|^2 in each of the B blocks of the state: W1, b1, W2, b2, ...
+ *                    of every layer, then the same blocks of the optimizer's state (v.W1, ...; src/backend/layers.ts
+ *                    stateBlocks), named in summary.json's clv.layers (networks)
+ *   clv-top.csv      time, index_r, value_r for r = 1..n: the n state components (0-based indices in the order of
+ *                    the state vector) with the largest |component| in CLV 1 (networks)
  *
  * The backward pass delivers the last time first; the .npy slices are written in place and the CSV rows are kept
  * (a few numbers per time) and written in time order by finish().
@@ -18,6 +22,7 @@
 import { join } from "node:path";
 import { layerComposition, topComponents, triangularSplitAngle, vectorAngle } from "../algorithms/angles.js";
 import type { ClvFrame, ClvSink } from "../algorithms/clv.js";
+import type { ParameterBlock } from "../backend/layers.js";
 import { writeCsv } from "./csv.js";
 import { NpyWriter } from "./npy.js";
 
@@ -30,8 +35,9 @@ export interface ClvOutputSpec {
   pairs: [number, number][];
   /** p of the subspace angle, or null for none (p = 0 or k). */
   split: number | null;
-  /** The network (for layers and dominant weights); absent for other systems. */
-  network?: { inputs: number; hidden: number; outputs: number };
+  /** The blocks of a network's state (for layers and dominant weights; layers.ts stateBlocks); absent for other
+   *  systems. */
+  blocks?: readonly ParameterBlock[];
   /** How many dominant weights of CLV 1 (0: none). */
   topWeights: number;
 }
@@ -45,8 +51,8 @@ export function clvAngleHeader(spec: ClvOutputSpec): string[] {
 
 /** Bytes a sink keeps per output time (counted against the CLV memory budget). */
 export function clvSinkBytesPerTime(spec: ClvOutputSpec, collect: boolean): number {
-  const rows = clvAngleHeader(spec).length + 1 + 2 * (spec.network ? spec.topWeights : 0);
-  const arrays = collect ? spec.D * spec.k + spec.D + (spec.network ? 4 * spec.k : 0) : 0;
+  const rows = clvAngleHeader(spec).length + 1 + 2 * (spec.blocks ? spec.topWeights : 0);
+  const arrays = collect ? spec.D * spec.k + spec.D + (spec.blocks ? spec.blocks.length * spec.k : 0) : 0;
   return (rows + arrays) * 8;
 }
 
@@ -60,8 +66,8 @@ class FrameAnalysis {
 
   constructor(readonly spec: ClvOutputSpec) {
     this.angleCols = clvAngleHeader(spec).length;
-    this.layers = new Float64Array(spec.network ? spec.k * 4 : 0);
-    const n = spec.network ? Math.min(spec.topWeights, spec.D) : 0;
+    this.layers = new Float64Array(spec.blocks ? spec.k * spec.blocks.length : 0);
+    const n = spec.blocks ? Math.min(spec.topWeights, spec.D) : 0;
     this.topIndices = new Float64Array(n);
     this.topValues = new Float64Array(n);
     this.vectorsCOrder = new Float64Array(spec.D * spec.k);
@@ -77,8 +83,8 @@ class FrameAnalysis {
 
   /** Layer shares and dominant weights (networks). */
   network(f: ClvFrame): void {
-    if (!this.spec.network) return;
-    layerComposition(f.vectors, this.spec.network, f.k, this.layers);
+    if (!this.spec.blocks) return;
+    layerComposition(f.vectors, this.spec.blocks, f.k, this.layers);
     const top = topComponents(f.vectors.subarray(0, f.D), this.topIndices.length);
     this.topIndices.set(top.indices);
     this.topValues.set(top.values);
@@ -154,14 +160,14 @@ export class ClvFileWriter {
       weights: join(dir, "weights.npy"),
       times: join(dir, "clv-times.csv"),
       angles: join(dir, "clv-angles.csv"),
-      ...(spec.network ? { layers: join(dir, "clv-layers.npy") } : {}),
-      ...(spec.network && topN > 0 ? { top: join(dir, "clv-top.csv") } : {}),
+      ...(spec.blocks ? { layers: join(dir, "clv-layers.npy") } : {}),
+      ...(spec.blocks && topN > 0 ? { top: join(dir, "clv-top.csv") } : {}),
     };
     const opened: NpyWriter[] = [];
     try {
       opened.push(new NpyWriter(this.files.clv, [times, D, k]));
       opened.push(new NpyWriter(this.files.weights, [times, D]));
-      if (this.files.layers) opened.push(new NpyWriter(this.files.layers, [times, k, 4]));
+      if (this.files.layers) opened.push(new NpyWriter(this.files.layers, [times, k, spec.blocks?.length ?? 0]));
     } catch (err) {
       for (const w of opened) w.abort();
       throw err;
@@ -215,7 +221,7 @@ export interface ClvArrays {
   weights: Float64Array;
   /** clv-angles.csv: header and T x header.length values, row-major. */
   angles: { header: string[]; values: Float64Array };
-  /** [T, k, 4], as clv-layers.npy (networks). */
+  /** [T, k, B], as clv-layers.npy (networks). */
   layers?: Float64Array;
   /** clv-top.csv without the time column: T x n indices and values (networks). */
   top?: { indices: Float64Array; values: Float64Array; n: number };
@@ -236,13 +242,13 @@ export class ClvCollector {
     this.rows = new CsvRows(spec, this.analysis.angleCols, this.analysis.topIndices.length);
     this.vectors = new Float64Array(times * D * k);
     this.weights = new Float64Array(times * D);
-    if (spec.network) this.layers = new Float64Array(times * k * 4);
+    if (spec.blocks) this.layers = new Float64Array(times * k * spec.blocks.length);
     this.sink = (f) => {
       this.analysis.network(f);
       this.rows.add(f, this.analysis);
       this.vectors.set(this.analysis.cOrder(f), f.index * D * k);
       this.weights.set(f.state, f.index * D);
-      this.layers?.set(this.analysis.layers, f.index * k * 4);
+      this.layers?.set(this.analysis.layers, f.index * this.analysis.layers.length);
     };
   }
 
@@ -257,7 +263,7 @@ export class ClvCollector {
       angles: { header: clvAngleHeader(this.spec), values: rows.angles },
     };
     if (this.layers) out.layers = this.layers;
-    if (this.spec.network && n > 0) {
+    if (this.spec.blocks && n > 0) {
       const indices = new Float64Array(T * n);
       const values = new Float64Array(T * n);
       for (let i = 0; i < T; i++)

@@ -9,9 +9,9 @@
  * D finite numbers in the parameter order. A missing file, malformed JSON, a wrong length or a non-finite entry is
  * a ConfigError naming `init.weights`.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, describeReceived, describeSystemError } from "../config/errors.js";
+import { ConfigError, describeReceived } from "../config/errors.js";
+import { readJsonFile } from "../config/json-file.js";
 import type { FileInitConfig, RandomInitConfig, RunConfig } from "../config/schema.js";
 import { createRng } from "./rng.js";
 
@@ -43,19 +43,7 @@ export function randomWeights(init: RandomInitConfig, D: number): Float64Array {
 
 function weightsFromFile(init: FileInitConfig, D: number, baseDir: string): Float64Array {
   const path = resolve(baseDir, init.weights);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError("init.weights", `cannot read ${path}: ${describeSystemError(err)}`, { cause: err });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConfigError("init.weights", `malformed JSON in ${path}: ${reason}`, { cause: err });
-  }
+  const raw = readJsonFile(path, "weights file", (detail, cause) => new ConfigError("init.weights", detail, { cause }));
   if (!Array.isArray(raw)) {
     throw new ConfigError(
       "init.weights",

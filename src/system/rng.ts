@@ -85,3 +85,35 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+const MASK64 = (1n << 64n) - 1n;
+const GOLDEN_GAMMA = 0x9e3779b97f4a7c15n;
+const MIX1 = 0xbf58476d1ce4e5b9n;
+const MIX2 = 0x94d049bb133111ebn;
+
+/** The splitmix64 finaliser (a bijection of 64-bit words). */
+function mix64(x: bigint): bigint {
+  let z = x & MASK64;
+  z = ((z ^ (z >> 30n)) * MIX1) & MASK64;
+  z = ((z ^ (z >> 27n)) * MIX2) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/**
+ * substreamSeed(seed, index) -> an integer in [0, 2^53)
+ *
+ * The seed of substream `index` of `seed`: the (index + 1)-th output of splitmix64 seeded with `seed` (Steele, Lea &
+ * Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014; the finaliser constants of Java's
+ * SplittableRandom), shifted right by 11 bits so that it is exact in a float64 and a valid createRng seed:
+ *
+ *   z = (seed + (index + 1) * 0x9e3779b97f4a7c15) mod 2^64, z = mix64(z), result = z >> 11.
+ *
+ * The mixing is a bijection of 64-bit words, so distinct indices give distinct 64-bit values (and distinct 53-bit
+ * seeds except with probability ~ n^2 / 2^54). The runs of an ensemble (ensemble/seeds.ts) and the epochs of a
+ * minibatch schedule (batches.ts) draw their seeds this way. Both arguments must be integers in [0, 2^53] (checked
+ * by the callers, which name them).
+ */
+export function substreamSeed(seed: number, index: number): number {
+  const z = mix64(BigInt(seed) + (BigInt(index) + 1n) * GOLDEN_GAMMA);
+  return Number(z >> 11n);
+}

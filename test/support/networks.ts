@@ -1,5 +1,12 @@
 /** Network fixtures shared by the spectrum and CLV suites. */
-import type { NetworkShape } from "../../src/backend/types.js";
+import {
+  type Backend,
+  type ChunkRequest,
+  type NetworkKernel,
+  type NetworkShape,
+  RuleId,
+  type TrainingRule,
+} from "../../src/backend/types.js";
 import { fixtureRng } from "./linalg.js";
 
 /**
@@ -28,4 +35,35 @@ export function sineNetwork141(): {
   const D = 13;
   const w0 = Float64Array.from({ length: D }, () => 2 * rand() - 1);
   return { shape, X, Y, w0, D };
+}
+
+/** Gradient descent with learning rate eta, as the kernels take it. */
+export function gd(eta = 0.1): TrainingRule {
+  return { rule: RuleId.gd, learningRate: eta, params: [] };
+}
+
+/** backend.createNetwork with positional arguments (rule: gd(0.1) unless given). */
+export function createKernel(
+  backend: Backend,
+  shape: NetworkShape,
+  X: Float64Array,
+  Y: Float64Array,
+  maxK: number,
+  rule: TrainingRule = gd(),
+): NetworkKernel {
+  return backend.createNetwork({ shape, X, Y, maxK, rule });
+}
+
+/** A ChunkRequest from positional arguments, in the order of the maths. */
+export function chunk(
+  k: number,
+  nSteps: number,
+  qrEvery: number,
+  route: number,
+  lossOut: Float64Array,
+  logRDiag: Float64Array,
+  rOut: Float64Array | null = null,
+  t0 = 0,
+): ChunkRequest {
+  return { k, nSteps, qrEvery, route, t0, lossOut, logRDiag, rOut };
 }
