@@ -20,14 +20,17 @@
  *                                                                   (the same again), Golub & Van Loan 5.2.1 / 5.1.6;
  *                                                                   S = D, 2D or 3D, the state dimension of the rule
  */
+import { TANGENT_ROUTES, type TangentRouteName } from "../src/backend/tables.js";
 import type { BenchCase } from "./cases.js";
 import { dimensionOf, kOf, stateDimensionOf } from "./cases.js";
 
 /** Flops per parameter and tangent vector of each rule's tangent update (the kernels' loops). */
 const RULE_TANGENT_FLOPS: Record<string, number> = { gd: 2, momentum: 4, nesterov: 6, adam: 12 };
 
-export type RouteName = "hessian" | "hvp" | "factored" | "none";
-export const ROUTE_NAMES: Record<number, RouteName> = { 1: "hessian", 2: "hvp", 3: "factored" };
+export type RouteName = Exclude<TangentRouteName, "auto"> | "none";
+export const ROUTE_NAMES: Record<number, RouteName> = Object.fromEntries(
+  TANGENT_ROUTES.filter((r) => r.name !== "auto").map((r) => [r.id, r.name]),
+);
 
 export interface FlopCounts {
   forwardGradient: number;

@@ -3,6 +3,7 @@
  * kernel-facing NetworkShape, the default activation parameters and the number k of Lyapunov exponents.
  */
 import { parameterCount, stateDimension } from "../backend/layers.js";
+import { ACTIVATIONS, entryOf } from "../backend/tables.js";
 import { ActivationId, type ActivationName, type NetworkShape, type OutputActivationName } from "../backend/types.js";
 
 /** The `network` section as the rest of the library sees it (activationParam resolved to a number). */
@@ -18,14 +19,12 @@ export interface NetworkSection {
 /**
  * defaultActivationParam(activation)
  *
- * The parameter used when `network.activationParam` is null: the negative-side slope 0.01 for leaky-relu
- * (f(z) = z for z > 0, 0.01 z otherwise), alpha = 1 for elu (f(z) = z for z > 0, alpha (e^z - 1) otherwise),
- * and 0 (ignored) for every other activation.
+ * The parameter used when `network.activationParam` is null: the default of the activation's parameter in the table
+ * (src/backend/tables.ts: the negative-side slope 0.01 of leaky-relu, alpha = 1 of elu), 0 (ignored) for an
+ * activation without one.
  */
 export function defaultActivationParam(activation: ActivationName): number {
-  if (activation === "leaky-relu") return 0.01;
-  if (activation === "elu") return 1;
-  return 0;
+  return entryOf(ACTIVATIONS, activation)?.param?.default ?? 0;
 }
 
 export { parameterCount } from "../backend/layers.js";
