@@ -22,7 +22,9 @@ describe("11 tables: the generated kernel copies are up to date", () => {
   }
 
   it("ids run 0, 1, ... in every table, and every default lies in its range", () => {
-    for (const table of [ACTIVATIONS, TANGENT_ROUTES, RULES]) table.forEach((e, i) => expect(e.id).toBe(i));
+    for (const table of [ACTIVATIONS, TANGENT_ROUTES, RULES]) {
+      for (const [i, e] of table.entries()) expect(e.id).toBe(i);
+    }
     for (const r of RULES) for (const p of r.params) expect(inRange(p, p.default), `${r.name}.${p.name}`).toBe(true);
     for (const a of ACTIVATIONS) if (a.param) expect(inRange(a.param, a.param.default)).toBe(true);
   });

@@ -43,14 +43,11 @@ try {
   why = (err as Error).message.split("\n")[0];
 }
 
+// The two native flavours share one addon; each test switches its dense kernels (_denseEigen) before running.
 const flavours: [string, () => Backend | null, string][] = [
   ["wasm", () => createWasmBackend(), ""],
-  ["native-builtin", () => (addon ? (addon._denseEigen(false), createNativeBackend(addon)) : null), why],
-  [
-    "native-eigen",
-    () => (addon?.eigen ? (addon._denseEigen(true), createNativeBackend(addon)) : null),
-    addon ? "this addon was built without Eigen" : why,
-  ],
+  ["native-builtin", () => (addon ? createNativeBackend(addon) : null), why],
+  ["native-eigen", () => (addon?.eigen ? createNativeBackend(addon) : null), addon ? "built without Eigen" : why],
 ];
 
 for (const [flavour, make, reason] of flavours) {
