@@ -237,10 +237,10 @@ export function runBench(options: BenchOptions = {}): BenchReport {
     const { X, Y, w0 } = caseData(c);
     const k = kOf(c);
     const eta = c.eta ?? BENCH_ETA;
-    // The peer first, on one thread, like the hot loop.
+    // The peer first, on one thread, like the hot loop (it implements gradient descent only).
     let peer: PeerRow | null = null;
     let peerLogR: number[] = [];
-    if (report.numpy.available) {
+    if (report.numpy.available && (c.optimizer ?? "gd") === "gd") {
       const res = runPeer(
         {
           seconds: quick ? 0.1 : 1.5,

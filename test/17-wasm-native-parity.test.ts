@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parameterCount } from "../src/backend/layers.js";
 import { createNativeBackend } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
+import { RESOLVED_ROUTE_IDS } from "../src/backend/tables.js";
 import type { Backend, NetworkKernel, NetworkShape } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
 import { chunk, createKernel, gd } from "./support/networks.js";
@@ -218,7 +219,7 @@ describe("parity wasm vs native: trainChunk", () => {
     return out;
   }
 
-  for (const route of [1, 2]) {
+  for (const route of RESOLVED_ROUTE_IDS) {
     for (const qrEvery of [1, 2]) {
       it.skipIf(skip)(`500 steps, k = D = ${D}, qrEvery ${qrEvery}, route ${route} (wasm vs native)`, () => {
         const a = run(nat(), qrEvery, route);

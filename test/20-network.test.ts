@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { RESOLVED_ROUTE_IDS } from "../src/backend/tables.js";
 import { ACTIVATION_NAMES, ActivationId, type Backend, type NetworkShape } from "../src/backend/types.js";
 import { describeEachBackend } from "./support/backends.js";
 import { fixtureRng } from "./support/linalg.js";
@@ -90,13 +91,13 @@ describeEachBackend("20 network: gradient, Hessian and the tangent map of the GD
   const eta = 0.3;
   for (const act of ACTIVATION_NAMES) {
     for (const [i, h, o, outAct] of CASES) {
-      it(`tangent map = FD Jacobian of the step, ${i}-${h}-${o} ${act} -> ${outAct}, all three routes`, () => {
+      it(`tangent map = FD Jacobian of the step, ${i}-${h}-${o} ${act} -> ${outAct}, every route`, () => {
         const fx = fixture(i, h, o, act, outAct, 11 + i * 7 + h + o);
         const step = gdStep(backend, fx, eta);
         const Jfd = fdJacobian((w) => step.at(w), fx.w, 1e-5);
         step.dispose();
         const net = createKernel(backend, fx.shape, fx.X, fx.Y, fx.D, gd(eta));
-        for (const route of [1, 2, 3]) {
+        for (const route of RESOLVED_ROUTE_IDS) {
           net.weights.set(fx.w);
           const Q = net.tangent;
           Q.fill(0);

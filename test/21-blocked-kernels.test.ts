@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parameterCount } from "../src/backend/layers.js";
 import { loadNativeAddon } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
+import { RESOLVED_ROUTE_IDS } from "../src/backend/tables.js";
 import type { Backend, NetworkShape } from "../src/backend/types.js";
 import { availableBackendList, describeEachBackend } from "./support/backends.js";
 import { fixtureRng } from "./support/linalg.js";
@@ -111,7 +112,7 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
       const Q0 = Float64Array.from({ length: D * kk }, () => 2 * rand() - 1);
       const out: Float64Array[] = [];
       const net = createKernel(backend, shape, X, Y, kk, gd(0.7));
-      for (const route of [1, 2, 3]) {
+      for (const route of RESOLVED_ROUTE_IDS) {
         net.weights.set(w);
         net.tangent.set(Q0);
         net.tangentApply(kk, route, 0);
@@ -163,7 +164,7 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
         Float64Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? 1 : 0)),
       ]) {
         const out: Float64Array[] = [];
-        for (const route of [1, 2, 3]) {
+        for (const route of RESOLVED_ROUTE_IDS) {
           net.weights.set(w);
           net.tangent.set(Q0);
           net.tangentApply(D, route, 0);

@@ -6,6 +6,7 @@
 import { expect, it } from "vitest";
 import { lyapunovSpectrum } from "../src/algorithms/spectrum.js";
 import { parameterCount, stateDimension } from "../src/backend/layers.js";
+import { RESOLVED_ROUTE_IDS } from "../src/backend/tables.js";
 import { ActivationId, type Backend, type NetworkShape, RuleId, type TrainingRule } from "../src/backend/types.js";
 import { ruleMap } from "../src/system/loss-map.js";
 import { MapSystem } from "../src/system/map.js";
@@ -88,7 +89,7 @@ describeEachBackend("22 update rules: exact tangent maps", (backend: Backend) =>
               const [f2, f1, m1, m2] = [at(p, 2 * h), at(p, h), at(p, -h), at(p, -2 * h)];
               for (let i = 0; i < fx.S; i++) Jfd[p * fx.S + i] = (8 * (f1[i] - m1[i]) - (f2[i] - m2[i])) / (12 * h);
             }
-            for (const route of [1, 2, 3]) {
+            for (const route of RESOLVED_ROUTE_IDS) {
               net.state.set(fx.x0);
               const Q = net.tangent;
               Q.fill(0);

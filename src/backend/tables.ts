@@ -167,6 +167,8 @@ export const OUTPUT_ACTIVATION_NAMES = ACTIVATIONS.filter((a) => a.output).map(
 ) as NonEmpty<OutputActivationName>;
 export const TANGENT_ROUTE_NAMES = TANGENT_ROUTES.map((r) => r.name) as NonEmpty<TangentRouteName>;
 export const RULE_NAMES = RULES.map((r) => r.name) as NonEmpty<RuleName>;
+/** The ids of the routes a kernel runs (every route but auto, which the cost model resolves to one of them). */
+export const RESOLVED_ROUTE_IDS = TANGENT_ROUTES.filter((r) => r.name !== "auto").map((r) => r.id);
 
 /** The entry of a table with this name or id (undefined when there is none). */
 export function entryOf<T extends { readonly id: number; readonly name: string }>(

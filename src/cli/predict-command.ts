@@ -60,7 +60,7 @@ export function formatPredictSummary(report: PredictionReport, reportFile: strin
   const t = report.labelling.pooled;
   const rule = t ? `c_f > ${t.finalLoss.toExponential(2)} (${t.rule})` : "per-activation thresholds (see the report)";
   const lines = [
-    `${report.input.runs} runs, ${report.groups.length} activation(s), ${diverged} diverged; high final loss: ${rule}`,
+    `${report.input.runs} runs, ${report.groups.length} group(s), ${diverged} diverged; high final loss: ${rule}`,
   ];
   for (const s of report.scopes) {
     for (const w of s.windows) {

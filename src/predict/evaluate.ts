@@ -160,7 +160,7 @@ function crossValidate(data: WindowData, options: ResolvedPredictOptions, scope:
       ci,
       scores.loss.auc,
       scores.combined.auc,
-      data.adjustedFor.length > 0 ? "the early loss and the activation" : "the early loss",
+      data.adjustedFor.length > 0 ? "the early loss and the group" : "the early loss",
       Math.min(...[0, 1].map((c) => data.labels.filter((y) => y === c).length)),
     ),
   };

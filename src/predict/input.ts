@@ -138,13 +138,32 @@ export function readEnsemble(dir: string): EnsembleInput {
   return { dir, runs, study, lines };
 }
 
-/** The activation of a run: params["network.activation"] (or params.network.activation), else null. */
-export function runActivation(run: RunRecord): string | null {
-  const p = run.params ?? {};
-  const dotted = p["network.activation"];
-  if (typeof dotted === "string") return dotted;
-  const nested = (p.network as Record<string, unknown> | undefined)?.activation;
-  return typeof nested === "string" ? nested : null;
+/**
+ * A grid value as a short label: strings as they are, an object with a name (an optimizer) as `momentum(beta=0.9)`,
+ * another object (a whole config section) as `learningRate=0.05 optimizer=adam`, anything else as JSON.
+ */
+export function valueLabel(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const { name, ...rest } = value as Record<string, unknown>;
+    const params = Object.entries(rest).map(([k, v]) => `${k}=${valueLabel(v)}`);
+    if (typeof name === "string") return params.length > 0 ? `${name}(${params.join(",")})` : name;
+    return Object.entries(value).map(([k, v]) => `${k}=${valueLabel(v)}`).join(" ");
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The groups of an ensemble's runs: the grid values that vary between its runs (activation, optimizer, width, ...),
+ * joined as `tanh, momentum(beta=0.9)` in the order of the grid's keys; runs of a study whose grid does not vary share
+ * the group `fallback`. Returns the group of every run, in order.
+ */
+export function runGroups(runs: readonly RunRecord[], fallback: string): string[] {
+  const keys: string[] = [];
+  for (const run of runs) for (const key of Object.keys(run.params ?? {})) if (!keys.includes(key)) keys.push(key);
+  const varying = keys.filter((key) => new Set(runs.map((r) => JSON.stringify((r.params ?? {})[key]))).size > 1);
+  if (varying.length === 0) return runs.map(() => fallback);
+  return runs.map((r) => varying.map((key) => valueLabel((r.params ?? {})[key])).join(", "));
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> | null {

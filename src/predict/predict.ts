@@ -14,7 +14,7 @@
 import { resolve } from "node:path";
 import { evaluateWindow } from "./evaluate.js";
 import { earlyWindows, type LabelledRun, usableEntry, windowData } from "./indicators.js";
-import { PredictInputError, readEnsemble, runActivation, studyBaseConfig } from "./input.js";
+import { PredictInputError, readEnsemble, runGroups, studyBaseConfig } from "./input.js";
 import { computeThreshold, describeRule, finalLossOf, labelOf, type Threshold } from "./labels.js";
 import type {
   GroupSummary,
@@ -84,7 +84,8 @@ export function predictStudy(dir: string, options: PredictOptions = {}): Predict
   const baseActivation = (base?.network as Record<string, unknown> | undefined)?.activation;
   const fallback = typeof baseActivation === "string" ? baseActivation : "all";
 
-  const entries = input.runs.map((run) => ({ run, group: runActivation(run) ?? fallback, ...finalLossOf(run) }));
+  const groupOf = runGroups(input.runs, fallback);
+  const entries = input.runs.map((run, i) => ({ run, group: groupOf[i], ...finalLossOf(run) }));
   const groupNames = [...new Set(entries.map((e) => e.group))].sort();
   const grouped = groupNames.length > 1;
   const finite = (es: typeof entries) => es.flatMap((e) => (e.log10 === null ? [] : [e.log10]));
