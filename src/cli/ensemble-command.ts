@@ -26,6 +26,7 @@ import { pickBackendName } from "./backend-choice.js";
 import { distributedFlags } from "./distributed-flags.js";
 import { runQueueFromCli } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
+import { positiveIntFlag } from "./flags.js";
 import { createProgress } from "./progress.js";
 
 interface EnsembleFlags {
@@ -43,12 +44,7 @@ interface EnsembleFlags {
 
 /** --workers: a positive integer, else a UsageError naming the flag. */
 export function parseWorkers(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--workers: expected a positive integer but received ${JSON.stringify(text)}`);
-  }
-  return n;
+  return positiveIntFlag("--workers", text);
 }
 
 export interface StudyRunFlags {

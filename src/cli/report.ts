@@ -34,7 +34,10 @@ export function formatRunReport(result: RunOutputs, info: RunReportInfo): string
   const s = result.summary;
   const lossValues = result.loss.values;
   const backend = typeof s.backend === "string" ? s.backend : info.requestedBackend;
-  const what = typeof s.steps === "number" ? `Trained ${s.steps} steps` : "Trained";
+  const optimizer = s.optimizer as { name?: unknown } | undefined;
+  const rule = typeof optimizer?.name === "string" && optimizer.name !== "gd" ? ` of ${optimizer.name}` : "";
+  const batches = typeof s.batches === "string" && s.batches !== "full batch" ? ` (${s.batches})` : "";
+  const what = typeof s.steps === "number" ? `Trained ${s.steps} steps${rule}${batches}` : "Trained";
   const parts: string[] = [`${what} on the ${backend} backend in ${info.wallSeconds.toFixed(2)} s`];
 
   const finalLoss =

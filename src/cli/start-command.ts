@@ -31,6 +31,7 @@ import { parseStudy, type Study } from "../ensemble/study.js";
 import type { PredictOptions } from "../predict/types.js";
 import { parseWorkers, runStudyFromCli } from "./ensemble-command.js";
 import { UsageError } from "./errors.js";
+import { positiveIntFlag } from "./flags.js";
 
 /**
  * How `start` labels and scores the default study. Thresholds per activation: its groups lie at different loss
@@ -100,15 +101,6 @@ export function prepareStartDir(dir: string, studyId: string): string | null {
   return target;
 }
 
-function positiveInt(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`${name}: expected a positive integer but received ${JSON.stringify(text)}`);
-  }
-  return n;
-}
-
 function machine(): string {
   return `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${process.platform}/${process.arch}`;
 }
@@ -119,7 +111,7 @@ async function startAction(flags: StartFlags): Promise<void> {
   // Other work on the machine lengthens the wall time: the 1-minute load average at the start goes with it.
   const load = loadavg()[0];
   const workers = parseWorkers(flags.workers);
-  const study = loadDefaultStudy(positiveInt("--runs", flags.runs));
+  const study = loadDefaultStudy(positiveIntFlag("--runs", flags.runs));
   const out = flags.out;
   const moved = prepareStartDir(out, study.id);
   if (moved) process.stdout.write(`${out} held another study: moved it to ${moved}\n`);

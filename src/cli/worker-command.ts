@@ -21,6 +21,7 @@ import { pickBackendName } from "./backend-choice.js";
 import { parseWorkers } from "./ensemble-command.js";
 import { asCliError, onSignals } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
+import { positiveFlag } from "./flags.js";
 
 interface WorkerFlags {
   queue?: string;
@@ -32,17 +33,6 @@ interface WorkerFlags {
   maxStalled?: string;
   idleExit?: string;
   quiet?: boolean;
-}
-
-/** A positive number (integer when `integer`), else a UsageError naming the flag. */
-function positive(text: string | undefined, flag: string, integer: boolean): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    const what = integer ? "a positive integer" : "a positive number";
-    throw new UsageError(`${flag}: expected ${what} but received ${JSON.stringify(text)}`);
-  }
-  return n;
 }
 
 async function workerAction(flags: WorkerFlags): Promise<void> {
@@ -61,10 +51,10 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
   }
   const workers = parseWorkers(flags.workers);
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, undefined);
-  const lockDurationMs = positive(flags.lockDuration, "--lock-duration", true);
-  const stalledIntervalMs = positive(flags.stalledInterval, "--stalled-interval", true);
-  const maxStalledCount = positive(flags.maxStalled, "--max-stalled", true);
-  const idleExit = positive(flags.idleExit, "--idle-exit", false);
+  const lockDurationMs = positiveFlag("--lock-duration", flags.lockDuration, { integer: true });
+  const stalledIntervalMs = positiveFlag("--stalled-interval", flags.stalledInterval, { integer: true });
+  const maxStalledCount = positiveFlag("--max-stalled", flags.maxStalled, { integer: true });
+  const idleExit = positiveFlag("--idle-exit", flags.idleExit, { integer: false });
   const say = (message: string) => {
     if (!flags.quiet) process.stderr.write(`weightdyn: ${message}\n`);
   };

@@ -148,7 +148,9 @@ export function valueLabel(value: unknown): string {
     const { name, ...rest } = value as Record<string, unknown>;
     const params = Object.entries(rest).map(([k, v]) => `${k}=${valueLabel(v)}`);
     if (typeof name === "string") return params.length > 0 ? `${name}(${params.join(",")})` : name;
-    return Object.entries(value).map(([k, v]) => `${k}=${valueLabel(v)}`).join(" ");
+    return Object.entries(value)
+      .map(([k, v]) => `${k}=${valueLabel(v)}`)
+      .join(" ");
   }
   return JSON.stringify(value);
 }
@@ -161,7 +163,7 @@ export function valueLabel(value: unknown): string {
 export function runGroups(runs: readonly RunRecord[], fallback: string): string[] {
   const keys: string[] = [];
   for (const run of runs) for (const key of Object.keys(run.params ?? {})) if (!keys.includes(key)) keys.push(key);
-  const varying = keys.filter((key) => new Set(runs.map((r) => JSON.stringify((r.params ?? {})[key]))).size > 1);
+  const varying = keys.filter((key) => new Set(runs.map((r) => JSON.stringify(r.params?.[key]))).size > 1);
   if (varying.length === 0) return runs.map(() => fallback);
   return runs.map((r) => varying.map((key) => valueLabel((r.params ?? {})[key])).join(", "));
 }

@@ -24,7 +24,7 @@ import { readJsonFile } from "../config/json-file.js";
 import { createRng, substreamSeed } from "./rng.js";
 
 export interface BatchSchedule {
-  /** "batchSize 8 (seed 0), 5 batches per epoch" or "schedule of 3 entries". */
+  /** "minibatches of 8, 5 per epoch of 40 samples, batchSeed 0" or "schedule of 3 entries, used cyclically". */
   readonly description: string;
   /** The usual number of samples per step (the cost model of the tangent routes weighs it). */
   readonly typicalSize: number;
@@ -65,7 +65,7 @@ export class EpochBatches implements BatchSchedule {
   ) {
     this.perEpoch = Math.ceil(N / B);
     this.typicalSize = B;
-    this.description = `batchSize ${B} (batchSeed ${seed}), ${this.perEpoch} batches per epoch of ${N} samples`;
+    this.description = `minibatches of ${B}, ${this.perEpoch} per epoch of ${N} samples, batchSeed ${seed}`;
   }
 
   /** The permutation of epoch e. */
