@@ -13,8 +13,9 @@ import { createNativeBackend } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
 import type { Backend, NetworkKernel, NetworkShape } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { compileWasmModule } from "../src/backend/wasm-file.js";
 
-const wasm = createWasmBackend();
+const wasm = createWasmBackend(compileWasmModule());
 let native: Backend | null = null;
 let nativeMissing = "";
 try {

@@ -10,6 +10,7 @@ import { createNativeBackend } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
 import type { Backend, NetworkKernel, NetworkShape } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { TOL as SHARED } from "./support/tolerances.js";
 
 /** Tolerances of this suite: the parity ones from test/support/tolerances.ts, the kernel-level ones here. */
@@ -41,7 +42,7 @@ try {
 } catch (err) {
   reason = (err as Error).message.split("\n")[0];
 }
-const wasm = createWasmBackend();
+const wasm = createWasmBackend(compileWasmModule());
 const skip = native === null;
 const nat = () => native as Backend;
 
