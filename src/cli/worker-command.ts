@@ -15,12 +15,14 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { BACKEND_CHOICES } from "../config/schema.js";
-import { runWorker, WORKER_DEFAULTS } from "../distributed/queue-worker.js";
 import { parseRedisUrl } from "../distributed/redis-url.js";
+import { WORKER_DEFAULTS } from "../distributed/worker-defaults.js";
+import { importOptional } from "../optional-deps.js";
 import { pickBackendName } from "./backend-choice.js";
 import { parseWorkers } from "./ensemble-command.js";
 import { asCliError, onSignals } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
+import { noticeWasmFallback } from "./fallback-notice.js";
 
 interface WorkerFlags {
   queue?: string;
@@ -61,6 +63,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
   }
   const workers = parseWorkers(flags.workers);
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, undefined);
+  noticeWasmFallback(backend);
   const lockDurationMs = positive(flags.lockDuration, "--lock-duration", true);
   const stalledIntervalMs = positive(flags.stalledInterval, "--stalled-interval", true);
   const maxStalledCount = positive(flags.maxStalled, "--max-stalled", true);
@@ -74,6 +77,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
     say("stopping: finishing the running jobs (again to stop now)");
   });
   try {
+    const { runWorker } = await importOptional("queue", () => import("../distributed/queue-worker.js"));
     const summary = await runWorker({
       target,
       workers,
