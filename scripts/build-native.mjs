@@ -35,11 +35,24 @@ export function portableRequest(env = process.env) {
   return { portable: false, source: "default" };
 }
 
-/** The most telling line of a failed build: the first CMake or compiler error, else the last non-empty line. */
+/**
+ * The most telling part of a failed build's output: the message of the first CMake error (the indented lines below
+ * "CMake Error at ... (message):", up to its call stack), else the first compiler error line, else the last line.
+ */
 export function failureReason(output) {
   const lines = output.split("\n").map((l) => l.trim());
-  const hit = lines.find((l) => /CMake Error|error:|No CMAKE_CXX_COMPILER|not a full path|not found|ERR!/i.test(l));
-  const reason = hit ?? [...lines].reverse().find((l) => l !== "") ?? "unknown failure";
+  let reason = null;
+  const cmake = lines.findIndex((l) => l.startsWith("CMake Error"));
+  if (cmake >= 0) {
+    const body = [];
+    for (const l of lines.slice(cmake + 1)) {
+      if (l.startsWith("Call Stack") || l.startsWith("CMake Error") || body.length >= 4) break;
+      if (l !== "") body.push(l);
+    }
+    reason = body.length > 0 ? body.join(" ") : lines[cmake];
+  }
+  reason ??= lines.find((l) => /error:|not found|ERR!/i.test(l)) ?? [...lines].reverse().find((l) => l !== "");
+  reason ??= "unknown failure";
   return reason.length > 300 ? `${reason.slice(0, 297)}...` : reason;
 }
 
