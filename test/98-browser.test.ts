@@ -40,17 +40,22 @@ function networkInput(): NetworkInput {
   return { shape, X: [...X], Y: [...Y], w0: [...w0], learningRate: 0.3, steps: 600, ftleWindow: 100 };
 }
 
+/** An ES module bundle of entry for the browser platform, in memory (esbuild fails on any Node built-in). */
+function bundleForBrowser(entry: string) {
+  return build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+}
+
 describe("browser bundle (esbuild, platform browser)", () => {
   it("bundles src/browser.ts with no Node built-in in its module graph", async () => {
-    const result = await build({
-      entryPoints: [join(root, "src/browser.ts")],
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
+    const result = await bundleForBrowser("src/browser.ts");
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContain("src/backend/wasm.ts");
     expect(inputs.filter((p) => p.startsWith("node:") || !/^(src|node_modules)\//.test(p))).toEqual([]);
@@ -71,14 +76,7 @@ if (!chromium) {
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      const bundle = await build({
-        entryPoints: [join(root, "test/support/browser-page.ts")],
-        bundle: true,
-        platform: "browser",
-        format: "esm",
-        write: false,
-        logLevel: "silent",
-      });
+      const bundle = await bundleForBrowser("test/support/browser-page.ts");
       const files: Record<string, { body: Uint8Array | string; type: string }> = {
         "/": { body: '<!doctype html><script type="module" src="/dist/page.js"></script>', type: "text/html" },
         "/dist/page.js": { body: bundle.outputFiles[0].contents, type: "text/javascript" },
