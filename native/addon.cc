@@ -3,6 +3,7 @@
 
 #include "bind_kernels.h"
 #include "bind_network.h"
+#include "build_info.h"
 #include "kernels/dense.h"
 
 namespace {
@@ -23,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ruleTangent", Napi::Function::New<wd::BindRuleTangent>(env, "ruleTangent"));
   exports.Set("Network", wd::NetworkBinding::Define(env));
   exports.Set("_denseEigen", Napi::Function::New<DenseEigen>(env, "_denseEigen"));
+  exports.Set("buildInfo", wd::BuildInfo(env));
 #ifdef WEIGHTDYN_HAVE_EIGEN
   exports.Set("eigen", Napi::Boolean::New(env, true));
 #else

@@ -15,6 +15,7 @@ import { createNativeBackend, loadNativeAddon } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
 import type { Backend } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { parseRunConfig } from "../src/config/validate.js";
 import { trainRun } from "../src/run.js";
 
@@ -71,7 +72,7 @@ function record(backend: Backend, config: unknown, baseDir: string) {
 
 const fixtures = join(packageRoot(), "test", "fixtures");
 const flavours: Record<string, Record<string, unknown>> = {};
-const wasm = createWasmBackend();
+const wasm = createWasmBackend(compileWasmModule());
 flavours.wasm = Object.fromEntries(
   Object.entries(REFERENCE_CASES).map(([name, cfg]) => [name, record(wasm, cfg, fixtures)]),
 );

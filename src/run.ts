@@ -18,9 +18,9 @@ import { exponentCount, networkShape, parameterCount } from "./config/shape.js";
 import { buildDataset } from "./data/dataset.js";
 import type { RunOutputs } from "./io/outputs.js";
 import { prepareRunClv, type RunClvResult } from "./run-clv.js";
-import { batchScheduleOf } from "./system/batches.js";
 import { initialWeights } from "./system/init.js";
 import { NetworkSystem, type ResolvedRouteName } from "./system/network.js";
+import { batchScheduleOf } from "./system/schedule-file.js";
 
 export interface TrainOptions {
   /** Directory that relative paths in the config are resolved against (default: the current directory). */

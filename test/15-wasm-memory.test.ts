@@ -6,14 +6,15 @@
 import { describe, expect, it } from "vitest";
 import { parameterCount } from "../src/backend/layers.js";
 import type { NetworkShape } from "../src/backend/types.js";
-import { compileWasmModule, createWasmBackend, type WasmExports } from "../src/backend/wasm.js";
+import { createWasmBackend, type WasmExports } from "../src/backend/wasm.js";
+import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { chunk, createKernel, gd } from "./support/networks.js";
 
 const CALLS = 10_000;
 /** Growth allowed after warm-up (16 pages); a leak of even 8 bytes per call would exceed it within 10^4 calls. */
 const GROWTH_BOUND = 1 << 20;
 
-const backend = createWasmBackend();
+const backend = createWasmBackend(compileWasmModule());
 const bytes = () => backend.memory.buffer.byteLength;
 
 function lcg(seed: number): () => number {

@@ -13,9 +13,10 @@ import { createNativeBackend } from "../src/backend/native.js";
 import { packageRoot } from "../src/backend/root.js";
 import type { Backend, NetworkKernel, NetworkShape, TrainingRule } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { gd } from "./support/networks.js";
 
-const wasm = createWasmBackend();
+const wasm = createWasmBackend(compileWasmModule());
 let native: Backend | null = null;
 let nativeMissing = "";
 try {

@@ -12,6 +12,7 @@ import { packageRoot } from "../src/backend/root.js";
 import { RESOLVED_ROUTE_IDS } from "../src/backend/tables.js";
 import type { Backend, NetworkKernel, NetworkShape } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { chunk, createKernel, gd } from "./support/networks.js";
 import { TOL as SHARED } from "./support/tolerances.js";
 
@@ -44,7 +45,7 @@ try {
 } catch (err) {
   reason = (err as Error).message.split("\n")[0];
 }
-const wasm = createWasmBackend();
+const wasm = createWasmBackend(compileWasmModule());
 const skip = native === null;
 const nat = () => native as Backend;
 

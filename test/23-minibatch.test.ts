@@ -12,7 +12,8 @@ import { ConfigError } from "../src/config/errors.js";
 import { parseRunConfig } from "../src/config/validate.js";
 import { buildDataset } from "../src/data/dataset.js";
 import { runSummary, trainRun } from "../src/run.js";
-import { batchScheduleOf, EpochBatches } from "../src/system/batches.js";
+import { EpochBatches } from "../src/system/batches.js";
+import { batchScheduleOf } from "../src/system/schedule-file.js";
 import { describeEachBackend } from "./support/backends.js";
 
 const base = {

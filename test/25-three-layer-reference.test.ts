@@ -13,6 +13,7 @@ import { createNativeBackend, loadNativeAddon, type NativeAddon } from "../src/b
 import { packageRoot } from "../src/backend/root.js";
 import type { Backend } from "../src/backend/types.js";
 import { createWasmBackend } from "../src/backend/wasm.js";
+import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { parseRunConfig } from "../src/config/validate.js";
 import { trainRun } from "../src/run.js";
 
@@ -45,7 +46,7 @@ try {
 
 // The two native flavours share one addon; each test switches its dense kernels (_denseEigen) before running.
 const flavours: [string, () => Backend | null, string][] = [
-  ["wasm", () => createWasmBackend(), ""],
+  ["wasm", () => createWasmBackend(compileWasmModule()), ""],
   ["native-builtin", () => (addon ? createNativeBackend(addon) : null), why],
   ["native-eigen", () => (addon?.eigen ? createNativeBackend(addon) : null), addon ? "built without Eigen" : why],
 ];

@@ -6,6 +6,7 @@
 import { createNativeBackend } from "./native.js";
 import type { Backend, BackendName } from "./types.js";
 import { createWasmBackend } from "./wasm.js";
+import { compileWasmModule } from "./wasm-file.js";
 
 export type BackendChoice = "auto" | BackendName;
 
@@ -27,7 +28,7 @@ function tryLoad(name: BackendName): Backend | null {
   if (hit) return hit;
   if (failures.has(name)) return null;
   try {
-    const backend = name === "native" ? createNativeBackend() : createWasmBackend();
+    const backend = name === "native" ? createNativeBackend() : createWasmBackend(compileWasmModule());
     cache.set(name, backend);
     return backend;
   } catch (err) {
@@ -70,4 +71,9 @@ export function backendFromEnv(): BackendChoice | undefined {
   if (v === undefined || v === "") return undefined;
   if (v === "auto" || v === "native" || v === "wasm") return v;
   throw new Error(`weightdyn: expected auto, native or wasm in WEIGHTDYN_BACKEND but received "${v}"`);
+}
+
+/** Why a backend does not load here (its collected reason), or null when it loads. */
+export function whyNotLoaded(name: BackendName): string | null {
+  return tryLoad(name) ? null : (failures.get(name) ?? `${name}: unknown failure`);
 }

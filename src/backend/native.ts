@@ -2,9 +2,12 @@
  * The native backend: the C++ addon built by cmake-js into build/Release/weightdyn.node.
  * A thin adapter: the addon itself validates every argument.
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { missingFeatures } from "./cpu.js";
 import { checkNetworkArgs, checkRule } from "./guards.js";
+import { ADDON_FILE, rebuildCommand, whyNoAddon } from "./native-status.js";
 import { packageRoot } from "./root.js";
 import type { Backend, ChunkRequest, ChunkResult, NetworkKernel, NetworkSpec } from "./types.js";
 
@@ -72,13 +75,42 @@ export interface NativeAddon {
   eigen: boolean;
   /** Hidden, for the tests: switches gemm between Eigen and the built-in kernels; returns whether Eigen is used. */
   _denseEigen(on?: boolean): boolean;
+  /** How the binary was compiled (native/build_info.cc). */
+  buildInfo: NativeBuildInfo;
 }
 
-/** Loads the addon; throws with the reason when it is absent or does not load. */
+/** The addon's buildInfo export (native/build_info.cc). */
+export interface NativeBuildInfo {
+  eigen: boolean;
+  eigenVersion?: string;
+  /** Built for baseline x86-64 (WEIGHTDYN_PORTABLE). */
+  portable: boolean;
+  /** Built with -march=native for the CPU of the machine that built it. */
+  marchNative: boolean;
+  compiler?: string;
+  napiVersion: number;
+  /** Extensions the compiler targeted (sse4_2, avx, avx2, fma, avx512f). */
+  targetFeatures: string[];
+}
+
+/**
+ * Loads the addon; throws with the reason when it is absent (why the install did not build it: native-status.ts),
+ * does not load, or was compiled with -march=native for extensions this CPU lacks (a binary copied from another
+ * machine, which would otherwise die of an illegal instruction at its first call).
+ */
 export function loadNativeAddon(): NativeAddon {
-  const path = join(packageRoot(), "build", "Release", "weightdyn.node");
+  const root = packageRoot();
+  const path = join(root, ADDON_FILE);
+  if (!existsSync(path)) throw new Error(`${ADDON_FILE} is not built: ${whyNoAddon(root)}`);
   const require = createRequire(import.meta.url);
-  return require(path) as NativeAddon;
+  const addon = require(path) as NativeAddon;
+  const missing = missingFeatures(addon.buildInfo?.targetFeatures ?? []);
+  if (missing.length > 0) {
+    throw new Error(
+      `the native addon was compiled for CPU extensions this machine lacks (${missing.join(", ")}): rebuild it here (${rebuildCommand(root)}), or build it portable (WEIGHTDYN_PORTABLE=1)`,
+    );
+  }
+  return addon;
 }
 
 class NativeNetworkKernel implements NetworkKernel {

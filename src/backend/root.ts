@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -11,4 +11,23 @@ export function packageRoot(): string {
     dir = up;
   }
   return dir;
+}
+
+/** The fields of weightdyn's package.json that the code reads. */
+export interface PackageManifest {
+  version?: string;
+  peerDependencies?: Record<string, string>;
+}
+
+let manifest: PackageManifest | undefined;
+
+/** weightdyn's own package.json, read once ({} when it cannot be read). */
+export function packageManifest(): PackageManifest {
+  if (manifest) return manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as PackageManifest;
+  } catch {
+    manifest = {};
+  }
+  return manifest;
 }

@@ -1,5 +1,6 @@
 /**
- * The WebAssembly backend: the AssemblyScript kernels in assembly/ compiled to build-wasm/weightdyn.wasm.
+ * The WebAssembly backend: the AssemblyScript kernels in assembly/ compiled to build-wasm/weightdyn.wasm. Free of Node
+ * built-ins, so the browser entry uses it as it is; how the module is compiled is up to the caller (createWasmBackend).
  *
  * The module raises no JavaScript exceptions, so this adapter validates every argument first, in the same order and
  * with the same messages as the native binding (guards.ts mirrors native/args.cc). Argument counts are not checked:
@@ -15,8 +16,6 @@
  * are run in blocks of bounded size, so no call grows memory beyond a fixed bound plus the network's own storage
  * (qrPositive's scratch grows to the largest matrix seen).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   ACT_COUNT,
   argDistinct,
@@ -30,7 +29,6 @@ import {
   MAX_STATE,
   throwRange,
 } from "./guards.js";
-import { packageRoot } from "./root.js";
 import { RULES } from "./tables.js";
 import type { Backend, NetworkKernel, NetworkSpec, TrainingRule } from "./types.js";
 import { even, Scratch, type WasmExports } from "./wasm-memory.js";
@@ -47,24 +45,16 @@ export interface WasmBackend extends Backend {
 /** Elements per block of activation calls. */
 const ACTIVATION_BLOCK = 4096;
 
-let compiled: WebAssembly.Module | undefined;
-
-/** Compiles build-wasm/weightdyn.wasm synchronously, once per thread. */
-export function compileWasmModule(): WebAssembly.Module {
-  if (compiled) return compiled;
-  const path = join(packageRoot(), "build-wasm", "weightdyn.wasm");
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch {
-    throw new Error(`weightdyn: ${path} is missing (run npm run build:wasm)`);
+/**
+ * Instantiates the compiled kernels with their own linear memory. The module comes from compileWasmModule() in Node
+ * (wasm-file.ts) or loadWasmModule(source) in a page (wasm-module.ts); no Node built-in is used here.
+ */
+export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
+  if (!(module instanceof WebAssembly.Module)) {
+    throw new TypeError(
+      "weightdyn: createWasmBackend expects the compiled kernels: compileWasmModule() in Node, await loadWasmModule(url) in a page",
+    );
   }
-  compiled = new WebAssembly.Module(bytes);
-  return compiled;
-}
-
-/** Instantiates the module with its own linear memory. */
-export function createWasmBackend(module: WebAssembly.Module = compileWasmModule()): WasmBackend {
   const instance = new WebAssembly.Instance(module, {
     env: {
       abort: () => {

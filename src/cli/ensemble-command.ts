@@ -26,6 +26,7 @@ import { pickBackendName } from "./backend-choice.js";
 import { distributedFlags } from "./distributed-flags.js";
 import { runQueueFromCli } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
+import { noticeWasmFallback } from "./fallback-notice.js";
 import { positiveIntFlag } from "./flags.js";
 import { createProgress } from "./progress.js";
 
@@ -71,6 +72,7 @@ export async function runStudyFromCli(
 ): Promise<EnsembleResult> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, expandGrid(study)[0].config.backend);
   const { runEnsemble } = await import("../ensemble/runner.js");
+  noticeWasmFallback(backend);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -13,12 +13,12 @@
  * The Redis password never appears in any message: the URL is always shown redacted.
  */
 
-import { runQueue } from "../distributed/coordinator.js";
 import { DistributedInputError } from "../distributed/errors.js";
 import { parseBatch } from "../distributed/jobs.js";
 import { parseRedisUrl } from "../distributed/redis-url.js";
 import { EnsembleOutputError } from "../ensemble/errors.js";
 import type { Study } from "../ensemble/study.js";
+import { importOptional } from "../optional-deps.js";
 import { UsageError } from "./errors.js";
 import { createQueueProgress } from "./queue-progress.js";
 
@@ -73,6 +73,7 @@ export async function runQueueFromCli(study: Study, flags: QueueFlags): Promise<
   } catch (err) {
     throw asCliError(err);
   }
+  const { runQueue } = await importOptional("queue", () => import("../distributed/coordinator.js"));
   const controller = new AbortController();
   const progress = createQueueProgress({ quiet: flags.quiet });
   const detach = onSignals(["SIGINT"], () => {

@@ -9,13 +9,14 @@
  *   weightdyn start ...                   npm start: the default study and its report (start-command.ts)
  *   weightdyn worker --queue URL ...      compute runs of studies queued on Redis (worker-command.ts)
  *   weightdyn merge DIR... --out DIR      combine the outputs of a study's shards (merge-command.ts)
+ *   weightdyn doctor [--json]             which backend loads here and why the other does not (doctor-command.ts)
  *
  * Everything that can be wrong with the input (config fields, the data CSV, the weights file, flags, the
  * WEIGHTDYN_BACKEND variable, the output directory) is checked before the engine is loaded, and ends with
  * `weightdyn: <message>` on stderr and exit code 2. Other failures exit with 1. WEIGHTDYN_DEBUG=1 adds stacks.
  * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { Command, Option } from "commander";
 import { DEFAULT_RUN_CONFIG } from "../config/defaults.js";
 import { describeSystemError } from "../config/errors.js";
@@ -24,11 +25,14 @@ import { BACKEND_CHOICES } from "../config/schema.js";
 import { parameterCount } from "../config/shape.js";
 import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
 import { buildDataset } from "../data/dataset.js";
+import { weightdynVersion } from "../ensemble/store.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
 import { initialWeights } from "../system/init.js";
 import { pickBackendName } from "./backend-choice.js";
+import { registerDoctorCommand } from "./doctor-command.js";
 import { registerEnsembleCommand } from "./ensemble-command.js";
 import { reportError, UsageError } from "./errors.js";
+import { noticeWasmFallback } from "./fallback-notice.js";
 import { registerMergeCommand } from "./merge-command.js";
 import { registerPredictCommand } from "./predict-command.js";
 import { createProgress } from "./progress.js";
@@ -73,6 +77,7 @@ function clvProgress(quiet: boolean | undefined): (done: number, total: number) 
 async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
   preflight(config, baseDir, flags.out);
+  noticeWasmFallback(backend);
   const engine = await loadEngine();
   const progress = createProgress({ quiet: flags.quiet });
   const started = performance.now();
@@ -96,21 +101,10 @@ async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Pro
   process.stdout.write(`${report}\n`);
 }
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
-
 function buildProgram(): Command {
   const program = new Command("weightdyn")
     .description("Train a small neural network by gradient descent and measure the Lyapunov exponents of its weights.")
-    .version(packageVersion())
+    .version(weightdynVersion())
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`weightdyn: ${text.replace(/^error: /, "")}`) });
   const backendOption = () =>
@@ -146,6 +140,7 @@ function buildProgram(): Command {
   registerStartCommand(program);
   registerWorkerCommand(program);
   registerMergeCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

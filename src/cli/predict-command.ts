@@ -106,7 +106,8 @@ export function registerPredictCommand(program: Command): Command {
         throw err;
       }
       const outDir = resolve(flags.out ?? dir);
-      const { files } = await writeReport(report, outDir, { rerun: flags.rerun });
+      const { files, figuresMissing } = await writeReport(report, outDir, { rerun: flags.rerun });
+      if (figuresMissing) process.stderr.write(`weightdyn: ${figuresMissing}\n`);
       process.stdout.write(`${formatPredictSummary(report, files[0], flags.quiet)}\n`);
     });
 }

@@ -127,7 +127,8 @@ async function startAction(flags: StartFlags): Promise<void> {
     import("../predict/headline.js"),
   ]);
   const report = predictStudy(out, START_PREDICT_OPTIONS);
-  const { files } = await writeReport(report, resolve(out), { rerun: flags.rerun });
+  const { files, figuresMissing } = await writeReport(report, resolve(out), { rerun: flags.rerun });
+  if (figuresMissing) process.stderr.write(`weightdyn: ${figuresMissing}\n`);
   const wall = (performance.now() - started) / 1000;
   const table = headlineTable(report);
   const verdict = headlineVerdict(report);

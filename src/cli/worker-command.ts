@@ -15,12 +15,14 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { BACKEND_CHOICES } from "../config/schema.js";
-import { runWorker, WORKER_DEFAULTS } from "../distributed/queue-worker.js";
 import { parseRedisUrl } from "../distributed/redis-url.js";
+import { WORKER_DEFAULTS } from "../distributed/worker-defaults.js";
+import { importOptional } from "../optional-deps.js";
 import { pickBackendName } from "./backend-choice.js";
 import { parseWorkers } from "./ensemble-command.js";
 import { asCliError, onSignals } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
+import { noticeWasmFallback } from "./fallback-notice.js";
 import { positiveFlag } from "./flags.js";
 
 interface WorkerFlags {
@@ -51,6 +53,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
   }
   const workers = parseWorkers(flags.workers);
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, undefined);
+  noticeWasmFallback(backend);
   const lockDurationMs = positiveFlag("--lock-duration", flags.lockDuration, { integer: true });
   const stalledIntervalMs = positiveFlag("--stalled-interval", flags.stalledInterval, { integer: true });
   const maxStalledCount = positiveFlag("--max-stalled", flags.maxStalled, { integer: true });
@@ -64,6 +67,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
     say("stopping: finishing the running jobs (again to stop now)");
   });
   try {
+    const { runWorker } = await importOptional("queue", () => import("../distributed/queue-worker.js"));
     const summary = await runWorker({
       target,
       workers,

@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { entryOf, inRange, RULE_NAMES, RULES, type RuleName, rangeText } from "../backend/tables.js";
 import type { TrainingRule } from "../backend/types.js";
+import { ConfigError } from "./errors.js";
 
 /** A parsed optimizer: its name and every parameter of its table entry. */
 export type OptimizerConfig = { name: RuleName } & { [param: string]: number | RuleName };
@@ -70,9 +71,22 @@ export const optimizerSchema = z
   .unknown()
   .transform((value, ctx) => parseOptimizer(value, ctx)) as unknown as z.ZodType<OptimizerConfig, unknown>;
 
-/** The kernels' form of a parsed optimizer with its learning rate: rule id and parameters in table order. */
-export function trainingRule(optimizer: OptimizerConfig, learningRate: number): TrainingRule {
-  const spec = entryOf(RULES, optimizer.name);
-  if (!spec) throw new RangeError(`weightdyn: unknown optimizer ${JSON.stringify(optimizer.name)}`);
-  return { rule: spec.id, learningRate, params: spec.params.map((p) => Number(optimizer[p.name])) };
+/**
+ * trainingRule(optimizer, learningRate) -> TrainingRule
+ *
+ * The kernels' form of an optimizer with its learning rate (rule id and parameters in table order), from a parsed
+ * `training.optimizer` or anything the config accepts there: `trainingRule("adam", 0.01)`,
+ * `trainingRule({ name: "momentum", beta: 0.8 }, 0.05)` (missing parameters take their defaults; a bad one is a
+ * ConfigError naming it).
+ */
+export function trainingRule(optimizer: unknown, learningRate: number): TrainingRule {
+  const parsed = optimizerSchema.safeParse(optimizer);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ["training", "optimizer", ...issue.path].join(".");
+    throw new ConfigError(field, `expected ${issue.message}`);
+  }
+  const spec = entryOf(RULES, parsed.data.name);
+  if (!spec) throw new RangeError(`weightdyn: unknown optimizer ${JSON.stringify(parsed.data.name)}`);
+  return { rule: spec.id, learningRate, params: spec.params.map((p) => Number(parsed.data[p.name])) };
 }

@@ -47,13 +47,9 @@ import {
   STUDIES_KEY,
 } from "./registry.js";
 import { restoreStudy } from "./study-spec.js";
+import { WORKER_DEFAULTS } from "./worker-defaults.js";
 
-export const WORKER_DEFAULTS = {
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 15_000,
-  maxStalledCount: 3,
-  pollMs: 5000,
-} as const;
+export { WORKER_DEFAULTS } from "./worker-defaults.js";
 
 export interface WorkerOptions {
   target: RedisTarget;

@@ -35,7 +35,7 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { type BackendChoice, backendFromEnv, loadBackend } from "../backend/loader.js";
 import type { BackendName } from "../backend/types.js";
-import { compileWasmModule } from "../backend/wasm.js";
+import { compileWasmModule } from "../backend/wasm-file.js";
 import { ConfigError, type ConfigIssue } from "../config/errors.js";
 import { parameterCount } from "../config/shape.js";
 import { buildDataset } from "../data/dataset.js";

@@ -17,7 +17,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../backend/root.js";
+import { packageManifest } from "../backend/root.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { EnsembleOutputError } from "./errors.js";
 import type { GridPoint } from "./grid.js";
@@ -52,12 +52,7 @@ function describeHolding(header: Pick<StudyHeader, "studyId" | "shard">): string
 
 /** The version in weightdyn's package.json ("0.0.0" when it cannot be read). */
 export function weightdynVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
+  return packageManifest().version ?? "0.0.0";
 }
 
 /** The study.json of a study. */

@@ -12,6 +12,7 @@ import { workerData } from "node:worker_threads";
 import { createNativeBackend } from "../backend/native.js";
 import type { Backend, BackendName } from "../backend/types.js";
 import { createWasmBackend } from "../backend/wasm.js";
+import { compileWasmModule } from "../backend/wasm-file.js";
 import { computeRunRecord, type RunRecord, type RunTask } from "./record.js";
 
 /** What the pool passes to every worker. */
@@ -23,7 +24,7 @@ export interface WorkerInit {
 
 function createBackend(init: WorkerInit | undefined): Backend {
   if (init?.backend === "native") return createNativeBackend();
-  if (init?.backend === "wasm") return createWasmBackend(init.wasmModule);
+  if (init?.backend === "wasm") return createWasmBackend(init.wasmModule ?? compileWasmModule());
   throw new Error(
     `weightdyn ensemble worker: expected workerData.backend "native" or "wasm" but received ${String(init?.backend)}`,
   );

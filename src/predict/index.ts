@@ -2,12 +2,16 @@
  * weightdyn predict: do early FTLEs predict the final loss? The public API.
  *
  *   predictStudy(dir, options) -> PredictionReport       predict.ts (synchronous; reads DIR/runs.ndjson, study.json)
- *   writeReport(report, outDir, { rerun }) -> { files, notes }   report.ts (report.md, report.json, figures/)
+ *   writeReport(report, outDir, { rerun, figures }) -> { files, notes, figuresMissing }
+ *                                                   report.ts (report.md, report.json, figures/ when the optional
+ *                                                   plotting packages are installed)
  *   headlineTable(report), headlineVerdict(report) -> markdown    headline.ts (the compact headline of `start`)
  *
  * The building blocks are exported for reuse and tests: AUC/ROC (roc.ts), the stratified bootstrap (bootstrap.ts),
  * logistic regression (logistic.ts), cross-validation (cv.ts), labelling rules (labels.ts).
  */
+
+export { MissingDependencyError } from "../optional-deps.js";
 export { bootstrap, deriveSeed, percentileInterval } from "./bootstrap.js";
 export {
   crossValidatedScores,

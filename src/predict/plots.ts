@@ -5,12 +5,43 @@
  *   scatterSpec(report)     early FTLE max against c_f (log scale), coloured by activation, one panel per window
  *   rocSpec(report)         ROC curves of the best FTLE indicator and of the early loss, per scope and window
  *   timeSeriesSpec(series)  FTLE time series next to the loss curves of a few rerun runs
- *   renderFigure(spec)      -> { svg, png }: vega-lite compile -> vega View (renderer "none") -> toSVG -> resvg PNG
+ *   loadPlotting()          -> the plotting stack, imported on first use (optional packages, src/optional-deps.ts)
+ *   renderFigure(spec, stack) -> { svg, png }: vega-lite compile -> vega View (renderer "none") -> toSVG -> resvg PNG
+ *
+ * The stack is imported dynamically, never at the top level: vega reaches a module with a top-level await
+ * (vega-canvas), which would make `require("weightdyn/predict")` fail (ERR_REQUIRE_ASYNC_MODULE), and the three
+ * packages are optional peers that many users do not install.
  */
-import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import { importOptional } from "../optional-deps.js";
 import type { PredictionReport } from "./types.js";
+
+/** What renderFigure needs of vega, vega-lite and resvg. */
+export interface PlottingStack {
+  vega: typeof import("vega");
+  compile: typeof import("vega-lite").compile;
+  Resvg: typeof import("@resvg/resvg-js").Resvg;
+}
+
+let plotting: Promise<PlottingStack> | undefined;
+
+/** Imports the plotting stack once; a MissingDependencyError names the packages to install. */
+export function loadPlotting(): Promise<PlottingStack> {
+  if (!plotting) {
+    plotting = importOptional("figures", async () => {
+      const [vega, vegaLite, resvg] = await Promise.all([
+        import("vega"),
+        import("vega-lite"),
+        import("@resvg/resvg-js"),
+      ]);
+      return { vega, compile: vegaLite.compile, Resvg: resvg.Resvg };
+    });
+    plotting.catch(() => {
+      plotting = undefined; // a later call (after an install) tries again
+    });
+  }
+  return plotting;
+}
 
 /** A font every figure names, with resvg's system-font fallback for the PNG copies. */
 const FONT = "DejaVu Sans";
@@ -224,7 +255,8 @@ export function timeSeriesSpec(series: readonly RunSeries[], earlyWindows: reado
 }
 
 /** Compiles and renders a vega-lite spec headless; the PNG is rasterised by resvg at 2x. */
-export async function renderFigure(spec: TopLevelSpec): Promise<{ svg: string; png: Buffer }> {
+export async function renderFigure(spec: TopLevelSpec, stack?: PlottingStack): Promise<{ svg: string; png: Buffer }> {
+  const { vega, compile, Resvg } = stack ?? (await loadPlotting());
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   try {
     const svg = await view.toSVG();

@@ -1,16 +1,27 @@
 /**
- * writeReport(report, outDir, { rerun }) -> { files, notes }
+ * writeReport(report, outDir, { rerun, figures }) -> { files, notes, figuresMissing }
  *
  * Writes OUT/report.md (the summary, the headline table, the comparison with the early loss, the per-indicator
  * tables, the figures as relative links, the caveats), OUT/report.json (the PredictionReport) and OUT/figures/*.svg
- * with PNG copies. With rerun (default true) a few runs are retrained (rerun.ts) for the time-series figure.
+ * with PNG copies. With rerun (default true) a few runs are retrained (rerun.ts) for the time-series figure. The
+ * figures need the optional plotting packages; without them the report is written without figures and
+ * figuresMissing says what to install (WriteReportOptions.figures).
  * Every sentence about the result is generated from the numbers.
  */
 import { mkdirSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
+import { MissingDependencyError } from "../optional-deps.js";
 import type { Threshold } from "./labels.js";
-import { histogramSpec, renderFigure, rocSpec, scatterSpec, timeSeriesSpec } from "./plots.js";
+import {
+  histogramSpec,
+  loadPlotting,
+  type PlottingStack,
+  renderFigure,
+  rocSpec,
+  scatterSpec,
+  timeSeriesSpec,
+} from "./plots.js";
 import { rerunSeries } from "./rerun.js";
 import type { CvResult, IndicatorScore, PredictionReport, ScopeResult, WindowResult } from "./types.js";
 
@@ -228,39 +239,65 @@ function caveats(r: PredictionReport, notes: string[]): string {
 export interface WriteReportOptions {
   /** Rerun a few runs for the time-series figure (default true). */
   rerun?: boolean;
+  /**
+   * Figures: true draws them and fails with a MissingDependencyError naming the plotting packages when they are not
+   * installed; false draws none; by default they are drawn when the plotting packages are installed, and otherwise
+   * the report says which to install (and returns that in `notes`).
+   */
+  figures?: boolean;
+}
+
+/** The plotting stack when figures are wanted and installed; otherwise null, and why when they were wanted. */
+async function plottingFor(
+  figures: boolean | undefined,
+): Promise<{ stack: PlottingStack | null; missing: string | null }> {
+  if (figures === false) return { stack: null, missing: null };
+  try {
+    return { stack: await loadPlotting(), missing: null };
+  } catch (err) {
+    if (figures === true || !(err instanceof MissingDependencyError)) throw err;
+    return { stack: null, missing: `Figures were not drawn: ${err.message}` };
+  }
 }
 
 export async function writeReport(
   report: PredictionReport,
   outDir: string,
   options: WriteReportOptions = {},
-): Promise<{ files: string[]; notes: string[] }> {
-  const figDir = join(outDir, "figures");
-  mkdirSync(figDir, { recursive: true });
+): Promise<{ files: string[]; notes: string[]; figuresMissing: string | null }> {
   const files: string[] = [];
   const notes: string[] = [];
   const figures: string[] = [];
-  const emit = async (name: string, caption: string, spec: Parameters<typeof renderFigure>[0]) => {
-    const { svg, png } = await renderFigure(spec);
-    writeFileAtomic(join(figDir, `${name}.svg`), svg);
-    writeFileAtomic(join(figDir, `${name}.png`), png);
-    files.push(join(figDir, `${name}.svg`), join(figDir, `${name}.png`));
-    figures.push(`### ${caption}\n\n![${caption}](figures/${name}.png)\n\n[SVG](figures/${name}.svg)`);
-  };
-  await emit("final-loss-histogram", "Final loss per activation", histogramSpec(report));
-  await emit("ftle-max-vs-final-loss", "Early FTLE max against the final loss", scatterSpec(report));
-  await emit("roc", "ROC curves: best FTLE indicator and early loss", rocSpec(report));
-  if (options.rerun ?? true) {
-    const { series, notes: rerunNotes } = await rerunSeries(report);
-    notes.push(...rerunNotes);
-    if (series.length > 0)
-      await emit(
-        "time-series",
-        "FTLE time series and loss curves of rerun runs",
-        timeSeriesSpec(series, report.windows),
-      );
+  const { stack, missing } = await plottingFor(options.figures);
+  if (missing) notes.push(missing);
+  if (stack) {
+    const figDir = join(outDir, "figures");
+    mkdirSync(figDir, { recursive: true });
+    const emit = async (name: string, caption: string, spec: Parameters<typeof renderFigure>[0]) => {
+      const { svg, png } = await renderFigure(spec, stack);
+      writeFileAtomic(join(figDir, `${name}.svg`), svg);
+      writeFileAtomic(join(figDir, `${name}.png`), png);
+      files.push(join(figDir, `${name}.svg`), join(figDir, `${name}.png`));
+      figures.push(`### ${caption}\n\n![${caption}](figures/${name}.png)\n\n[SVG](figures/${name}.svg)`);
+    };
+    await emit("final-loss-histogram", "Final loss per activation", histogramSpec(report));
+    await emit("ftle-max-vs-final-loss", "Early FTLE max against the final loss", scatterSpec(report));
+    await emit("roc", "ROC curves: best FTLE indicator and early loss", rocSpec(report));
+    if (options.rerun ?? true) {
+      const { series, notes: rerunNotes } = await rerunSeries(report);
+      notes.push(...rerunNotes);
+      if (series.length > 0)
+        await emit(
+          "time-series",
+          "FTLE time series and loss curves of rerun runs",
+          timeSeriesSpec(series, report.windows),
+        );
+    } else {
+      notes.push("The time-series figure was not drawn (reruns switched off).");
+    }
   } else {
-    notes.push("The time-series figure was not drawn (reruns switched off).");
+    mkdirSync(outDir, { recursive: true });
+    figures.push(missing ?? "Figures were not drawn (switched off).");
   }
   const md = [
     "# Do early FTLEs predict the final loss?",
@@ -289,5 +326,5 @@ export async function writeReport(
     `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`,
   );
   files.unshift(join(outDir, "report.md"), join(outDir, "report.json"));
-  return { files, notes };
+  return { files, notes, figuresMissing: missing };
 }

@@ -1,7 +1,7 @@
 /**
  * The minibatches of a run: which samples each training step uses (training.batchSize or training.schedule).
  *
- *   batchScheduleOf(config, N, baseDir) -> BatchSchedule | null       (null: full batch, every step on all samples)
+ *   new EpochBatches(N, B, seed) / new ListedBatches(entries)       (schedule-file.ts: batchScheduleOf(config, ...))
  *   schedule.batches(t0, n) -> { indices, offsets }                    the batches of steps t0 .. t0 + n - 1
  *
  * batchSize B (with batchSeed): the steps run in epochs of nb = ceil(N / B) steps. Epoch e draws a permutation of
@@ -17,10 +17,8 @@
  * Both forms are random-access in t (an epoch's permutation depends on the seed and the epoch alone), so a resumed
  * or replayed stretch of a run (the checkpoints of the CLV backward pass) sees the same batches.
  */
-import { resolve } from "node:path";
 import type { ChunkBatches } from "../backend/types.js";
 import { ConfigError, describeReceived } from "../config/errors.js";
-import { readJsonFile } from "../config/json-file.js";
 import { createRng, substreamSeed } from "./rng.js";
 
 export interface BatchSchedule {
@@ -136,27 +134,4 @@ export function parseSchedule(raw: unknown, N: number, path: string): Int32Array
       return v;
     });
   });
-}
-
-/**
- * The minibatches of a run with N samples, or null for full batch. Relative schedule paths are resolved against
- * baseDir (the config file's directory).
- */
-export function batchScheduleOf(
-  config: { training: { batchSize: number | null; batchSeed: number; schedule: string | null } },
-  N: number,
-  baseDir: string,
-): BatchSchedule | null {
-  const { batchSize, batchSeed, schedule } = config.training;
-  if (schedule !== null) {
-    const path = resolve(baseDir, schedule);
-    const raw = readJsonFile(
-      path,
-      "schedule file",
-      (detail, cause) => new ConfigError("training.schedule", detail, { cause }),
-    );
-    return new ListedBatches(parseSchedule(raw, N, path));
-  }
-  if (batchSize === null || batchSize >= N) return null;
-  return new EpochBatches(N, batchSize, batchSeed);
 }

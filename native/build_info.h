@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace wd {
+// The addon's `buildInfo` export: how this binary was compiled (for `weightdyn doctor`).
+Napi::Object BuildInfo(Napi::Env env);
+}  // namespace wd
