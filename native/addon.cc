@@ -1,6 +1,7 @@
 // Module init: the export table only. Mirror: assembly/index.ts.
 #include <napi.h>
 
+#include "bind_ensemble.h"
 #include "bind_kernels.h"
 #include "bind_network.h"
 #include "build_info.h"
@@ -23,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ruleStep", Napi::Function::New<wd::BindRuleStep>(env, "ruleStep"));
   exports.Set("ruleTangent", Napi::Function::New<wd::BindRuleTangent>(env, "ruleTangent"));
   exports.Set("Network", wd::NetworkBinding::Define(env));
+  exports.Set("Ensemble", wd::EnsembleBinding::Define(env));
   exports.Set("_denseEigen", Napi::Function::New<DenseEigen>(env, "_denseEigen"));
   exports.Set("buildInfo", wd::BuildInfo(env));
 #ifdef WEIGHTDYN_HAVE_EIGEN

@@ -34,6 +34,10 @@ bool ArgDistinct(Napi::Env env, const char* nameA, const double* a, size_t n1, c
 // An update rule from three arguments at i, i+1, i+2: its id (tables.h RuleId), the learning rate eta > 0, and a
 // Float64Array of exactly the rule's parameter count, each in its range (tables.h RULE_PARAMS).
 bool ArgRule(const Napi::CallbackInfo& info, size_t i, Rule& rule);
+// Minibatches of a call: idx (Int32Array, samples in [0, N)) and off (Int32Array of nSteps + 1 offsets into idx, from
+// 0 to idx.length, each batch of 1 to N samples), or both null (every step on all samples).
+bool ArgBatches(const Napi::CallbackInfo& info, size_t iIdx, size_t iOff, int N, int nSteps, const int*& idx,
+                const int*& off);
 // Throws a RangeError with the message.
 void ThrowRange(Napi::Env env, const std::string& msg);
 

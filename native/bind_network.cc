@@ -17,39 +17,6 @@ constexpr long long kMaxWidth = 1 << 20;
 constexpr long long kMaxSamples = 1 << 26;
 constexpr long long kMaxState = 1 << 24;
 
-// Minibatches of a call: idx (Int32Array, samples in [0, N)) and off (Int32Array of nSteps + 1 offsets into idx,
-// from 0 to idx.length, each batch of 1 to N samples), or both null (every step on all samples).
-bool ArgBatches(const Napi::CallbackInfo& info, size_t iIdx, size_t iOff, int N, int nSteps, const int*& idx,
-                const int*& off) {
-  size_t nIdx = 0, nOff = 0;
-  const bool hasIdx = !info[iIdx].IsNull() && !info[iIdx].IsUndefined();
-  const bool hasOff = !info[iOff].IsNull() && !info[iOff].IsUndefined();
-  if (!ArgI32(info, iIdx, "batchIndices", -1, 0, N - 1, idx, nIdx, true) ||
-      !ArgI32(info, iOff, "batchOffsets", static_cast<long long>(nSteps) + 1, 0, INT_MAX, off, nOff, true))
-    return false;
-  if (hasIdx != hasOff) {
-    ThrowRange(info.Env(), "batchIndices and batchOffsets must both be given or both be null");
-    return false;
-  }
-  if (!hasIdx) {
-    idx = off = nullptr;
-    return true;
-  }
-  if (off[0] != 0 || static_cast<size_t>(off[nSteps]) != nIdx) {
-    ThrowRange(info.Env(), "expected batchOffsets to run from 0 to the length of batchIndices (" +
-                               std::to_string(nIdx) + ")");
-    return false;
-  }
-  for (int t = 0; t < nSteps; ++t) {
-    const int n = off[t + 1] - off[t];
-    if (n < 1 || n > N) {
-      ThrowRange(info.Env(), "expected every batch to hold 1 to " + std::to_string(N) + " samples but batch " +
-                                 std::to_string(t) + " holds " + std::to_string(n));
-      return false;
-    }
-  }
-  return true;
-}
 }  // namespace
 
 Napi::Function NetworkBinding::Define(Napi::Env env) {
