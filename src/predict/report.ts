@@ -34,12 +34,20 @@ function isCv(cv: WindowResult["cv"]): cv is CvResult {
   return "models" in cv;
 }
 
-function describeThreshold(t: Threshold | null): string {
+/** The rule that labelled a group, in a word or two: "gap", "median", "median (gap failed)", "given". */
+export function ruleUsed(t: Threshold | null): string {
+  if (!t) return "–";
+  if (t.fallback) return "median (gap failed)";
+  return t.rule === "threshold" ? "given" : t.rule;
+}
+
+export function describeThreshold(t: Threshold | null): string {
   if (!t) return "none (every run diverged)";
   const base = `c_f > ${sci(t.finalLoss)} (log10 ${t.log10.toFixed(2)}; ${t.rule})`;
   if (!t.gap) return base;
   const g = t.gap;
-  return `${base}: largest gap ${g.width.toFixed(2)} decades, between log10 c_f ${g.below.toFixed(2)} and ${g.above.toFixed(2)} (ranks ${g.ranks[0]} and ${g.ranks[1]} of ${t.n} converged runs; searched in ranks ${g.centralRanks[0]}..${g.centralRanks[1]})`;
+  const gap = `largest gap ${g.width.toFixed(2)} decades, between log10 c_f ${g.below.toFixed(2)} and ${g.above.toFixed(2)} (ranks ${g.ranks[0]} and ${g.ranks[1]} of ${t.n} converged runs; searched in ranks ${g.centralRanks[0]}..${g.centralRanks[1]})`;
+  return t.fallback ? `${base}, because the ${t.fallback}: ${gap}` : `${base}: ${gap}`;
 }
 
 function studySection(r: PredictionReport): string {
@@ -50,6 +58,7 @@ function studySection(r: PredictionReport): string {
     String(g.diverged),
     `${g.high} (${g.diverged} diverged)`,
     String(g.low),
+    ruleUsed(g.threshold),
     g.threshold ? sci(g.threshold.finalLoss) : "–",
     g.log10FinalLoss
       ? `${g.log10FinalLoss.min.toFixed(2)} / ${g.log10FinalLoss.median.toFixed(2)} / ${g.log10FinalLoss.max.toFixed(2)}`
@@ -74,6 +83,7 @@ function studySection(r: PredictionReport): string {
         "diverged",
         "high",
         "low",
+        "rule used",
         "threshold c_f",
         "log10 c_f min / median / max (converged)",
       ],
