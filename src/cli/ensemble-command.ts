@@ -28,7 +28,7 @@ import { runQueueFromCli } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
 import { createProgress } from "./progress.js";
 
-interface EnsembleFlags {
+export interface EnsembleFlags {
   config: string;
   out: string;
   workers?: string;

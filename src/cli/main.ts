@@ -9,6 +9,8 @@
  *   weightdyn start ...                   npm start: the default study and its report (start-command.ts)
  *   weightdyn worker --queue URL ...      compute runs of studies queued on Redis (worker-command.ts)
  *   weightdyn merge DIR... --out DIR      combine the outputs of a study's shards (merge-command.ts)
+ *   weightdyn atlas --config F --out DIR  a study of many settings and one report across them (atlas-command.ts)
+ *   weightdyn report DIR                  figures and diagnostics of one run's directory (report-command.ts)
  *
  * Everything that can be wrong with the input (config fields, the data CSV, the weights file, flags, the
  * WEIGHTDYN_BACKEND variable, the output directory) is checked before the engine is loaded, and ends with
@@ -26,6 +28,7 @@ import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
 import { buildDataset } from "../data/dataset.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
 import { initialWeights } from "../system/init.js";
+import { registerAtlasCommand } from "./atlas-command.js";
 import { pickBackendName } from "./backend-choice.js";
 import { registerEnsembleCommand } from "./ensemble-command.js";
 import { reportError, UsageError } from "./errors.js";
@@ -146,6 +149,7 @@ function buildProgram(): Command {
   registerStartCommand(program);
   registerWorkerCommand(program);
   registerMergeCommand(program);
+  registerAtlasCommand(program);
   return program;
 }
 

@@ -109,7 +109,8 @@ function positiveInt(name: string, text: string | undefined): number | undefined
   return n;
 }
 
-function machine(): string {
+/** The machine, for provenance lines: cores, CPU model, Node, platform. */
+export function machine(): string {
   return `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${process.platform}/${process.arch}`;
 }
 

@@ -6,10 +6,17 @@
  *   rocSpec(report)         ROC curves of the best FTLE indicator and of the early loss, per scope and window
  *   timeSeriesSpec(series)  FTLE time series next to the loss curves of a few rerun runs
  *   renderFigure(spec)      -> { svg, png }: vega-lite compile -> vega View (renderer "none") -> toSVG -> resvg PNG
+ *   new FigureWriter(out)   renders specs into OUT/figures and collects the report's figure sections
+ *
+ * This is the one module that loads the plotting stack (vega, vega-lite, resvg); the spec builders elsewhere
+ * (figure-style.ts and the *figures.ts modules) import only vega-lite's types.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { writeFileAtomic } from "../io/atomic.js";
 import type { PredictionReport } from "./types.js";
 
 /** A font every figure names, with resvg's system-font fallback for the PNG copies. */
@@ -237,5 +244,33 @@ export async function renderFigure(spec: TopLevelSpec): Promise<{ svg: string; p
     return { svg, png };
   } finally {
     view.finalize();
+  }
+}
+
+/** Writes figures into OUT/figures (SVG and PNG) and collects their files and markdown sections, in order. */
+export class FigureWriter {
+  readonly files: string[] = [];
+  readonly sections: string[] = [];
+  private readonly dir: string;
+
+  constructor(outDir: string) {
+    this.dir = join(outDir, "figures");
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Renders `spec` to figures/NAME.svg and .png and adds a "### caption" section linking the PNG. */
+  async emit(name: string, caption: string, spec: TopLevelSpec): Promise<void> {
+    const { svg, png } = await renderFigure(spec);
+    const svgPath = join(this.dir, `${name}.svg`);
+    const pngPath = join(this.dir, `${name}.png`);
+    writeFileAtomic(svgPath, svg);
+    writeFileAtomic(pngPath, png);
+    this.files.push(svgPath, pngPath);
+    this.sections.push(`### ${caption}\n\n![${caption}](figures/${name}.png)\n\n[SVG](figures/${name}.svg)`);
+  }
+
+  /** The sections, one after another. */
+  markdown(): string {
+    return this.sections.join("\n\n");
   }
 }

@@ -6,11 +6,11 @@
  * with PNG copies. With rerun (default true) a few runs are retrained (rerun.ts) for the time-series figure.
  * Every sentence about the result is generated from the numbers.
  */
-import { mkdirSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
+import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { Threshold } from "./labels.js";
-import { histogramSpec, renderFigure, rocSpec, scatterSpec, timeSeriesSpec } from "./plots.js";
+import { FigureWriter, histogramSpec, rocSpec, scatterSpec, timeSeriesSpec } from "./plots.js";
 import { rerunSeries } from "./rerun.js";
 import type { CvResult, IndicatorScore, PredictionReport, ScopeResult, WindowResult } from "./types.js";
 
@@ -245,18 +245,9 @@ export async function writeReport(
   outDir: string,
   options: WriteReportOptions = {},
 ): Promise<{ files: string[]; notes: string[] }> {
-  const figDir = join(outDir, "figures");
-  mkdirSync(figDir, { recursive: true });
-  const files: string[] = [];
+  const figures = new FigureWriter(outDir);
   const notes: string[] = [];
-  const figures: string[] = [];
-  const emit = async (name: string, caption: string, spec: Parameters<typeof renderFigure>[0]) => {
-    const { svg, png } = await renderFigure(spec);
-    writeFileAtomic(join(figDir, `${name}.svg`), svg);
-    writeFileAtomic(join(figDir, `${name}.png`), png);
-    files.push(join(figDir, `${name}.svg`), join(figDir, `${name}.png`));
-    figures.push(`### ${caption}\n\n![${caption}](figures/${name}.png)\n\n[SVG](figures/${name}.svg)`);
-  };
+  const emit = (name: string, caption: string, spec: TopLevelSpec) => figures.emit(name, caption, spec);
   await emit("final-loss-histogram", "Final loss per activation", histogramSpec(report));
   await emit("ftle-max-vs-final-loss", "Early FTLE max against the final loss", scatterSpec(report));
   await emit("roc", "ROC curves: best FTLE indicator and early loss", rocSpec(report));
@@ -288,7 +279,7 @@ export async function writeReport(
     ...report.scopes.map((s) => `${indicatorTables(s)}\n`),
     "## Figures",
     "",
-    figures.join("\n\n"),
+    figures.markdown(),
     "",
     caveats(report, notes),
     "",
@@ -298,6 +289,5 @@ export async function writeReport(
     join(outDir, "report.json"),
     `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`,
   );
-  files.unshift(join(outDir, "report.md"), join(outDir, "report.json"));
-  return { files, notes };
+  return { files: [join(outDir, "report.md"), join(outDir, "report.json"), ...figures.files], notes };
 }
