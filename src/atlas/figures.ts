@@ -108,17 +108,20 @@ export function forestSpec(
           },
         },
         {
-          mark: { type: "point", filled: true, size: 40 },
+          transform: [{ filter: "datum.kind === 'setting'" }],
+          mark: { type: "point", filled: true, size: 30, shape: "circle" },
           encoding: {
             y,
             x: { field: "delta", type: "quantitative" },
-            shape: {
-              field: "kind",
-              type: "nominal",
-              scale: { domain: ["setting", "pooled"], range: ["circle", "diamond"] },
-              legend: null,
-            },
-            size: { field: "kind", type: "nominal", scale: { domain: ["setting", "pooled"], range: [30, 160] } },
+            color: { field: "verdict", type: "nominal", scale: VERDICT_COLORS },
+          },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'pooled'" }],
+          mark: { type: "point", filled: true, size: 160, shape: "diamond" },
+          encoding: {
+            y,
+            x: { field: "delta", type: "quantitative" },
             color: { field: "verdict", type: "nominal", scale: VERDICT_COLORS },
           },
         },
@@ -190,11 +193,9 @@ export function aucSpec(settings: readonly SettingResult[], steps?: number): Top
 
 export function moderatorSpec(summaries: readonly WindowSummary[], steps?: number): TopLevelSpec {
   const values = summaries.flatMap((sum) =>
-    sum.moderators.flatMap((m, factorIndex) =>
+    sum.moderators.flatMap((m) =>
       m.analysis.groups.map((g, order) => ({
         factor: m.factor,
-        factorIndex,
-        pBetween: m.analysis.p,
         window: windowName(sum.window, steps),
         w: sum.window,
         level: g.name,
@@ -203,9 +204,13 @@ export function moderatorSpec(summaries: readonly WindowSummary[], steps?: numbe
         estimate: g.summary.estimate,
         lo: g.summary.ci[0],
         hi: g.summary.ci[1],
+        pBetween: m.analysis.p,
       })),
     ),
   );
+  const factors = [...new Set(values.map((v) => v.factor))];
+  const y = { field: "level", type: "nominal", sort: { field: "order", op: "min" }, title: null };
+  // One chart per factor (its own levels on y), stacked; the windows side by side within each.
   return {
     $schema: SCHEMA,
     title: {
@@ -214,33 +219,35 @@ export function moderatorSpec(summaries: readonly WindowSummary[], steps?: numbe
         "random-effects summary of the settings at that level (95% CI); the test of differences between levels (Q_between) is in the report's table",
     },
     data: { values },
-    facet: {
-      row: {
-        field: "factor",
-        type: "nominal",
-        title: null,
-        sort: { field: "factorIndex", op: "min" },
-        header: { labelAngle: 0, labelAlign: "left" },
+    vconcat: factors.map((factor) => ({
+      transform: [{ filter: { field: "factor", equal: factor } }],
+      facet: {
+        column: {
+          field: "window",
+          type: "nominal",
+          title: null,
+          sort: BY_WINDOW,
+          header: factor === factors[0] ? {} : { labels: false },
+        },
       },
-      column: { field: "window", type: "nominal", title: null, sort: BY_WINDOW },
-    },
-    spec: {
-      width: 220,
-      height: { step: 18 },
-      encoding: { y: { field: "level", type: "nominal", sort: { field: "order", op: "min" }, title: null } },
-      layer: [
-        { mark: { type: "rule", color: "#999" }, encoding: { x: { datum: 0 }, y: null } },
-        {
-          mark: { type: "rule", strokeWidth: 2, color: "#4c78a8" },
-          encoding: { x: { field: "lo", type: "quantitative", title: "pooled gain in AUC" }, x2: { field: "hi" } },
-        },
-        {
-          mark: { type: "point", filled: true, size: 40, color: "#4c78a8" },
-          encoding: { x: { field: "estimate", type: "quantitative" }, tooltip: [{ field: "k" }] },
-        },
-      ],
-    },
-    resolve: { scale: { y: "independent" } },
+      title: { text: factor, anchor: "start", fontSize: 12 },
+      spec: {
+        width: 220,
+        height: { step: 18 },
+        layer: [
+          { mark: { type: "rule", color: "#999" }, encoding: { x: { datum: 0, type: "quantitative" } } },
+          {
+            mark: { type: "rule", strokeWidth: 2, color: "#4c78a8" },
+            encoding: { y, x: { field: "lo", type: "quantitative", title: "pooled gain in AUC" }, x2: { field: "hi" } },
+          },
+          {
+            mark: { type: "point", filled: true, size: 40, color: "#4c78a8" },
+            encoding: { y, x: { field: "estimate", type: "quantitative" }, tooltip: [{ field: "k" }] },
+          },
+        ],
+      },
+    })),
+    resolve: { scale: { x: "shared" } },
     config: CONFIG,
   } as TopLevelSpec;
 }

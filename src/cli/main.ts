@@ -36,6 +36,7 @@ import { registerMergeCommand } from "./merge-command.js";
 import { registerPredictCommand } from "./predict-command.js";
 import { createProgress } from "./progress.js";
 import { formatRunReport } from "./report.js";
+import { registerReportCommand } from "./report-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerWorkerCommand } from "./worker-command.js";
 
@@ -150,6 +151,7 @@ function buildProgram(): Command {
   registerWorkerCommand(program);
   registerMergeCommand(program);
   registerAtlasCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -41,3 +41,63 @@ export const CLASS_NAMES = ["low final loss", "high final loss"] as const;
 export const CLASS_COLORS = { domain: [...CLASS_NAMES], range: ["#4c78a8", "#e45756"] };
 
 export const className = (label: 0 | 1) => CLASS_NAMES[label];
+
+/**
+ * A symmetric-log axis for exponents that span decades on both sides of zero (a few large negative exponents would
+ * squeeze the small ones into a line on a linear axis): linear within +-c, logarithmic beyond, with c the power of
+ * ten nearest the median |value| (vega's "symlog" scale).
+ */
+export function symlogScale(values: readonly number[]): { type: "symlog"; constant: number } {
+  const mags = values
+    .filter((v) => Number.isFinite(v) && v !== 0)
+    .map(Math.abs)
+    .sort((a, b) => a - b);
+  const median = mags.length === 0 ? 1 : mags[Math.floor(mags.length / 2)];
+  return { type: "symlog", constant: 10 ** Math.round(Math.log10(median)) };
+}
+
+/** A facet field over activations in the fixed order. */
+export function activationFacet(names: Iterable<string>) {
+  return { field: "activation", type: "nominal", title: null, sort: orderActivations(names) } as const;
+}
+
+/**
+ * The frame of ROC figures: one square panel per `panel` value (in the given order, `columns` per row), the
+ * chance diagonal, and the curves (fpr, tpr, drawn in `order`) coloured by `color`.
+ */
+export function rocFacet(
+  values: Record<string, unknown>[],
+  panels: string[],
+  options: { columns: number; size: number; strokeWidth: number; color: Record<string, unknown>; tooltip: string },
+) {
+  return {
+    data: { values },
+    facet: { field: "panel", type: "nominal", title: null, sort: panels, header: { labelLimit: 0 } },
+    columns: Math.max(1, options.columns),
+    spec: {
+      width: options.size,
+      height: options.size,
+      layer: [
+        {
+          mark: { type: "rule", color: "#bbb", strokeDash: [4, 4] },
+          encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: 1 }, y2: { datum: 1 } },
+        },
+        {
+          mark: { type: "line", strokeWidth: options.strokeWidth },
+          encoding: {
+            x: { field: "fpr", type: "quantitative", title: "false-positive rate", scale: { domain: [0, 1] } },
+            y: { field: "tpr", type: "quantitative", title: "true-positive rate", scale: { domain: [0, 1] } },
+            color: options.color,
+            order: { field: "order", type: "quantitative" },
+            tooltip: { field: options.tooltip, type: "nominal" },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The rows of one ROC curve for rocFacet: the given fields plus fpr, tpr and the drawing order. */
+export function rocRows(curve: { fpr: number[]; tpr: number[] }, fields: Record<string, unknown>) {
+  return curve.fpr.map((fpr, i) => ({ ...fields, fpr, tpr: curve.tpr[i], order: i }));
+}

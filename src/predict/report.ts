@@ -3,15 +3,19 @@
  *
  * Writes OUT/report.md (the summary, the headline table, the comparison with the early loss, the per-indicator
  * tables, the figures as relative links, the caveats), OUT/report.json (the PredictionReport) and OUT/figures/*.svg
- * with PNG copies. With rerun (default true) a few runs are retrained (rerun.ts) for the time-series figure.
+ * with PNG copies (plots.ts, study-figures.ts; the loss curves and early spectra are read from the ensemble's
+ * runs.ndjson). With rerun (default true) a few runs of each class and activation are retrained (rerun.ts) for the
+ * FTLE-over-time figure.
  * Every sentence about the result is generated from the numbers.
  */
 import { isAbsolute, join, relative } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
+import { readEnsemble } from "./input.js";
 import type { Threshold } from "./labels.js";
-import { FigureWriter, histogramSpec, rocSpec, scatterSpec, timeSeriesSpec } from "./plots.js";
+import { FigureWriter, histogramSpec, rocSpec, scatterSpec } from "./plots.js";
 import { rerunSeries } from "./rerun.js";
+import { earlyFtleSpec, ftleBandsSpec, lossCurvesSpec, oofRocSpec } from "./study-figures.js";
 import type { CvResult, IndicatorScore, PredictionReport, ScopeResult, WindowResult } from "./types.js";
 
 /** A path as the report shows it: relative to the current directory when inside it, so reports carry no machine paths. */
@@ -248,20 +252,20 @@ export async function writeReport(
   const figures = new FigureWriter(outDir);
   const notes: string[] = [];
   const emit = (name: string, caption: string, spec: TopLevelSpec) => figures.emit(name, caption, spec);
+  const records = readEnsemble(report.dir).runs;
   await emit("final-loss-histogram", "Final loss per activation", histogramSpec(report));
+  await emit("loss-curves", "Loss curves by outcome", lossCurvesSpec(report, records));
+  await emit("early-ftle", "Early FTLE spectrum by outcome", earlyFtleSpec(report, records));
   await emit("ftle-max-vs-final-loss", "Early FTLE max against the final loss", scatterSpec(report));
-  await emit("roc", "ROC curves: best FTLE indicator and early loss", rocSpec(report));
+  await emit("roc-cv", "Out-of-fold ROC curves of the cross-validated models", oofRocSpec(report));
+  await emit("roc", "ROC curves: best FTLE indicator and early loss (in-sample)", rocSpec(report));
   if (options.rerun ?? true) {
     const { series, notes: rerunNotes } = await rerunSeries(report);
     notes.push(...rerunNotes);
     if (series.length > 0)
-      await emit(
-        "time-series",
-        "FTLE time series and loss curves of rerun runs",
-        timeSeriesSpec(series, report.windows),
-      );
+      await emit("ftle-bands", "FTLE spectrum over the training, by outcome", ftleBandsSpec(series));
   } else {
-    notes.push("The time-series figure was not drawn (reruns switched off).");
+    notes.push("The FTLE-over-time figure was not drawn (reruns switched off).");
   }
   const md = [
     "# Do early FTLEs predict the final loss?",
