@@ -5,8 +5,11 @@
  * the counts, which properties of a setting go with a gain, one table per window with every setting's AUCs and gain,
  * the labelling rule of every setting, the figures, the caveats), OUT/atlas.json (every number: the AtlasResult and
  * the provenance) and OUT/figures/*.svg with PNG copies. Every sentence about the result is generated from the
- * numbers.
+ * numbers. Each call's provenance (command, date, machine, runs computed, wall times) is appended to
+ * OUT/atlas/calls.ndjson and the report lists them all, so an atlas computed over several calls (resumed after an
+ * interruption, or merged from shards) says how long each part took.
  */
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
@@ -15,7 +18,7 @@ import { finalLossOf, labelOf } from "../predict/labels.js";
 import { FigureWriter } from "../predict/plots.js";
 import { ruleUsed } from "../predict/report.js";
 import { BIMODALITY_THRESHOLD } from "../stats/bimodality.js";
-import type { AtlasResult } from "./atlas.js";
+import { ATLAS_DIR, type AtlasResult } from "./atlas.js";
 import {
   aucSpec,
   bimodalitySpec,
@@ -225,18 +228,35 @@ function caveats(r: AtlasResult): string {
   ].join("\n");
 }
 
-function provenanceLines(r: AtlasResult, p: AtlasProvenance): string[] {
-  const runs =
-    p.runsNow === null ? "" : `; ${p.runsNow} runs computed by this call, ${p.runsResumed ?? 0} found already done`;
+/** One call of `weightdyn atlas` as calls.ndjson keeps it. */
+type Call = AtlasProvenance & { analysis: AtlasResult["analysis"] };
+
+function callLine(c: Call): string {
+  const runs = c.runsNow === null ? "" : `; ${c.runsNow} runs computed, ${c.runsResumed ?? 0} found already done`;
   const wall = [
-    p.ensembleSeconds === null ? null : `ensemble ${p.ensembleSeconds.toFixed(0)} s`,
-    `analysis ${r.analysis.wallTimeSeconds.toFixed(0)} s (${r.analysis.analysed} settings analysed, ${r.analysis.reused} reused)`,
-    p.totalSeconds === null ? null : `whole call ${p.totalSeconds.toFixed(0)} s`,
+    c.ensembleSeconds === null ? null : `ensemble ${c.ensembleSeconds.toFixed(0)} s`,
+    `analysis ${c.analysis.wallTimeSeconds.toFixed(0)} s (${c.analysis.analysed} settings analysed, ${c.analysis.reused} reused)`,
+    c.totalSeconds === null ? null : `whole call ${c.totalSeconds.toFixed(0)} s`,
   ].filter((x) => x !== null);
-  return [
-    `- Written by \`${p.command}\` on ${p.date}; machine: ${p.machine}; backend: ${p.backend ?? "–"}${p.load === null ? "" : `; 1-minute load average at the start ${p.load.toFixed(2)}`}${runs}.`,
-    `- Wall time: ${wall.join(", ")}.`,
-  ];
+  const load = c.load === null ? "" : `, 1-minute load average at the start ${c.load.toFixed(2)}`;
+  return `- \`${c.command}\` on ${c.date} (${c.machine}; backend ${c.backend ?? "–"}${load})${runs}. Wall time: ${wall.join(", ")}.`;
+}
+
+/** Appends this call to OUT/atlas/calls.ndjson and returns every call recorded there, oldest first. */
+function recordCall(outDir: string, call: Call): Call[] {
+  const dir = join(outDir, ATLAS_DIR);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "calls.ndjson");
+  appendFileSync(path, `${JSON.stringify(call)}\n`);
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .flatMap((line) => {
+      try {
+        return line.trim() === "" ? [] : [JSON.parse(line) as Call];
+      } catch {
+        return []; // a line cut short by a kill
+      }
+    });
 }
 
 export async function writeAtlasReport(
@@ -262,12 +282,15 @@ export async function writeAtlasReport(
   );
   await emit("loss-curves", "Loss curves per setting, by label", lossCurvesSpec(lossCurves(result, runs)));
   const total = result.settings.length + result.incomplete.length;
+  const calls = recordCall(outDir, { ...provenance, analysis: result.analysis });
   const md = [
     "# Atlas: do early FTLEs add information about the final loss beyond the early loss, across settings?",
     "",
     `Study ${result.studyId}: ${total} settings x ${result.runsPerSetting} initial conditions; early windows ${result.windows.join(", ")} steps${steps ? ` of ${steps}` : ""}. Each setting is an ensemble with its own labels and its own cross-validated prediction (as \`weightdyn predict\` does it); the gains are then pooled across settings, one early window at a time.`,
     "",
-    ...provenanceLines(result, provenance),
+    `Computed by ${calls.length === 1 ? "one call" : `${calls.length} calls`} of \`weightdyn atlas\` (the last one wrote this report):`,
+    "",
+    ...calls.map(callLine),
     ...(result.incomplete.length > 0
       ? [
           `- Incomplete settings, left out: ${result.incomplete.map((s) => `#${s.gridPoint} ${s.label} (${s.runs} of ${s.expected} runs)`).join("; ")}.`,
@@ -286,7 +309,7 @@ export async function writeAtlasReport(
     "",
     "## Which properties of a setting go with a gain?",
     "",
-    `Factors of the design: ${result.factors.join(", ")}. Per level, the random-effects summary of the settings at that level; Q_between tests whether the levels differ.`,
+    `Factors of the design: ${result.factors.join(", ")}; and, observed rather than designed, the label rule each setting got (the gap rule, or the median when its gap was too narrow or too lopsided). Per level, the random-effects summary of the settings at that level; Q_between tests whether the levels differ.`,
     "",
     moderatorSection(result),
     "## Every setting",

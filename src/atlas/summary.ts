@@ -12,8 +12,9 @@
  *   - pooled: the DerSimonian-Laird random-effects summary of the gains (src/stats/meta-analysis.ts) with tau^2, I^2,
  *     Cochran's Q and the prediction interval for a new setting of the same design;
  *   - moderators: for each factor of the design, one random-effects summary per level and the test of their
- *     differences (Q_between); for the bimodality of c_f, the meta-regression slope of the gain on Sarle's
- *     coefficient.
+ *     differences (Q_between); the same for the label rule each setting ended up with (gap, or the median when the
+ *     gap rule failed: an observed property, not a designed one, LABEL_RULE); for the bimodality of c_f, the
+ *     meta-regression slope of the gain on Sarle's coefficient.
  * A setting enters the pooled numbers when its gain has a finite, positive standard error.
  */
 import { BIMODALITY_THRESHOLD } from "../stats/bimodality.js";
@@ -26,6 +27,13 @@ import {
   subgroups,
 } from "../stats/meta-analysis.js";
 import type { SettingResult } from "./setting.js";
+
+/** The observed moderator "which label rule the setting's runs got" (not a factor of the design). */
+export const LABEL_RULE = "label rule (observed)";
+
+function labelRule(s: SettingResult): string {
+  return s.threshold?.fallback ? "median (gap failed)" : (s.threshold?.rule ?? "none");
+}
 
 export interface WindowSummary {
   window: number;
@@ -81,13 +89,17 @@ export function summariseWindow(
   const y = usable.map((u) => u.y);
   const v = usable.map((u) => u.v);
   const pooled = usable.length > 0 ? randomEffects(y, v) : null;
-  const moderators = factors.flatMap((factor) => {
-    const levels = factorLevels(
-      usable.map((u) => u.s),
-      factor,
-    );
+  const moderators = [...factors, LABEL_RULE].flatMap((factor) => {
+    const valueOf = (x: SettingResult) => (factor === LABEL_RULE ? labelRule(x) : levelName(x.params[factor]));
+    const levels =
+      factor === LABEL_RULE
+        ? [...new Set(usable.map((u) => valueOf(u.s)))].sort()
+        : factorLevels(
+            usable.map((u) => u.s),
+            factor,
+          );
     if (levels.length < 2) return [];
-    const groups = usable.map((u) => levelName(u.s.params[factor]));
+    const groups = usable.map((u) => valueOf(u.s));
     const analysis = subgroups(y, v, groups);
     analysis.groups.sort((a, b) => levels.indexOf(a.name) - levels.indexOf(b.name));
     return [{ factor, levels, analysis }];

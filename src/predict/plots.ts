@@ -48,6 +48,11 @@ export function histogramSpec(report: PredictionReport): TopLevelSpec {
       };
     });
   const diverged = report.groups.map((g) => `${g.name} ${g.diverged}`).join(", ");
+  const logs = values.map((v) => v.log10cf);
+  const decades = Array.from(
+    { length: Math.max(0, Math.ceil(Math.max(...logs, 0)) - Math.floor(Math.min(...logs, 0)) + 1) },
+    (_, i) => Math.floor(Math.min(...logs, 0)) + i,
+  );
   return {
     $schema: SCHEMA,
     title: {
@@ -71,6 +76,7 @@ export function histogramSpec(report: PredictionReport): TopLevelSpec {
               type: "quantitative",
               bin: { step: 0.1 },
               title: "log10 final loss c_f (bins of 0.1 decades)",
+              axis: { values: decades },
             },
             y: { aggregate: "count", type: "quantitative", title: "runs" },
           },
