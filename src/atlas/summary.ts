@@ -90,16 +90,16 @@ export function summariseWindow(
   const v = usable.map((u) => u.v);
   const pooled = usable.length > 0 ? randomEffects(y, v) : null;
   const moderators = [...factors, LABEL_RULE].flatMap((factor) => {
-    const valueOf = (x: SettingResult) => (factor === LABEL_RULE ? labelRule(x) : levelName(x.params[factor]));
+    const levelOf = (x: SettingResult) => (factor === LABEL_RULE ? labelRule(x) : levelName(x.params[factor]));
     const levels =
       factor === LABEL_RULE
-        ? [...new Set(usable.map((u) => valueOf(u.s)))].sort()
+        ? [...new Set(usable.map((u) => levelOf(u.s)))].sort()
         : factorLevels(
             usable.map((u) => u.s),
             factor,
           );
     if (levels.length < 2) return [];
-    const groups = usable.map((u) => valueOf(u.s));
+    const groups = usable.map((u) => levelOf(u.s));
     const analysis = subgroups(y, v, groups);
     analysis.groups.sort((a, b) => levels.indexOf(a.name) - levels.indexOf(b.name));
     return [{ factor, levels, analysis }];
