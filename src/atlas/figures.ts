@@ -75,7 +75,7 @@ export function forestSpec(
     type: "nominal",
     title: null,
     sort: { field: "order", op: "min" },
-    axis: { labelLimit: 260 },
+    axis: { labelLimit: 360 },
   };
   return {
     $schema: SCHEMA,
@@ -361,7 +361,7 @@ export function lossCurvesSpec(curves: readonly LossCurve[], columns = 8): TopLe
       text: "Loss curves per setting, coloured by the run's label",
       subtitle: [
         "a sample of runs of each class per setting, at the recorded loss checkpoints; the label uses the setting's own threshold",
-        `log axis, shared by all panels; ${clamped} point(s) below ${LOSS_FLOOR.toExponential(0)} drawn at ${LOSS_FLOOR.toExponential(0)}`,
+        `log axes, each panel its own range (the settings' losses lie decades apart); ${clamped} point(s) below ${LOSS_FLOOR.toExponential(0)} drawn at ${LOSS_FLOOR.toExponential(0)}`,
       ],
     },
     data: { values },
@@ -374,7 +374,7 @@ export function lossCurvesSpec(curves: readonly LossCurve[], columns = 8): TopLe
     },
     columns,
     spec: {
-      width: 130,
+      width: 150,
       height: 100,
       mark: { type: "line", strokeWidth: 0.8, opacity: 0.55 },
       encoding: {
@@ -390,6 +390,7 @@ export function lossCurvesSpec(curves: readonly LossCurve[], columns = 8): TopLe
         detail: { field: "run", type: "quantitative" },
       },
     },
+    resolve: { scale: { y: "independent" } },
     config: CONFIG,
   } as TopLevelSpec;
 }

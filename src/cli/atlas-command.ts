@@ -18,6 +18,7 @@ import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { BACKEND_CHOICES } from "../config/schema.js";
+import { redactUrl } from "../distributed/redis-url.js";
 import { loadStudyFile, type Study } from "../ensemble/study.js";
 import { distributedFlags } from "./distributed-flags.js";
 import { type EnsembleFlags, parseWorkers, runStudyFromCli } from "./ensemble-command.js";
@@ -76,7 +77,11 @@ async function report(
     },
   );
   const files = await writeAtlasReport(result, groupByPoint(input), flags.out, {
-    command: `weightdyn ${process.argv.slice(2).join(" ")}`,
+    // A --queue URL's password never reaches the report.
+    command: `weightdyn ${process.argv
+      .slice(2)
+      .map((a) => a.replace(/rediss?:\/\/\S+/g, (url) => redactUrl(url)))
+      .join(" ")}`,
     date,
     machine: machine(),
     backend: run.backend,
