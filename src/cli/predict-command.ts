@@ -111,7 +111,7 @@ export function registerPredictCommand(program: Command): Command {
     .addOption(
       new Option("--seed <n>", "seed of the bootstrap and cross-validation shuffles (default 1)").argParser(seedValue),
     )
-    .option("--no-rerun", "do not retrain a few runs for the FTLE time-series figure")
+    .option("--no-rerun", "do not retrain a few runs per class for the FTLE-over-time figure")
     .option("-q, --quiet", "print only where the report is")
     .action(async (dir: string, flags: PredictFlags) => {
       const { PredictInputError, predictStudy, writeReport } = await loadPredict();

@@ -240,7 +240,7 @@ function caveats(r: PredictionReport, notes: string[]): string {
 }
 
 export interface WriteReportOptions {
-  /** Rerun a few runs for the time-series figure (default true). */
+  /** Rerun a few runs of each class and activation for the FTLE-over-time figure (default true). */
   rerun?: boolean;
 }
 

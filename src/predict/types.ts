@@ -130,7 +130,7 @@ export interface GroupSummary {
   log10FinalLoss: { min: number; median: number; max: number } | null;
 }
 
-/** One run, as the plots and the time-series reruns need it. */
+/** One run, as the plots and the reruns of the FTLE-over-time figure need it. */
 export interface RunPoint {
   index: number;
   group: string;
