@@ -9,6 +9,7 @@
  * With lyapunov.clv, the covariant Lyapunov vectors come from the same forward pass (src/run-clv.ts).
  */
 import { performance } from "node:perf_hooks";
+import { convergenceDiagnostics } from "./algorithms/convergence.js";
 import { lyapunovSpectrum, type SpectrumResult } from "./algorithms/spectrum.js";
 import { type BackendChoice, backendFromEnv, loadBackend } from "./backend/loader.js";
 import type { Backend } from "./backend/types.js";
@@ -172,14 +173,26 @@ export function jsonNumber(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
+/**
+ * The convergence diagnostics of a spectrum (src/algorithms/convergence.ts), or why there are none: a diverged run
+ * or one without exponents.
+ */
+export function spectrumDiagnostics(s: SpectrumResult): Record<string, unknown> {
+  if (s.k === 0) return { skipped: "no Lyapunov exponents" };
+  if (!Array.from(s.exponents).every(Number.isFinite)) return { skipped: "the exponents are not finite (diverged)" };
+  return { ...convergenceDiagnostics(s.exponents, s.ftle, s.running) };
+}
+
 /** summary.json of a run. */
 export function runSummary(run: TrainingRun): Record<string, unknown> {
   const s = run.spectrum;
+  const diagnostics = spectrumDiagnostics(s);
   return {
     finalLoss: jsonNumber(run.finalLoss),
     diverged: s.diverged,
     ...(s.diverged ? { divergedAt: s.divergedAt, divergedReason: s.divergedReason } : {}),
     exponents: Array.from(s.exponents, jsonNumber),
+    sortedExponents: Array.from(s.exponents, jsonNumber).sort((a, b) => (b ?? -Infinity) - (a ?? -Infinity)),
     dimension: run.dimension,
     stateDimension: run.stateDimension,
     optimizer: run.config.training.optimizer,
@@ -188,6 +201,7 @@ export function runSummary(run: TrainingRun): Record<string, unknown> {
     steps: s.steps,
     measuredSteps: s.measuredSteps,
     ftleWindows: s.ftle.starts.length,
+    diagnostics,
     backend: run.backend,
     tangentRoute: run.tangentRoute,
     wallTimeSeconds: run.wallTimeSeconds,

@@ -445,7 +445,11 @@ describe("weightdyn ensemble (CLI)", () => {
     const out = join(root, "node_modules", ".cache", `weightdyn-90-dist-${process.pid}`);
     const files = (d: string): string[] =>
       readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? files(join(d, e.name)) : e.name.endsWith(".ts") ? [join(d, e.name)] : [],
+        e.isDirectory()
+          ? files(join(d, e.name))
+          : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") // declarations emit nothing
+            ? [join(d, e.name)]
+            : [],
       );
     try {
       for (const file of files(join(root, "src"))) {

@@ -281,6 +281,22 @@ describeRedis("queue mode on a real redis-server (password-protected, loopback)"
     redis.disconnect();
   }, 60_000);
 
+  it("an atlas through the queue: the same runs as locally, then its report", async () => {
+    // Two settings crossed with the study's grid (4 points), 8 runs each: the atlas's settings travel with the study.
+    const raw = { ...rawStudy(200, 8, 23), settings: [{ "network.hidden": 2 }, { "network.hidden": 3 }], early: [40] };
+    const atlas = writeStudy("atlas.json", raw);
+    const out = join(dir, "queue-atlas");
+    const c = cli(["atlas", "--config", atlas.path, "--out", out, "--queue", server.url, "--quiet"]);
+    const local = join(dir, "local-atlas");
+    await runEnsemble(atlas.study, { outDir: local, workers: 1 });
+    expect(await c.exited).toBe(0);
+    expect(resultSet(out)).toEqual(resultSet(local));
+    expect(c.out.stdout).toMatch(new RegExp(`atlas ${atlas.study.id}: 8 settings`));
+    const report = readFileSync(join(out, "report.md"), "utf8");
+    expect(report).toMatch(/## Verdict per early window/);
+    expect(report).toMatch(/--queue redis:\/\/:\*\*\*@127\.0\.0\.1/); // the command, its password masked
+  }, 120_000);
+
   it("a worker SIGKILLed mid-run, and the coordinator SIGKILLed and resumed: every run exactly once", async () => {
     // 60 runs of about 0.1 s.
     const long = writeStudy("long.json", rawStudy(3000, 15, 22));

@@ -345,7 +345,7 @@ describe("the report", () => {
       expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     }
     // the time series needs the engine: either the figure or a note saying why it is missing
-    const timeSeries = existsSync(join(out, "figures", "time-series.png"));
+    const timeSeries = existsSync(join(out, "figures", "ftle-bands.png"));
     expect(timeSeries || notes.some((t) => /could not|not be loaded/.test(t))).toBe(true);
     const json = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
     expect(json.tool).toBe("weightdyn predict");

@@ -30,7 +30,7 @@ import { noticeWasmFallback } from "./fallback-notice.js";
 import { positiveIntFlag } from "./flags.js";
 import { createProgress } from "./progress.js";
 
-interface EnsembleFlags {
+export interface EnsembleFlags {
   config: string;
   out: string;
   workers?: string;

@@ -64,7 +64,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-export async function runQueueFromCli(study: Study, flags: QueueFlags): Promise<void> {
+export async function runQueueFromCli(study: Study, flags: QueueFlags): Promise<{ interrupted: boolean }> {
   let target: ReturnType<typeof parseRedisUrl>;
   let batch: number | undefined;
   try {
@@ -117,4 +117,5 @@ export async function runQueueFromCli(study: Study, flags: QueueFlags): Promise<
     );
     process.exitCode = 130;
   }
+  return { interrupted: result.interrupted };
 }

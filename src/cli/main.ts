@@ -10,6 +10,8 @@
  *   weightdyn worker --queue URL ...      compute runs of studies queued on Redis (worker-command.ts)
  *   weightdyn merge DIR... --out DIR      combine the outputs of a study's shards (merge-command.ts)
  *   weightdyn doctor [--json]             which backend loads here and why the other does not (doctor-command.ts)
+ *   weightdyn atlas --config F --out DIR  a study of many settings and one report across them (atlas-command.ts)
+ *   weightdyn report DIR                  figures and diagnostics of one run's directory (report-command.ts)
  *
  * Everything that can be wrong with the input (config fields, the data CSV, the weights file, flags, the
  * WEIGHTDYN_BACKEND variable, the output directory) is checked before the engine is loaded, and ends with
@@ -28,6 +30,7 @@ import { buildDataset } from "../data/dataset.js";
 import { weightdynVersion } from "../ensemble/store.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
 import { initialWeights } from "../system/init.js";
+import { registerAtlasCommand } from "./atlas-command.js";
 import { pickBackendName } from "./backend-choice.js";
 import { registerDoctorCommand } from "./doctor-command.js";
 import { registerEnsembleCommand } from "./ensemble-command.js";
@@ -37,6 +40,7 @@ import { registerMergeCommand } from "./merge-command.js";
 import { registerPredictCommand } from "./predict-command.js";
 import { createProgress } from "./progress.js";
 import { formatRunReport } from "./report.js";
+import { registerReportCommand } from "./report-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerWorkerCommand } from "./worker-command.js";
 
@@ -141,6 +145,8 @@ function buildProgram(): Command {
   registerWorkerCommand(program);
   registerMergeCommand(program);
   registerDoctorCommand(program);
+  registerAtlasCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

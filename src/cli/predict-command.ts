@@ -2,8 +2,8 @@
  * `weightdyn predict DIR`: do the early FTLEs of an ensemble predict its final losses? Thin: parse -> predictStudy ->
  * writeReport -> a short summary on stdout.
  *
- *   weightdyn predict DIR [--split gap|median] [--threshold X] [--per-group] [--out REPORTDIR] [--seed N]
- *                         [--no-rerun] [--quiet]
+ *   weightdyn predict DIR [--split gap|median] [--min-gap DECADES] [--min-share S] [--threshold X] [--per-group]
+ *                         [--out REPORTDIR] [--seed N] [--no-rerun] [--quiet]
  *
  * Writes REPORTDIR/report.md, report.json and figures/ (REPORTDIR defaults to DIR). Input problems (no runs.ndjson,
  * a malformed line, a bad flag value) exit with 2 and a message naming the file or flag.
@@ -29,6 +29,8 @@ async function loadPredict() {
 
 interface PredictFlags {
   split?: "gap" | "median";
+  minGap?: number;
+  minShare?: number;
   threshold?: number;
   perGroup?: boolean;
   out?: string;
@@ -41,6 +43,14 @@ function positiveNumber(value: string): number {
   const x = Number(value);
   if (value.trim() === "" || !Number.isFinite(x) || x <= 0) {
     throw new InvalidArgumentError(`expected a positive number but received "${value}"`);
+  }
+  return x;
+}
+
+function nonNegativeNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x) || x < 0) {
+    throw new InvalidArgumentError(`expected a number >= 0 but received "${value}"`);
   }
   return x;
 }
@@ -58,7 +68,10 @@ export function formatPredictSummary(report: PredictionReport, reportFile: strin
   if (quiet) return `report: ${reportFile}`;
   const diverged = report.groups.reduce((a, g) => a + g.diverged, 0);
   const t = report.labelling.pooled;
-  const rule = t ? `c_f > ${t.finalLoss.toExponential(2)} (${t.rule})` : "per-activation thresholds (see the report)";
+  const used = (x: typeof t) => (x?.fallback ? "median, gap rule failed" : (x?.rule ?? "none"));
+  const rule = t
+    ? `c_f > ${t.finalLoss.toExponential(2)} (${used(t)})`
+    : `per activation: ${report.groups.map((g) => `${g.name} c_f > ${g.threshold?.finalLoss.toExponential(2) ?? "–"} (${used(g.threshold)})`).join(", ")}`;
   const lines = [
     `${report.input.runs} runs, ${report.groups.length} group(s), ${diverged} diverged; high final loss: ${rule}`,
   ];
@@ -82,13 +95,23 @@ export function registerPredictCommand(program: Command): Command {
         .choices(["gap", "median"])
         .conflicts("threshold"),
     )
+    .addOption(
+      new Option("--min-gap <decades>", "gap rule: smallest gap in log10 c_f it accepts, else the median (0.2)")
+        .argParser(nonNegativeNumber)
+        .conflicts("threshold"),
+    )
+    .addOption(
+      new Option("--min-share <s>", "gap rule: smallest share of runs on either side it accepts, else the median (0.1)")
+        .argParser(nonNegativeNumber)
+        .conflicts("threshold"),
+    )
     .addOption(new Option("--threshold <cf>", "label runs with c_f above this value high").argParser(positiveNumber))
     .option("--per-group", "compute the threshold within each activation instead of on all runs pooled")
     .option("-o, --out <dir>", "report directory (default: DIR)")
     .addOption(
       new Option("--seed <n>", "seed of the bootstrap and cross-validation shuffles (default 1)").argParser(seedValue),
     )
-    .option("--no-rerun", "do not retrain a few runs for the FTLE time-series figure")
+    .option("--no-rerun", "do not retrain a few runs per class for the FTLE-over-time figure")
     .option("-q, --quiet", "print only where the report is")
     .action(async (dir: string, flags: PredictFlags) => {
       const { PredictInputError, predictStudy, writeReport } = await loadPredict();
@@ -96,6 +119,8 @@ export function registerPredictCommand(program: Command): Command {
       try {
         report = predictStudy(dir, {
           split: flags.split,
+          minGap: flags.minGap,
+          minShare: flags.minShare,
           threshold: flags.threshold,
           perGroup: flags.perGroup,
           seed: flags.seed,

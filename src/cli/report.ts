@@ -62,6 +62,16 @@ export function formatRunReport(result: RunOutputs, info: RunReportInfo): string
   } else if (exponents !== null) {
     parts.push("No Lyapunov exponents");
   }
+  const diagnostics = s.diagnostics as { flags?: string[]; batches?: number; standardErrors?: unknown } | undefined;
+  if (diagnostics?.flags) {
+    const se = numberArray(diagnostics.standardErrors);
+    const largest = se && se.length > 0 ? `; largest standard error ${formatNumber(Math.max(...se))}` : "";
+    parts.push(
+      diagnostics.flags.length === 0
+        ? `Convergence: every neighbouring pair resolved and the order settled (${diagnostics.batches} batches${largest})`
+        : `Convergence: ${diagnostics.flags.join("; ")}`,
+    );
+  }
   const names = ["summary.json", "loss.csv", "ftle.csv"];
   const clv = s.clv as { files?: Record<string, string>; skipped?: string } | undefined;
   if (clv?.files) names.push(...Object.values(clv.files));

@@ -101,7 +101,8 @@ export function prepareStartDir(dir: string, studyId: string): string | null {
   return target;
 }
 
-function machine(): string {
+/** The machine, for provenance lines: cores, CPU model, Node, platform. */
+export function machine(): string {
   return `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${process.platform}/${process.arch}`;
 }
 
@@ -167,7 +168,7 @@ export function registerStartCommand(program: Command): Command {
     .option("-w, --workers <n>", "worker threads (default: all cores)")
     .option("--runs <n>", "initial conditions per activation instead of the study's (another study id)")
     .addOption(new Option("--backend <name>", "compute backend (overrides WEIGHTDYN_BACKEND)").choices(BACKEND_CHOICES))
-    .option("--no-rerun", "do not retrain a few runs for the FTLE time-series figure")
+    .option("--no-rerun", "do not retrain a few runs per class for the FTLE-over-time figure")
     .option("-q, --quiet", "no progress display")
     .action(startAction);
 }

@@ -35,7 +35,10 @@ export interface QueuedStudy {
   /** The coordinator's weightdyn version (informative: the id check is what guards against skew). */
   weightdynVersion: string;
   /** The study's fields, as parseStudy accepts them. */
-  study: Pick<Study, "base" | "grid" | "runs" | "seed" | "early" | "lossCheckpoints" | "description">;
+  study: Pick<Study, "base" | "grid" | "runs" | "seed" | "early" | "lossCheckpoints" | "description"> & {
+    /** Absent for a study without settings (and from coordinators that predate them). */
+    settings?: Study["settings"];
+  };
   /** Path as written in the configs -> file contents (UTF-8). */
   files: Record<string, string>;
   /** 16 hex digits: the hash of the study id and the files. */
@@ -78,12 +81,21 @@ export function queuedStudy(study: Study, points: GridPoint[], batch: number): Q
       }
     }
   }
-  const { base, grid, runs, seed, early, lossCheckpoints, description } = study;
+  const { base, grid, settings, runs, seed, early, lossCheckpoints, description } = study;
   return {
     format: SPEC_FORMAT,
     studyId: study.id,
     weightdynVersion: weightdynVersion(),
-    study: { base, grid, runs, seed, early, lossCheckpoints, ...(description === undefined ? {} : { description }) },
+    study: {
+      base,
+      grid,
+      ...(settings === null ? {} : { settings }),
+      runs,
+      seed,
+      early,
+      lossCheckpoints,
+      ...(description === undefined ? {} : { description }),
+    },
     files,
     fingerprint: studyIdOf({ studyId: study.id, files }),
     totalRuns: totalRuns(study),

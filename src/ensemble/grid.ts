@@ -1,5 +1,6 @@
 /**
- * The grid of an ensemble: dotted run-config paths, each with a list of values, expanded to grid points.
+ * The grid of an ensemble: dotted run-config paths, each with a list of values, expanded to grid points; and the
+ * study's explicit list of settings, each a set of path -> value, that the grid is crossed with.
  *
  *   expandGrid(study) -> GridPoint[]        every point's run config, validated, in grid order
  *   configPathProblem("network.hidden")    -> null, or why the path names no run-config field
@@ -11,9 +12,15 @@
  * An empty grid has exactly one point: the base config. Run i of the study belongs to point floor(i / runs) and is
  * draw i mod runs of it (the run index is gridPoint * runs + draw).
  *
- * A point's config is the study's base with each grid value written at its path (objects on the way are created
- * when missing), then validated by parseRunConfig. Errors name the study field they come from: a value from the
- * grid as `grid["network.activation"][1]`, everything else as `base.<field>`.
+ * Settings (optional; an atlas of settings that are not a cartesian product, such as a fractional design): a list
+ * of objects, each mapping dotted paths to one value. The points are then settings x grid, the setting outermost:
+ * point p is setting floor(p / G) crossed with grid point p mod G (G = the grid's size), and its params hold the
+ * setting's paths first, then the grid's. Without settings (null) the points are the grid's alone.
+ *
+ * A point's config is the study's base with each setting and grid value written at its path (objects on the way
+ * are created when missing), then validated by parseRunConfig. Errors name the study field they come from: a value
+ * from the grid as `grid["network.activation"][1]`, from a setting as `settings[3]["network.hidden"]`, everything
+ * else as `base.<field>`.
  */
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue, describeReceived } from "../config/errors.js";
@@ -38,14 +45,26 @@ export interface GridPoint {
   params: Record<string, unknown>;
   /** Index into each grid key's value list. */
   valueIndices: number[];
+  /** Index of the point's setting (0 without settings). */
+  setting: number;
+  /** Where each of params' paths was written in the study file (`grid["k"][1]`, `settings[3]["k"]`), for messages. */
+  sources: ValueSource[];
   /** The validated run config (base + grid values); init.seed is replaced by each run's seed later. */
   config: RunConfig;
+}
+
+/** A config path set by a point and the study field its value comes from. */
+export interface ValueSource {
+  key: string;
+  field: string;
 }
 
 /** The parts of a study the grid needs. */
 export interface GridSource {
   base: Record<string, unknown>;
   grid: Record<string, readonly unknown[]>;
+  /** Explicit settings crossed with the grid (module comment); null or absent: none. */
+  settings?: readonly Record<string, unknown>[] | null;
 }
 
 // The two-form sections (data: function | csv; init: random | weights) hide their forms behind a dispatching
@@ -109,6 +128,16 @@ export function gridSize(grid: Record<string, readonly unknown[]>): number {
   return Object.values(grid).reduce((n, values) => n * values.length, 1);
 }
 
+/** Number of points of a study: settings x grid points. */
+export function pointCount(study: Pick<GridSource, "grid" | "settings">): number {
+  return (study.settings?.length ?? 1) * gridSize(study.grid);
+}
+
+/** `settings[3]["network.hidden"]` */
+export function settingField(index: number, key: string): string {
+  return `settings[${index}][${JSON.stringify(key)}]`;
+}
+
 /** The value indices of grid point `index` (last key fastest). */
 export function gridValueIndices(grid: Record<string, readonly unknown[]>, index: number): number[] {
   const lists = Object.values(grid);
@@ -144,17 +173,16 @@ function withValue(base: Record<string, unknown>, path: string, value: unknown):
 }
 
 /**
- * studyIssue(issue, gridKeys, valueIndices)
+ * studyIssue(issue, sources)
  *
- * A run-config issue renamed after the study field it comes from: the grid value when the field is (under) a grid
- * key (`grid["data.csv"][0]`), the base otherwise (`base.data.csv`).
+ * A run-config issue renamed after the study field it comes from: the grid value or setting when the field is
+ * (under) a path the point sets (`grid["data.csv"][0]`, `settings[2]["data.csv"]`), the base otherwise
+ * (`base.data.csv`).
  */
-export function studyIssue(issue: ConfigIssue, keys: string[], valueIndices: number[]): ConfigIssue {
-  for (let j = 0; j < keys.length; j++) {
-    const key = keys[j];
+export function studyIssue(issue: ConfigIssue, sources: readonly ValueSource[]): ConfigIssue {
+  for (const { key, field } of sources) {
     if (issue.field === key || issue.field.startsWith(`${key}.`) || issue.field.startsWith(`${key}[`)) {
-      const rest = issue.field.slice(key.length);
-      return { field: `${gridField(key)}[${valueIndices[j]}]${rest}`, detail: issue.detail };
+      return { field: `${field}${issue.field.slice(key.length)}`, detail: issue.detail };
     }
   }
   return { field: issue.field === "" ? "base" : `base.${issue.field}`, detail: issue.detail };
@@ -169,19 +197,29 @@ export function studyIssue(issue: ConfigIssue, keys: string[], valueIndices: num
 export function expandGrid(study: GridSource): GridPoint[] {
   const keys = Object.keys(study.grid);
   const lists = Object.values(study.grid);
-  const count = gridSize(study.grid);
+  const size = gridSize(study.grid);
+  const settings = study.settings ?? [{}];
+  const count = settings.length * size;
   const points: GridPoint[] = [];
   const issues = new Map<string, ConfigIssue>();
   for (let index = 0; index < count; index++) {
-    const valueIndices = gridValueIndices(study.grid, index);
+    const setting = Math.floor(index / size);
+    const valueIndices = gridValueIndices(study.grid, index % size);
     const params: Record<string, unknown> = {};
+    const sources: ValueSource[] = [];
     let raw: Record<string, unknown> = study.base;
     try {
+      for (const [key, value] of Object.entries(settings[setting])) {
+        params[key] = value;
+        sources.push({ key, field: settingField(setting, key) });
+        raw = withValue(raw, key, value);
+      }
       for (let j = 0; j < keys.length; j++) {
         params[keys[j]] = lists[j][valueIndices[j]];
+        sources.push({ key: keys[j], field: `${gridField(keys[j])}[${valueIndices[j]}]` });
         raw = withValue(raw, keys[j], lists[j][valueIndices[j]]);
       }
-      points.push({ index, params, valueIndices, config: parseRunConfig(raw) });
+      points.push({ index, params, valueIndices, setting, sources, config: parseRunConfig(raw) });
     } catch (err) {
       if (err instanceof StudyError) {
         for (const issue of err.issues) issues.set(`${issue.field}\n${issue.detail}`, issue);
@@ -189,7 +227,7 @@ export function expandGrid(study: GridSource): GridPoint[] {
       }
       if (!(err instanceof ConfigError)) throw err;
       for (const issue of err.issues) {
-        const named = studyIssue(issue, keys, valueIndices);
+        const named = studyIssue(issue, sources);
         issues.set(`${named.field}\n${named.detail}`, named);
       }
     }

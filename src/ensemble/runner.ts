@@ -114,7 +114,6 @@ export function workerInit(choice: BackendChoice): WorkerInit {
 
 /** Builds every grid point's data and initial weights once, so that file problems name their study field. */
 export function checkStudyFiles(study: Study, points: GridPoint[]): void {
-  const keys = Object.keys(study.grid);
   const issues = new Map<string, ConfigIssue>();
   for (const point of points) {
     const config = seededConfig(point.config, runSeed(study.seed, point.index * study.runs));
@@ -124,7 +123,7 @@ export function checkStudyFiles(study: Study, points: GridPoint[]): void {
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const issue of err.issues) {
-        const named = studyIssue(issue, keys, point.valueIndices);
+        const named = studyIssue(issue, point.sources);
         issues.set(`${named.field}\n${named.detail}`, named);
       }
     }

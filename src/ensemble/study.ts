@@ -13,6 +13,9 @@
  * Fields (defaults):
  *   base             a run config (see README "Configuration"; {}: every default)
  *   grid ({})        dotted run-config path -> non-empty list of values; points in grid order (grid.ts)
+ *   settings (null)  a non-empty list of settings, each an object of dotted run-config path -> one value, crossed
+ *                    with the grid (setting outermost; grid.ts): an atlas of settings that are no cartesian product.
+ *                    A path may not be both in a setting and in the grid; two equal settings are refused
  *   runs             initial-condition draws per grid point (a positive integer)
  *   seed (0)         study seed; run i gets runSeed(seed, i) as init.seed (seeds.ts)
  *   early ([])       early windows e: the FTLE spectrum over steps [0, e) of every run; each e <= training.steps
@@ -21,13 +24,13 @@
  *                    windows and training.steps of each grid point
  *   description      free text, ignored
  *
- * The grid may not set `backend` (one backend serves a whole ensemble: --backend) or `init.seed` (derived per run).
+ * The grid and the settings may not set `backend` (one backend serves a whole ensemble: --backend) or `init.seed` (derived per run).
  * lyapunov.clv is refused: ensembles do not compute CLVs yet (each record's `clv` field is reserved, null).
  * Paths in the base or the grid (data.csv, init.weights) are relative to `baseDir`, the study file's folder.
  *
  * The study id (16 hex digits) is the hash of the canonical JSON of what determines the results: the grid (keys in
- * order, values), runs, seed, early, lossCheckpoints and every grid point's resolved config, without `backend` and
- * without the seeds that each run replaces. Writing a field with its default value, or the keys of an object in
+ * order, values), the settings (when given), runs, seed, early, lossCheckpoints and every grid point's resolved
+ * config, without `backend` and without the seeds that each run replaces. Writing a field with its default value, or the keys of an object in
  * another order, does not change the id; the contents of files the config points to are not part of it.
  */
 import { dirname, resolve } from "node:path";
@@ -38,8 +41,8 @@ import { MAX_SEED, type RunConfig } from "../config/schema.js";
 import { exponentCount } from "../config/shape.js";
 import { fieldPath } from "../config/validate.js";
 import { StudyError } from "./errors.js";
-import { configPathProblem, expandGrid, type GridPoint, gridField } from "./grid.js";
-import { studyIdOf } from "./seeds.js";
+import { configPathProblem, expandGrid, type GridPoint, gridField, pointCount, settingField } from "./grid.js";
+import { canonicalJson, studyIdOf } from "./seeds.js";
 
 export { StudyError } from "./errors.js";
 
@@ -51,6 +54,8 @@ export interface Study {
   base: Record<string, unknown>;
   /** Config path -> values; Object.keys order is the grid order. */
   grid: Record<string, unknown[]>;
+  /** Explicit settings crossed with the grid (grid.ts), or null. */
+  settings: Record<string, unknown>[] | null;
   runs: number;
   seed: number;
   /** Early windows, ascending, distinct. */
@@ -72,7 +77,8 @@ const positiveInt = () =>
 const nonNegativeInt = () =>
   z.number({ error: NON_NEGATIVE_INT }).int({ error: NON_NEGATIVE_INT }).min(0, { error: NON_NEGATIVE_INT });
 
-const STUDY_KEYS = ["base", "grid", "runs", "seed", "early", "lossCheckpoints", "description"];
+const STUDY_KEYS = ["base", "grid", "settings", "runs", "seed", "early", "lossCheckpoints", "description"];
+const SETTINGS = "a non-empty list of settings (objects mapping run-config paths to values)";
 
 export const studySchema = z.strictObject(
   {
@@ -82,6 +88,13 @@ export const studySchema = z.strictObject(
         error: "an object mapping run-config paths to lists of values",
       })
       .default({}),
+    settings: z
+      .array(z.record(z.string(), z.unknown(), { error: "an object mapping run-config paths to values" }), {
+        error: SETTINGS,
+      })
+      .min(1, { error: SETTINGS })
+      .nullable()
+      .default(null),
     runs: positiveInt(),
     seed: z
       .number({ error: SEED })
@@ -98,7 +111,42 @@ export const studySchema = z.strictObject(
 function studyFieldPath(path: readonly PropertyKey[]): string {
   if (path[0] === "grid" && path.length >= 2)
     return gridField(String(path[1])) + fieldPath(path.slice(2)).replace(/^(?=[^[])/, ".");
+  if (path[0] === "settings" && path.length >= 3)
+    return settingField(Number(path[1]), String(path[2])) + fieldPath(path.slice(3)).replace(/^(?=[^[])/, ".");
   return fieldPath(path);
+}
+
+/** Why a path may not be set by the grid or a setting, or null. */
+function settablePathProblem(key: string): string | null {
+  const problem = configPathProblem(key);
+  if (problem) return problem;
+  if (key === "backend" || key.startsWith("backend."))
+    return "one backend runs a whole ensemble: choose it with --backend";
+  if (key === "init.seed" || key === "init") return "init.seed is derived from the study seed and the run index";
+  return null;
+}
+
+/** Every path of the grid and the settings: settable, not in both, and no setting twice. */
+function pathIssues(grid: Record<string, unknown[]>, settings: Record<string, unknown>[] | null): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const key of Object.keys(grid)) {
+    const problem = settablePathProblem(key);
+    if (problem) issues.push({ field: gridField(key), detail: problem });
+  }
+  const seen = new Map<string, number>();
+  settings?.forEach((setting, i) => {
+    for (const key of Object.keys(setting)) {
+      const problem = Object.hasOwn(grid, key)
+        ? `also a grid key: a path is set either by the grid or by the settings`
+        : settablePathProblem(key);
+      if (problem) issues.push({ field: settingField(i, key), detail: problem });
+    }
+    const text = canonicalJson(setting);
+    const first = seen.get(text);
+    if (first !== undefined) issues.push({ field: `settings[${i}]`, detail: `repeats settings[${first}]` });
+    else seen.set(text, i);
+  });
+  return issues;
 }
 
 function toIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
@@ -188,6 +236,8 @@ function identity(study: Omit<Study, "id">, points: GridPoint[]): unknown {
   return {
     format: "weightdyn-study/1",
     grid: Object.entries(study.grid),
+    // Absent without settings, so that the ids of studies written before settings existed stay the same.
+    ...(study.settings === null ? {} : { settings: study.settings }),
     runs: study.runs,
     seed: study.seed,
     early: study.early,
@@ -228,23 +278,15 @@ export function parseStudy(raw: unknown, baseDir: string = process.cwd()): Study
   const parsed = studySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new StudyError(parsed.error.issues.flatMap(toIssues));
   const s = parsed.data;
-  const pathIssues: ConfigIssue[] = [];
-  for (const key of Object.keys(s.grid)) {
-    const problem = configPathProblem(key);
-    if (problem) pathIssues.push({ field: gridField(key), detail: problem });
-    else if (key === "backend" || key.startsWith("backend.")) {
-      pathIssues.push({ field: gridField(key), detail: "one backend runs a whole ensemble: choose it with --backend" });
-    } else if (key === "init.seed" || key === "init") {
-      pathIssues.push({ field: gridField(key), detail: "init.seed is derived from the study seed and the run index" });
-    }
-  }
-  if (pathIssues.length > 0) throw new StudyError(pathIssues);
-  const points = expandGrid({ base: s.base, grid: s.grid });
-  const timeIssues = checkPoints(s, points, Object.keys(s.grid).length);
+  const badPaths = pathIssues(s.grid, s.settings);
+  if (badPaths.length > 0) throw new StudyError(badPaths);
+  const points = expandGrid({ base: s.base, grid: s.grid, settings: s.settings });
+  const timeIssues = checkPoints(s, points, Object.keys(s.grid).length + (s.settings === null ? 0 : 1));
   if (timeIssues.length > 0) throw new StudyError(timeIssues);
   const study: Omit<Study, "id"> = {
     base: s.base,
     grid: s.grid,
+    settings: s.settings,
     runs: s.runs,
     seed: s.seed,
     early: ascending(s.early),
@@ -267,7 +309,7 @@ export function loadStudyFile(path: string): Study {
   return parseStudy(raw, dirname(absolute));
 }
 
-/** Number of runs of a study: grid points x runs. */
-export function totalRuns(study: Pick<Study, "grid" | "runs">): number {
-  return Object.values(study.grid).reduce((n, values) => n * values.length, 1) * study.runs;
+/** Number of runs of a study: points (settings x grid) x runs. */
+export function totalRuns(study: Pick<Study, "grid" | "runs"> & { settings?: Study["settings"] }): number {
+  return pointCount(study) * study.runs;
 }

@@ -10,7 +10,9 @@
  *   delta = mean_r [AUC_r(combined) - AUC_r(loss alone)],
  * come from a stratified bootstrap of the runs with the out-of-fold scores held fixed (the same resamples for every
  * model). The bootstrap covers the sampling of the evaluated runs but not the refitting of the models, so it is, if
- * anything, too narrow; the repeat range shows the part of the variation that comes from the split.
+ * anything, too narrow; the repeat range shows the part of the variation that comes from the split. The gain's
+ * standard error `se` is the standard deviation of delta over the same resamples (what the atlas pools; equally
+ * narrow). The out-of-fold ROC curves of the first repeat are kept for the figures.
  */
 import { bootstrap, deriveSeed } from "./bootstrap.js";
 import {
@@ -23,7 +25,7 @@ import {
 } from "./cv.js";
 import { ftleIndicatorMatrix, type WindowData } from "./indicators.js";
 import type { Matrix } from "./logistic.js";
-import { orient, preparedAuc, rocCurve } from "./roc.js";
+import { orient, preparedAuc, type RocCurve, rocCurve, thinRoc } from "./roc.js";
 import type {
   CvModelName,
   CvModelScore,
@@ -108,6 +110,7 @@ function crossValidate(data: WindowData, options: ResolvedPredictOptions, scope:
     { name: "selected", X: selection.X, learner: selectionLearner() as Learner<unknown> },
   ];
   const picks: Record<string, number> = {};
+  const roc: Partial<Record<CvModelName, RocCurve>> = {};
   // prepared[m][r]: the AUC function of model m's out-of-fold scores in repeat r
   const prepared = models.map(() => [] as ((w?: ArrayLike<number>) => number)[]);
   for (let r = 0; r < repeats; r++) {
@@ -115,6 +118,7 @@ function crossValidate(data: WindowData, options: ResolvedPredictOptions, scope:
     models.forEach((m, j) => {
       const { scores, models: fits } = crossValidatedScores(m.X, data.labels, split, m.learner);
       prepared[j].push(preparedAuc(scores, data.labels));
+      if (r === 0 && m.name !== "selected") roc[m.name] = thinRoc(rocCurve(scores, data.labels));
       if (m.name === "selected") {
         for (const fit of fits as SelectionFit[]) {
           const name = selection.names[fit.column];
@@ -154,6 +158,7 @@ function crossValidate(data: WindowData, options: ResolvedPredictOptions, scope:
   const gain: Gain = {
     delta,
     ci,
+    se: standardDeviation(boot[models.length].samples),
     repeatRange: range(aucs[iComb].map((a, r) => a - aucs[iLoss][r])),
     ...gainSentence(
       delta,
@@ -164,7 +169,14 @@ function crossValidate(data: WindowData, options: ResolvedPredictOptions, scope:
       Math.min(...[0, 1].map((c) => data.labels.filter((y) => y === c).length)),
     ),
   };
-  return { folds, repeats, adjustedFor: data.adjustedFor, models: scores, gain };
+  return { folds, repeats, adjustedFor: data.adjustedFor, models: scores, gain, roc };
+}
+
+/** Sample standard deviation (n - 1), NaN for fewer than 2 values. */
+function standardDeviation(xs: readonly number[]): number {
+  if (xs.length < 2) return Number.NaN;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
 }
 
 export function evaluateWindow(data: WindowData, scope: string, options: ResolvedPredictOptions): WindowResult {

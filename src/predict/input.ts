@@ -9,7 +9,7 @@
  * in `lines.partialIgnored`); a complete line that does not parse, or lacks `index`, is an error naming the file and
  * line. A run index seen twice keeps its first line (counted in `lines.duplicates`). study.json (src/ensemble/
  * store.ts: { studyId, study: { base, grid, runs, seed, early }, baseDir, points }) is read as-is; a missing file
- * gives study = null (the report then cannot rerun runs for the time-series figure).
+ * gives study = null (the report then cannot rerun runs for the FTLE-over-time figure).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -4,16 +4,31 @@
  *   histogramSpec(report)   log10 c_f per activation, with the labelling threshold
  *   scatterSpec(report)     early FTLE max against c_f (log scale), coloured by activation, one panel per window
  *   rocSpec(report)         ROC curves of the best FTLE indicator and of the early loss, per scope and window
- *   timeSeriesSpec(series)  FTLE time series next to the loss curves of a few rerun runs
  *   loadPlotting()          -> the plotting stack, imported on first use (optional packages, src/optional-deps.ts)
  *   renderFigure(spec, stack) -> { svg, png }: vega-lite compile -> vega View (renderer "none") -> toSVG -> resvg PNG
+ *   new FigureWriter(out)   renders specs into OUT/figures and collects the report's figure sections
  *
- * The stack is imported dynamically, never at the top level: vega reaches a module with a top-level await
- * (vega-canvas), which would make `require("weightdyn/predict")` fail (ERR_REQUIRE_ASYNC_MODULE), and the three
- * packages are optional peers that many users do not install.
+ * This is the one module that loads the plotting stack (vega, vega-lite, resvg), and only dynamically, never at the top
+ * level: vega reaches a module with a top-level await (vega-canvas), which would make `require("weightdyn/predict")`
+ * fail (ERR_REQUIRE_ASYNC_MODULE), and the three packages are optional peers that many users do not install. The spec
+ * builders elsewhere (figure-style.ts and the *figures.ts modules) import only vega-lite's types.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import { writeFileAtomic } from "../io/atomic.js";
 import { importOptional } from "../optional-deps.js";
+import {
+  activationFacet,
+  CONFIG,
+  clampLoss,
+  FONT,
+  LOSS_FLOOR,
+  orderActivations,
+  rocFacet,
+  rocRows,
+  SCHEMA,
+} from "./figure-style.js";
 import type { PredictionReport } from "./types.js";
 
 /** What renderFigure needs of vega, vega-lite and resvg. */
@@ -43,38 +58,41 @@ export function loadPlotting(): Promise<PlottingStack> {
   return plotting;
 }
 
-/** A font every figure names, with resvg's system-font fallback for the PNG copies. */
-const FONT = "DejaVu Sans";
-const CONFIG = { font: FONT, background: "white", view: { stroke: "#ccc" } } as const;
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "-");
 
-/** One rerun run's curves (rerun.ts). */
-export interface RunSeries {
-  label: string;
-  /** [step, loss] pairs (downsampled). */
-  loss: [number, number][];
-  /** [window start, FTLE 1, FTLE 2, ...] rows. */
-  ftle: number[][];
-}
+const FLOOR_LOG10 = Math.log10(LOSS_FLOOR);
 
 export function histogramSpec(report: PredictionReport): TopLevelSpec {
+  let clamped = 0;
   const values = report.runs
     .filter((r) => r.log10FinalLoss !== null)
-    .map((r) => ({
-      activation: r.group,
-      log10cf: r.log10FinalLoss,
-      threshold: report.labelling.perGroup[r.group]?.log10 ?? null,
-    }));
+    .map((r) => {
+      const log10 = r.log10FinalLoss as number;
+      if (log10 < FLOOR_LOG10) clamped++;
+      const t = report.labelling.perGroup[r.group]?.log10;
+      return {
+        activation: r.group,
+        log10cf: Math.max(log10, FLOOR_LOG10),
+        threshold: t === undefined ? null : Math.max(t, FLOOR_LOG10),
+      };
+    });
   const diverged = report.groups.map((g) => `${g.name} ${g.diverged}`).join(", ");
+  const logs = values.map((v) => v.log10cf);
+  const decades = Array.from(
+    { length: Math.max(0, Math.ceil(Math.max(...logs, 0)) - Math.floor(Math.min(...logs, 0)) + 1) },
+    (_, i) => Math.floor(Math.min(...logs, 0)) + i,
+  );
   return {
     $schema: SCHEMA,
     title: {
       text: "Final loss per activation",
-      subtitle: `red: labelling threshold; diverged runs not shown (${diverged})`,
+      subtitle: [
+        `red: labelling threshold; diverged runs not shown (${diverged})`,
+        `${clamped} run(s) with c_f below ${LOSS_FLOOR.toExponential(0)} (exact fits) counted in the leftmost bin, at log10 c_f = ${FLOOR_LOG10}`,
+      ],
     },
     data: { values },
-    facet: { row: { field: "activation", type: "nominal", title: null } },
+    facet: { row: activationFacet(report.groups.map((g) => g.name)) },
     spec: {
       width: 480,
       height: 110,
@@ -82,7 +100,13 @@ export function histogramSpec(report: PredictionReport): TopLevelSpec {
         {
           mark: { type: "bar", color: "#4c78a8" },
           encoding: {
-            x: { field: "log10cf", type: "quantitative", bin: { maxbins: 50 }, title: "log10 final loss c_f" },
+            x: {
+              field: "log10cf",
+              type: "quantitative",
+              bin: { step: 0.1 },
+              title: "log10 final loss c_f (bins of 0.1 decades)",
+              axis: { values: decades },
+            },
             y: { aggregate: "count", type: "quantitative", title: "runs" },
           },
         },
@@ -105,14 +129,25 @@ export function scatterSpec(report: PredictionReport): TopLevelSpec {
       const m = r.earlyMax[String(w)];
       return m === null || m === undefined
         ? []
-        : [{ activation: r.group, panel: `early window e = ${w}`, ftleMax: m, finalLoss: 10 ** log10 }];
+        : [
+            {
+              activation: r.group,
+              panel: `early window e = ${w}`,
+              w,
+              ftleMax: m,
+              finalLoss: clampLoss(10 ** log10).value,
+            },
+          ];
     });
   });
   return {
     $schema: SCHEMA,
-    title: { text: "Early FTLE max against the final loss", subtitle: "converged runs only" },
+    title: {
+      text: "Early FTLE max against the final loss",
+      subtitle: `converged runs only; c_f below ${LOSS_FLOOR.toExponential(0)} drawn at ${LOSS_FLOOR.toExponential(0)}`,
+    },
     data: { values },
-    facet: { column: { field: "panel", type: "nominal", title: null } },
+    facet: { column: { field: "panel", type: "nominal", title: null, sort: { field: "w", op: "min" } } },
     spec: {
       width: 300,
       height: 260,
@@ -120,7 +155,12 @@ export function scatterSpec(report: PredictionReport): TopLevelSpec {
       encoding: {
         x: { field: "ftleMax", type: "quantitative", title: "early FTLE max (per step)", scale: { zero: false } },
         y: { field: "finalLoss", type: "quantitative", scale: { type: "log" }, title: "final loss c_f" },
-        color: { field: "activation", type: "nominal", title: "activation" },
+        color: {
+          field: "activation",
+          type: "nominal",
+          title: "activation",
+          scale: { domain: orderActivations(report.groups.map((g) => g.name)) },
+        },
       },
     },
     resolve: { scale: { x: "independent" } },
@@ -147,16 +187,7 @@ export function rocSpec(report: PredictionReport): TopLevelSpec {
       ];
       for (const [name, curve, auc] of curves) {
         const kind = name.startsWith("early") ? "early loss" : "best FTLE indicator";
-        curve.fpr.forEach((fpr, i) => {
-          values.push({
-            panel,
-            curve: kind,
-            label: `${name}: AUC ${auc.toFixed(3)}`,
-            fpr,
-            tpr: curve.tpr[i],
-            order: i,
-          });
-        });
+        values.push(...rocRows(curve, { panel, curve: kind, label: `${name}: AUC ${auc.toFixed(3)}` }));
       }
     }
   }
@@ -169,87 +200,13 @@ export function rocSpec(report: PredictionReport): TopLevelSpec {
         "each indicator oriented by its sign; (+): higher => high loss, (-): lower => high loss",
       ],
     },
-    data: { values },
-    facet: { field: "panel", type: "nominal", title: null, sort: panels, header: { labelLimit: 0 } },
-    columns: Math.max(1, report.windows.length),
-    spec: {
-      width: 200,
-      height: 200,
-      layer: [
-        {
-          mark: { type: "rule", color: "#bbb", strokeDash: [4, 4] },
-          encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: 1 }, y2: { datum: 1 } },
-        },
-        {
-          mark: { type: "line", strokeWidth: 2 },
-          encoding: {
-            x: { field: "fpr", type: "quantitative", title: "false-positive rate", scale: { domain: [0, 1] } },
-            y: { field: "tpr", type: "quantitative", title: "true-positive rate", scale: { domain: [0, 1] } },
-            color: { field: "curve", type: "nominal", title: null, legend: { orient: "bottom" } },
-            order: { field: "order", type: "quantitative" },
-            tooltip: { field: "label", type: "nominal" },
-          },
-        },
-      ],
-    },
-    config: CONFIG,
-  } as TopLevelSpec;
-}
-
-export function timeSeriesSpec(series: readonly RunSeries[], earlyWindows: readonly number[]): TopLevelSpec {
-  const ftle = series.flatMap((s) => s.ftle.map((row) => ({ run: s.label, step: row[0], lambda1: row[1] })));
-  const loss = series.flatMap((s) =>
-    s.loss.filter(([, l]) => l > 0).map(([step, l]) => ({ run: s.label, step, loss: l })),
-  );
-  const rules = earlyWindows.map((e) => ({ e }));
-  const color = {
-    field: "run",
-    type: "nominal",
-    title: "run (label, activation, c_f)",
-    legend: { orient: "bottom", columns: 2, labelLimit: 0, titleLimit: 0 },
-  };
-  const early = {
-    data: { values: rules },
-    mark: { type: "rule", color: "#999", strokeDash: [3, 3] },
-    encoding: { x: { field: "e", type: "quantitative" } },
-  };
-  return {
-    $schema: SCHEMA,
-    title: { text: "Rerun runs: largest FTLE per window and loss", subtitle: "dashed: the early windows" },
-    hconcat: [
-      {
-        width: 340,
-        height: 240,
-        layer: [
-          early,
-          {
-            data: { values: ftle },
-            mark: { type: "line", point: { size: 12 } },
-            encoding: {
-              x: { field: "step", type: "quantitative", title: "window start (step)" },
-              y: { field: "lambda1", type: "quantitative", title: "largest FTLE of the window (per step)" },
-              color,
-            },
-          },
-        ],
-      },
-      {
-        width: 340,
-        height: 240,
-        layer: [
-          early,
-          {
-            data: { values: loss },
-            mark: { type: "line" },
-            encoding: {
-              x: { field: "step", type: "quantitative", title: "step" },
-              y: { field: "loss", type: "quantitative", scale: { type: "log" }, title: "loss C(w_t)" },
-              color,
-            },
-          },
-        ],
-      },
-    ],
+    ...rocFacet(values, panels, {
+      columns: report.windows.length,
+      size: 200,
+      strokeWidth: 2,
+      color: { field: "curve", type: "nominal", title: null, legend: { orient: "bottom" } },
+      tooltip: "label",
+    }),
     config: CONFIG,
   } as TopLevelSpec;
 }
@@ -269,5 +226,37 @@ export async function renderFigure(spec: TopLevelSpec, stack?: PlottingStack): P
     return { svg, png };
   } finally {
     view.finalize();
+  }
+}
+
+/** Writes figures into OUT/figures (SVG and PNG) and collects their files and markdown sections, in order. */
+export class FigureWriter {
+  readonly files: string[] = [];
+  readonly sections: string[] = [];
+  private readonly dir: string;
+
+  /** stack: the plotting stack when already loaded (else loaded on the first figure). */
+  constructor(
+    outDir: string,
+    private readonly stack?: PlottingStack,
+  ) {
+    this.dir = join(outDir, "figures");
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Renders `spec` to figures/NAME.svg and .png and adds a "### caption" section linking the PNG. */
+  async emit(name: string, caption: string, spec: TopLevelSpec): Promise<void> {
+    const { svg, png } = await renderFigure(spec, this.stack);
+    const svgPath = join(this.dir, `${name}.svg`);
+    const pngPath = join(this.dir, `${name}.png`);
+    writeFileAtomic(svgPath, svg);
+    writeFileAtomic(pngPath, png);
+    this.files.push(svgPath, pngPath);
+    this.sections.push(`### ${caption}\n\n![${caption}](figures/${name}.png)\n\n[SVG](figures/${name}.svg)`);
+  }
+
+  /** The sections, one after another. */
+  markdown(): string {
+    return this.sections.join("\n\n");
   }
 }

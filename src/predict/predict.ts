@@ -8,14 +8,16 @@
  * AUC and cross-validates logistic models on the FTLE spectrum, on the early loss alone and on both (evaluate.ts).
  * Synchronous and pure: writeReport (report.ts) writes the markdown, the figures and report.json.
  *
- * Options (defaults): split "gap" | "median" ("gap"), threshold (none), perGroup (false), seed (1), resamples (500),
- * folds (5), repeats (5), lambda (1). See types.ts.
+ * Options (defaults): split "gap" | "median" ("gap"), threshold (none), perGroup (false), minGap (0.2), minShare
+ * (0.1), seed (1), resamples (500), folds (5), repeats (5), lambda (1). See types.ts.
+ *
+ * predictRuns(input, options) does the same for runs already read (EnsembleInput; the atlas passes one setting's).
  */
 import { resolve } from "node:path";
 import { evaluateWindow } from "./evaluate.js";
 import { earlyWindows, type LabelledRun, usableEntry, windowData } from "./indicators.js";
-import { PredictInputError, readEnsemble, runGroups, studyBaseConfig } from "./input.js";
-import { computeThreshold, describeRule, finalLossOf, labelOf, type Threshold } from "./labels.js";
+import { type EnsembleInput, PredictInputError, readEnsemble, runGroups, studyBaseConfig } from "./input.js";
+import { computeThreshold, DEFAULT_GAP_RULE, describeRule, finalLossOf, labelOf, type Threshold } from "./labels.js";
 import type {
   GroupSummary,
   PredictionReport,
@@ -28,6 +30,8 @@ import type {
 export const DEFAULT_PREDICT_OPTIONS: ResolvedPredictOptions = {
   split: "gap",
   perGroup: false,
+  minGap: DEFAULT_GAP_RULE.minGap,
+  minShare: DEFAULT_GAP_RULE.minShare,
   seed: 1,
   resamples: 500,
   folds: 5,
@@ -50,6 +54,12 @@ export function resolvePredictOptions(options: PredictOptions = {}): ResolvedPre
   }
   if (o.threshold !== undefined && !(Number.isFinite(o.threshold) && o.threshold > 0)) {
     throw new RangeError(`predict: threshold: expected a positive finite number but received ${o.threshold}`);
+  }
+  if (!(o.minGap >= 0 && Number.isFinite(o.minGap))) {
+    throw new RangeError(`predict: minGap: expected a finite number >= 0 but received ${o.minGap}`);
+  }
+  if (!(o.minShare >= 0 && o.minShare <= 0.5)) {
+    throw new RangeError(`predict: minShare: expected a number in [0, 0.5] but received ${o.minShare}`);
   }
   requireInt("seed", o.seed, 0);
   requireInt("resamples", o.resamples, 1);
@@ -78,8 +88,12 @@ function thresholdFor(name: string, log10s: number[], options: ResolvedPredictOp
 }
 
 export function predictStudy(dir: string, options: PredictOptions = {}): PredictionReport {
+  return predictRuns(readEnsemble(dir), options);
+}
+
+export function predictRuns(input: EnsembleInput, options: PredictOptions = {}): PredictionReport {
   const opts = resolvePredictOptions(options);
-  const input = readEnsemble(dir);
+  const dir = input.dir;
   const base = studyBaseConfig(input.study);
   const baseActivation = (base?.network as Record<string, unknown> | undefined)?.activation;
   const fallback = typeof baseActivation === "string" ? baseActivation : "all";

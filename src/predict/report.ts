@@ -3,26 +3,22 @@
  *
  * Writes OUT/report.md (the summary, the headline table, the comparison with the early loss, the per-indicator
  * tables, the figures as relative links, the caveats), OUT/report.json (the PredictionReport) and OUT/figures/*.svg
- * with PNG copies. With rerun (default true) a few runs are retrained (rerun.ts) for the time-series figure. The
- * figures need the optional plotting packages; without them the report is written without figures and
- * figuresMissing says what to install (WriteReportOptions.figures).
+ * with PNG copies (plots.ts, study-figures.ts; the loss curves and early spectra are read from the ensemble's
+ * runs.ndjson). With rerun (default true) a few runs of each class and activation are retrained (rerun.ts) for the
+ * FTLE-over-time figure. The figures need the optional plotting packages; without them the report is written
+ * without figures and figuresMissing says what to install (WriteReportOptions.figures).
  * Every sentence about the result is generated from the numbers.
  */
 import { mkdirSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
+import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
 import { MissingDependencyError } from "../optional-deps.js";
+import { readEnsemble } from "./input.js";
 import type { Threshold } from "./labels.js";
-import {
-  histogramSpec,
-  loadPlotting,
-  type PlottingStack,
-  renderFigure,
-  rocSpec,
-  scatterSpec,
-  timeSeriesSpec,
-} from "./plots.js";
+import { FigureWriter, histogramSpec, loadPlotting, type PlottingStack, rocSpec, scatterSpec } from "./plots.js";
 import { rerunSeries } from "./rerun.js";
+import { earlyFtleSpec, ftleBandsSpec, lossCurvesSpec, oofRocSpec } from "./study-figures.js";
 import type { CvResult, IndicatorScore, PredictionReport, ScopeResult, WindowResult } from "./types.js";
 
 /** A path as the report shows it: relative to the current directory when inside it, so reports carry no machine paths. */
@@ -45,12 +41,20 @@ function isCv(cv: WindowResult["cv"]): cv is CvResult {
   return "models" in cv;
 }
 
-function describeThreshold(t: Threshold | null): string {
+/** The rule that labelled a group, in a word or two: "gap", "median", "median (gap failed)", "given". */
+export function ruleUsed(t: Threshold | null): string {
+  if (!t) return "–";
+  if (t.fallback) return "median (gap failed)";
+  return t.rule === "threshold" ? "given" : t.rule;
+}
+
+export function describeThreshold(t: Threshold | null): string {
   if (!t) return "none (every run diverged)";
   const base = `c_f > ${sci(t.finalLoss)} (log10 ${t.log10.toFixed(2)}; ${t.rule})`;
   if (!t.gap) return base;
   const g = t.gap;
-  return `${base}: largest gap ${g.width.toFixed(2)} decades, between log10 c_f ${g.below.toFixed(2)} and ${g.above.toFixed(2)} (ranks ${g.ranks[0]} and ${g.ranks[1]} of ${t.n} converged runs; searched in ranks ${g.centralRanks[0]}..${g.centralRanks[1]})`;
+  const gap = `largest gap ${g.width.toFixed(2)} decades, between log10 c_f ${g.below.toFixed(2)} and ${g.above.toFixed(2)} (ranks ${g.ranks[0]} and ${g.ranks[1]} of ${t.n} converged runs; searched in ranks ${g.centralRanks[0]}..${g.centralRanks[1]})`;
+  return t.fallback ? `${base}, because the ${t.fallback}: ${gap}` : `${base}: ${gap}`;
 }
 
 function studySection(r: PredictionReport): string {
@@ -61,6 +65,7 @@ function studySection(r: PredictionReport): string {
     String(g.diverged),
     `${g.high} (${g.diverged} diverged)`,
     String(g.low),
+    ruleUsed(g.threshold),
     g.threshold ? sci(g.threshold.finalLoss) : "–",
     g.log10FinalLoss
       ? `${g.log10FinalLoss.min.toFixed(2)} / ${g.log10FinalLoss.median.toFixed(2)} / ${g.log10FinalLoss.max.toFixed(2)}`
@@ -85,6 +90,7 @@ function studySection(r: PredictionReport): string {
         "diverged",
         "high",
         "low",
+        "rule used",
         "threshold c_f",
         "log10 c_f min / median / max (converged)",
       ],
@@ -237,7 +243,7 @@ function caveats(r: PredictionReport, notes: string[]): string {
 }
 
 export interface WriteReportOptions {
-  /** Rerun a few runs for the time-series figure (default true). */
+  /** Rerun a few runs of each class and activation for the FTLE-over-time figure (default true). */
   rerun?: boolean;
   /**
    * Figures: true draws them and fails with a MissingDependencyError naming the plotting packages when they are not
@@ -265,39 +271,28 @@ export async function writeReport(
   outDir: string,
   options: WriteReportOptions = {},
 ): Promise<{ files: string[]; notes: string[]; figuresMissing: string | null }> {
-  const files: string[] = [];
   const notes: string[] = [];
-  const figures: string[] = [];
   const { stack, missing } = await plottingFor(options.figures);
   if (missing) notes.push(missing);
-  if (stack) {
-    const figDir = join(outDir, "figures");
-    mkdirSync(figDir, { recursive: true });
-    const emit = async (name: string, caption: string, spec: Parameters<typeof renderFigure>[0]) => {
-      const { svg, png } = await renderFigure(spec, stack);
-      writeFileAtomic(join(figDir, `${name}.svg`), svg);
-      writeFileAtomic(join(figDir, `${name}.png`), png);
-      files.push(join(figDir, `${name}.svg`), join(figDir, `${name}.png`));
-      figures.push(`### ${caption}\n\n![${caption}](figures/${name}.png)\n\n[SVG](figures/${name}.svg)`);
-    };
-    await emit("final-loss-histogram", "Final loss per activation", histogramSpec(report));
+  mkdirSync(outDir, { recursive: true });
+  const figures = stack ? new FigureWriter(outDir, stack) : null;
+  if (figures) {
+    const emit = (name: string, caption: string, spec: TopLevelSpec) => figures.emit(name, caption, spec);
+    const records = readEnsemble(report.dir).runs;
+    await emit("final-loss-histogram", "Final loss per group", histogramSpec(report));
+    await emit("loss-curves", "Loss curves by outcome", lossCurvesSpec(report, records));
+    await emit("early-ftle", "Early FTLE spectrum by outcome", earlyFtleSpec(report, records));
     await emit("ftle-max-vs-final-loss", "Early FTLE max against the final loss", scatterSpec(report));
-    await emit("roc", "ROC curves: best FTLE indicator and early loss", rocSpec(report));
+    await emit("roc-cv", "Out-of-fold ROC curves of the cross-validated models", oofRocSpec(report));
+    await emit("roc", "ROC curves: best FTLE indicator and early loss (in-sample)", rocSpec(report));
     if (options.rerun ?? true) {
       const { series, notes: rerunNotes } = await rerunSeries(report);
       notes.push(...rerunNotes);
       if (series.length > 0)
-        await emit(
-          "time-series",
-          "FTLE time series and loss curves of rerun runs",
-          timeSeriesSpec(series, report.windows),
-        );
+        await emit("ftle-bands", "FTLE spectrum over the training, by outcome", ftleBandsSpec(series));
     } else {
-      notes.push("The time-series figure was not drawn (reruns switched off).");
+      notes.push("The FTLE-over-time figure was not drawn (reruns switched off).");
     }
-  } else {
-    mkdirSync(outDir, { recursive: true });
-    figures.push(missing ?? "Figures were not drawn (switched off).");
   }
   const md = [
     "# Do early FTLEs predict the final loss?",
@@ -315,7 +310,7 @@ export async function writeReport(
     ...report.scopes.map((s) => `${indicatorTables(s)}\n`),
     "## Figures",
     "",
-    figures.join("\n\n"),
+    figures ? figures.markdown() : (missing ?? "Figures were not drawn (switched off)."),
     "",
     caveats(report, notes),
     "",
@@ -325,6 +320,6 @@ export async function writeReport(
     join(outDir, "report.json"),
     `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`,
   );
-  files.unshift(join(outDir, "report.md"), join(outDir, "report.json"));
+  const files = [join(outDir, "report.md"), join(outDir, "report.json"), ...(figures?.files ?? [])];
   return { files, notes, figuresMissing: missing };
 }

@@ -1,14 +1,14 @@
 /**
- * Reruns a handful of runs of the ensemble through the library to draw their full FTLE time series and loss
- * curves (runs.ndjson keeps only loss checkpoints and the early spectra).
+ * Reruns a handful of runs of the ensemble through the library to draw their FTLEs over the whole training
+ * (runs.ndjson keeps only loss checkpoints and the early spectra).
  *
- *   pickRuns(report, perClass)      -> run indices: perClass low-loss and perClass high-loss runs
+ *   pickRuns(report, perClass)      -> perClass low-loss and perClass high-loss runs of each activation
  *   runConfigFor(base, run)         -> the run's raw config: study.json's base config and the run's params (dotted paths
  *                                      such as "network.activation"); the ensemble's seededConfig then sets the seeds
  *   rerunSeries(report, perClass)   -> { series, notes }
  *
- * The picks are spread over each class (the runs at 1/6, 1/2 and 5/6 of the class sorted by c_f, for perClass = 3),
- * not its extremes; high picks prefer converged runs. Each rerun is checked against its record: the final loss, and
+ * The picks are spread over each class of each activation (the runs at 1/6, 1/2 and 5/6 of the class sorted by c_f,
+ * for perClass = 3), not its extremes; high picks prefer converged runs. Each rerun is checked against its record: the final loss, and
  * the early FTLE max where an early window e is a whole number of FTLE windows (no transient), as the mean of the
  * first e / ftleWindow window FTLEs. A difference is reported in the notes (it means the config was not rebuilt as
  * the ensemble built it).
@@ -16,7 +16,7 @@
  */
 
 import { studyBaseConfig, studyBaseDir } from "./input.js";
-import type { RunSeries } from "./plots.js";
+import type { ClassSeries } from "./study-figures.js";
 import type { PredictionReport, RunPoint } from "./types.js";
 
 /** The parts of the engine used here, loaded only when the report reruns runs. */
@@ -26,8 +26,8 @@ interface Engine {
   seededConfig: typeof import("../ensemble/seeds.js").seededConfig;
 }
 
-/** Points kept per loss curve in the figure. */
-const LOSS_POINTS = 400;
+/** Runs of each class per activation that are rerun by default. */
+export const RERUNS_PER_CLASS = 8;
 
 async function loadEngine(): Promise<Engine> {
   const [run, validate, seeds] = await Promise.all([
@@ -38,8 +38,18 @@ async function loadEngine(): Promise<Engine> {
   return { trainRun: run.trainRun, parseRunConfig: validate.parseRunConfig, seededConfig: seeds.seededConfig };
 }
 
-/** perClass runs of each label, spread over the class sorted by c_f. */
-export function pickRuns(report: PredictionReport, perClass = 3): RunPoint[] {
+/** perClass runs of each label of each activation, spread over the class sorted by c_f. */
+export function pickRuns(report: PredictionReport, perClass = RERUNS_PER_CLASS): RunPoint[] {
+  const groups = [...new Set(report.runs.map((r) => r.group))].sort();
+  return groups.flatMap((g) =>
+    pickInGroup(
+      report.runs.filter((r) => r.group === g),
+      perClass,
+    ),
+  );
+}
+
+function pickInGroup(runs: readonly RunPoint[], perClass: number): RunPoint[] {
   const spread = (rs: RunPoint[]) => {
     const sorted = rs.slice().sort((a, b) => (a.log10FinalLoss ?? Infinity) - (b.log10FinalLoss ?? Infinity));
     if (sorted.length <= perClass) return sorted;
@@ -48,7 +58,7 @@ export function pickRuns(report: PredictionReport, perClass = 3): RunPoint[] {
       (_, i) => sorted[Math.floor(((2 * i + 1) / (2 * perClass)) * sorted.length)],
     );
   };
-  const withSeed = report.runs.filter((r) => r.seed !== null);
+  const withSeed = runs.filter((r) => r.seed !== null);
   const low = spread(withSeed.filter((r) => r.label === 0));
   const highConverged = withSeed.filter((r) => r.label === 1 && !r.diverged);
   const high = spread(highConverged);
@@ -71,15 +81,6 @@ export function runConfigFor(base: Record<string, unknown>, run: RunPoint): Reco
   const config = structuredClone(base);
   for (const [path, value] of Object.entries(run.params)) setPath(config, path, value);
   return config;
-}
-
-function downsample(losses: Float64Array): [number, number][] {
-  const n = losses.length;
-  const stride = Math.max(1, Math.ceil(n / LOSS_POINTS));
-  const out: [number, number][] = [];
-  for (let t = 0; t < n; t += stride) out.push([t, losses[t]]);
-  if ((n - 1) % stride !== 0) out.push([n - 1, losses[n - 1]]);
-  return out;
 }
 
 /** The config fields the early check reads. */
@@ -114,8 +115,8 @@ function checkEarly(run: RunPoint, config: ConfigView, spectrum: ReturnType<Engi
 
 export async function rerunSeries(
   report: PredictionReport,
-  perClass = 3,
-): Promise<{ series: RunSeries[]; notes: string[] }> {
+  perClass = RERUNS_PER_CLASS,
+): Promise<{ series: ClassSeries[]; notes: string[] }> {
   const base = studyBaseConfig(report.study);
   if (!base) return { series: [], notes: ["No base config in study.json: the runs could not be rerun."] };
   let engine: Engine;
@@ -127,7 +128,7 @@ export async function rerunSeries(
       notes: [`The training engine could not be loaded, so no run was rerun: ${(err as Error).message.split("\n")[0]}`],
     };
   }
-  const series: RunSeries[] = [];
+  const series: ClassSeries[] = [];
   const notes: string[] = [];
   for (const run of pickRuns(report, perClass)) {
     try {
@@ -136,10 +137,10 @@ export async function rerunSeries(
       const config = run.seed === null ? parsed : engine.seededConfig(parsed, run.seed);
       const result = engine.trainRun(config, { baseDir: studyBaseDir(report.study) ?? report.dir });
       const { k, ftle } = result.spectrum;
-      const cf = run.log10FinalLoss === null ? "diverged" : `c_f ${(10 ** run.log10FinalLoss).toExponential(1)}`;
       series.push({
-        label: `run ${run.index} (${run.label === 1 ? "high" : "low"}, ${run.group}, ${cf})`,
-        loss: downsample(result.losses),
+        run: run.index,
+        group: run.group,
+        label: run.label,
         ftle: ftle.starts.map((s, w) => [s, ...Array.from(ftle.values.subarray(w * k, (w + 1) * k))]),
       });
       if (run.log10FinalLoss !== null && Number.isFinite(result.finalLoss) && result.finalLoss > 0) {

@@ -6,6 +6,7 @@
  *   aucMannWhitney(scores, labels) -> AUC = U / (n1 n0)
  *   rocCurve(scores, labels)       -> ROC points, one step per distinct score
  *   preparedAuc(scores, labels)    -> (weights) => AUC of a weighted (e.g. bootstrap-resampled) sample in O(n)
+ *   thinRoc(curve, points)         -> the curve with at most about `points` of its points, ends kept
  *
  * Convention (used everywhere in weightdyn predict): labels are 1 for the positive class ("high final loss") and 0
  * for the negative class; the AUC is that of "higher score => positive",
@@ -108,6 +109,29 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): 
     start = end;
   }
   return { fpr, tpr, thresholds };
+}
+
+/** Points a thinned ROC curve keeps (report.json stays small; a figure cannot show more). */
+export const ROC_POINTS = 200;
+
+/**
+ * thinRoc(curve, points) -> a sub-list of the curve's points: the first, every point at least 2 / points away
+ * (in fpr + tpr) from the last one kept, and the last. Every kept point is a point of the curve.
+ */
+export function thinRoc(curve: RocCurve, points = ROC_POINTS): RocCurve {
+  const step = 2 / points;
+  const out: RocCurve = { fpr: [], tpr: [], thresholds: [] };
+  const keep = (i: number) => {
+    out.fpr.push(curve.fpr[i]);
+    out.tpr.push(curve.tpr[i]);
+    out.thresholds.push(curve.thresholds[i]);
+  };
+  const last = curve.fpr.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const k = out.fpr.length - 1;
+    if (i === 0 || i === last || curve.fpr[i] - out.fpr[k] + (curve.tpr[i] - out.tpr[k]) >= step) keep(i);
+  }
+  return out;
 }
 
 /** Trapezoidal area under ROC points. */

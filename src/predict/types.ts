@@ -12,6 +12,10 @@ export interface PredictOptions {
   threshold?: number;
   /** Recompute the threshold within each activation (default: one threshold from all runs pooled). */
   perGroup?: boolean;
+  /** The gap rule's smallest accepted gap, decades (default 0.2; labels.ts). */
+  minGap?: number;
+  /** The gap rule's smallest accepted share of the converged runs on either side (default 0.1; labels.ts). */
+  minShare?: number;
   /** Base seed of the bootstrap and of the CV shuffles (default 1). */
   seed?: number;
   /** Bootstrap resamples (default 500). */
@@ -28,6 +32,8 @@ export interface ResolvedPredictOptions {
   split: SplitRule;
   threshold?: number;
   perGroup: boolean;
+  minGap: number;
+  minShare: number;
   seed: number;
   resamples: number;
   folds: number;
@@ -66,6 +72,8 @@ export interface Gain {
   /** CV AUC(combined) - CV AUC(loss alone), mean over repeats. */
   delta: number;
   ci: [number, number];
+  /** Standard deviation of delta over the bootstrap resamples: its standard error (as narrow as ci; evaluate.ts). */
+  se: number;
   repeatRange: [number, number];
   verdict: "gain" | "worse" | "none";
   sentence: string;
@@ -78,6 +86,9 @@ export interface CvResult {
   adjustedFor: string[];
   models: Record<CvModelName, CvModelScore>;
   gain: Gain;
+  /** Out-of-fold ROC curves of the first repeat, per model (loss, spectrum, combined), thinned to at most
+   *  ROC_POINTS points each (roc.ts). */
+  roc: Partial<Record<CvModelName, RocCurve>>;
 }
 
 export interface WindowResult {
@@ -119,7 +130,7 @@ export interface GroupSummary {
   log10FinalLoss: { min: number; median: number; max: number } | null;
 }
 
-/** One run, as the plots and the time-series reruns need it. */
+/** One run, as the plots and the reruns of the FTLE-over-time figure need it. */
 export interface RunPoint {
   index: number;
   group: string;
