@@ -14,7 +14,7 @@
 import { resolve } from "node:path";
 import { evaluateWindow } from "./evaluate.js";
 import { earlyWindows, type LabelledRun, usableEntry, windowData } from "./indicators.js";
-import { PredictInputError, readEnsemble, runGroups, studyBaseConfig } from "./input.js";
+import { PredictInputError, readEnsemble, runGroups, studyBaseConfig, valueLabel } from "./input.js";
 import { computeThreshold, describeRule, finalLossOf, labelOf, type Threshold } from "./labels.js";
 import type {
   GroupSummary,
@@ -82,7 +82,8 @@ export function predictStudy(dir: string, options: PredictOptions = {}): Predict
   const input = readEnsemble(dir);
   const base = studyBaseConfig(input.study);
   const baseActivation = (base?.network as Record<string, unknown> | undefined)?.activation;
-  const fallback = typeof baseActivation === "string" ? baseActivation : "all";
+  const fallback =
+    typeof baseActivation === "string" || Array.isArray(baseActivation) ? valueLabel(baseActivation) : "all";
 
   const groupOf = runGroups(input.runs, fallback);
   const entries = input.runs.map((run, i) => ({ run, group: groupOf[i], ...finalLossOf(run) }));
