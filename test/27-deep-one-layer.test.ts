@@ -89,9 +89,9 @@ describeEachBackend("27 the general kernels on one hidden layer = the three-laye
       expect(relErr(b.grad, a.grad)).toBeLessThan(TOL.deepVsThreeLayer);
       expect(relErr(b.H, a.H)).toBeLessThan(TOL.deepVsThreeLayer);
       expect(relErr(b.HV, a.HV)).toBeLessThan(TOL.deepVsThreeLayer);
-      a.tangents.forEach((t, r) =>
-        expect(relErr(b.tangents[r], t), `route ${RESOLVED_ROUTE_IDS[r]}`).toBeLessThan(TOL.deepVsThreeLayer),
-      );
+      for (const [r, t] of a.tangents.entries()) {
+        expect(relErr(b.tangents[r], t), `route ${RESOLVED_ROUTE_IDS[r]}`).toBeLessThan(TOL.deepVsThreeLayer);
+      }
       expect(b.run.res).toEqual(a.run.res);
       expect(relErr(b.run.lossOut, a.run.lossOut)).toBeLessThan(TOL.deepVsThreeLayer);
       expect(relErr(b.run.w, a.run.w)).toBeLessThan(TOL.deepVsThreeLayer);
