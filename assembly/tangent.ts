@@ -14,8 +14,9 @@ import { ROUTE_AUTO, ROUTE_FACTORED, ROUTE_HESSIAN, ROUTE_HVP } from "./tables";
 
 // Flops per step of the three routes of a network of any depth (docs/derivations.md, "L hidden layers"; bench/flops.ts
 // has the same formulas), n samples, k vectors: native's deep_costs. S_all = sum_{l=1}^{L+1} n_l n_{l-1}, S_2 the same
-// sum from l = 2. Returned through these globals (explicit, factored, hvp).
-let deepExplicit: f64 = 0;
+// sum from l = 2. Returned through these globals (the explicit route's H and its product H Q, factored, hvp).
+let deepBuild: f64 = 0;
+let deepProduct: f64 = 0;
 let deepFactored: f64 = 0;
 let deepHvp: f64 = 0;
 
@@ -45,7 +46,8 @@ function deep_costs(net: Network, k: i32, n: i32): void {
     }
     if (q >= 2) E += 2 * N * nq1 * nq1 * nq;
   }
-  deepExplicit = E + 2 * D * D * kk;
+  deepBuild = E;
+  deepProduct = 2 * D * D * kk;
   deepFactored = N * kk * (4 * sAll + 8 * s2);
   deepHvp = N * kk * (4 * sAll + 11 * s2);
 }
@@ -54,16 +56,18 @@ function deep_costs(net: Network, k: i32, n: i32): void {
 // multiply-add is 2; bench/flops.ts has the same formulas), each route's weighted by how fast it runs: the explicit and
 // factored routes are gemm-bound, the R-operator route runs at a fraction 1 / HVP_SLOWDOWN of their rate (measured
 // with npm run bench). The G rows and the summed S are shared by the first two and cancel out of their comparison.
-// A network of L >= 2 hidden layers: the general routes' counts (deep_costs), weighted by their measured rates
-// relative to the explicit route's large products.
+// A network of L >= 2 hidden layers: the general routes' counts (deep_costs), weighted by their rates relative to the
+// product H Q as measured natively (native/kernels/tangent.cc: the same weights, so both backends pick the same route).
 export function tangent_choose_route(net: Network, k: i32, n: i32): i32 {
   if (network_deep(net)) {
+    const DEEP_BUILD_SLOWDOWN = 3.0;
     const DEEP_FACTORED_SLOWDOWN = 2.0;
-    const DEEP_HVP_SLOWDOWN = 6.0;
+    const DEEP_HVP_SLOWDOWN = 4.0;
     deep_costs(net, k, n);
+    const explicitCost = DEEP_BUILD_SLOWDOWN * deepBuild + deepProduct;
     const factoredCost = DEEP_FACTORED_SLOWDOWN * deepFactored;
     const hvpCost = DEEP_HVP_SLOWDOWN * deepHvp;
-    if (deepExplicit <= factoredCost && deepExplicit <= hvpCost) return ROUTE_HESSIAN;
+    if (explicitCost <= factoredCost && explicitCost <= hvpCost) return ROUTE_HESSIAN;
     return factoredCost <= hvpCost ? ROUTE_FACTORED : ROUTE_HVP;
   }
   const HVP_SLOWDOWN = 4.0;

@@ -10,7 +10,7 @@ namespace {
 // Flops per step of the three routes of a network of any depth (docs/derivations.md, "L hidden layers"; bench/flops.ts
 // has the same formulas), n samples, k vectors. S_all = sum_{l=1}^{L+1} n_l n_{l-1}, S_2 = the same sum from l = 2.
 struct DeepCosts {
-  double explicitCost, factoredCost, hvpCost;
+  double explicitBuild, explicitProduct, factoredCost, hvpCost;
 };
 
 DeepCosts deep_costs(const Network& net, int k, int n) {
@@ -31,7 +31,8 @@ DeepCosts deep_costs(const Network& net, int k, int n) {
     if (q >= 2) E += 2 * N * nq1 * nq1 * nq;
   }
   DeepCosts costs;
-  costs.explicitCost = E + 2 * D * D * kk;
+  costs.explicitBuild = E;
+  costs.explicitProduct = 2 * D * D * kk;
   costs.factoredCost = N * kk * (4 * sAll + 8 * s2);
   costs.hvpCost = N * kk * (4 * sAll + 11 * s2);
   return costs;
@@ -41,14 +42,17 @@ DeepCosts deep_costs(const Network& net, int k, int n) {
 
 int tangent_choose_route(const Network& net, int k, int n) {
   if (network_deep(net)) {
-    // Each route's flops weighted by how fast it runs relative to the explicit route's large products (measured
-    // with npm run bench on the deep cases): the factored route's products are thin (inner dimensions n_l),
-    // the R-operator's loops short and per sample.
-    constexpr double DEEP_FACTORED_SLOWDOWN = 2.0, DEEP_HVP_SLOWDOWN = 6.0;
+    // Each route's flops weighted by how fast it runs relative to the product H Q (one large gemm), measured on
+    // 2-32-32-1 (N = 256), 1-16-16-16-1 (N = 100), 3-20-10-2 (N = 64) and 1-8-8-1 (N = 40) for k = 1, 8, 32 and D
+    // (native, 2026-11-30, a loaded machine: the ratios, not the rates): the explicit H's block products (inner
+    // dimension N, n_{p-1} + 1 rows) and its sample rows ran at about a third of that rate, the factored route's thin
+    // products at about half, the R-operator's per-sample loops at about a quarter.
+    constexpr double DEEP_BUILD_SLOWDOWN = 3.0, DEEP_FACTORED_SLOWDOWN = 2.0, DEEP_HVP_SLOWDOWN = 4.0;
     const DeepCosts c = deep_costs(net, k, n);
+    const double explicitCost = DEEP_BUILD_SLOWDOWN * c.explicitBuild + c.explicitProduct;
     const double factoredCost = DEEP_FACTORED_SLOWDOWN * c.factoredCost;
     const double hvpCost = DEEP_HVP_SLOWDOWN * c.hvpCost;
-    if (c.explicitCost <= factoredCost && c.explicitCost <= hvpCost) return ROUTE_HESSIAN;
+    if (explicitCost <= factoredCost && explicitCost <= hvpCost) return ROUTE_HESSIAN;
     return factoredCost <= hvpCost ? ROUTE_FACTORED : ROUTE_HVP;
   }
   // Floating-point operations per step (a multiply-add is 2; bench/flops.ts has the same formulas), each route's
