@@ -22,7 +22,7 @@ import { describeEachBackend } from "./support/backends.js";
 import { fdJacobian, maxAbs, relErr } from "./support/fd.js";
 import { fixtureRng } from "./support/linalg.js";
 import { linearClosedForm, linearLayout } from "./support/linear-net.js";
-import { gd } from "./support/networks.js";
+import { gd, stepMap, tangentOfIdentity } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 const paramOf = (a: ActivationName) => (a === "leaky-relu" ? 0.05 : a === "elu" ? 1.3 : 0);
@@ -55,29 +55,12 @@ function fixture(widths: number[], acts: ActivationName[], out: string, seed: nu
 
 type Fixture = ReturnType<typeof fixture>;
 
-/** The training step's map of the state on the given batch (null: all samples) at time t, by the kernel. */
-function stepMap(backend: Backend, fx: Fixture, batch: Int32Array | null, t: number) {
-  const net = backend.createNetwork({ shape: fx.shape, X: fx.X, Y: fx.Y, maxK: 0, rule: fx.rule });
-  const batches = batch ? { indices: batch, offsets: Int32Array.of(0, batch.length) } : null;
-  const lossOut = new Float64Array(1);
-  const F = (x: Float64Array) => {
-    net.state.set(x);
-    net.trainChunk({ k: 0, nSteps: 1, qrEvery: 1, route: 0, t0: t, batches, lossOut, logRDiag: new Float64Array(0) });
-    return net.state.slice();
-  };
-  return { F, dispose: () => net.dispose() };
-}
-
-/** J_t by each route (the kernel's tangentApply on the identity), against Jfd. */
-function expectTangentsMatch(backend: Backend, fx: Fixture, Jfd: Float64Array, batch: Int32Array | null, t: number) {
+/** The step's tangent map by every route against a five-point (or central) finite-difference Jacobian of the step. */
+function expectTangentsMatch(backend: Backend, fx: Fixture, batch: Int32Array | null, t: number, points: 3 | 5) {
   const net = backend.createNetwork({ shape: fx.shape, X: fx.X, Y: fx.Y, maxK: fx.S, rule: fx.rule });
+  const Jfd = fdJacobian(stepMap(net, batch, t), fx.x0, points === 5 ? 1e-4 : 1e-5, points);
   for (const route of RESOLVED_ROUTE_IDS) {
-    net.state.set(fx.x0);
-    const Q = net.tangent;
-    Q.fill(0);
-    for (let j = 0; j < fx.S; j++) Q[j * fx.S + j] = 1;
-    net.tangentApply(fx.S, route, t, batch);
-    expect(relErr(net.tangent, Jfd), `route ${route}`).toBeLessThan(TOL.tangentFd);
+    expect(relErr(tangentOfIdentity(net, fx.x0, route, t, batch), Jfd), `route ${route}`).toBeLessThan(TOL.tangentFd);
   }
   net.dispose();
 }
@@ -97,10 +80,7 @@ describeEachBackend("26 deep networks: exact tangent maps and Hessians", (backen
       const out = OUTPUT_ACTIVATION_NAMES[n % OUTPUT_ACTIVATION_NAMES.length];
       it(`tangent map = FD Jacobian of the gd step, ${widths.join("-")} ${acts.join("/")} -> ${out}, every route`, () => {
         const fx = fixture(widths, acts, out, 40 + 3 * n + L);
-        const step = stepMap(backend, fx, null, 0);
-        const Jfd = fdJacobian(step.F, fx.x0, 1e-5);
-        step.dispose();
-        expectTangentsMatch(backend, fx, Jfd, null, 0);
+        expectTangentsMatch(backend, fx, null, 0, 3);
       });
     }
   });
@@ -109,13 +89,8 @@ describeEachBackend("26 deep networks: exact tangent maps and Hessians", (backen
     const adam: TrainingRule = { rule: RuleId.adam, learningRate: 0.05, params: [0.85, 0.95, 1e-3] };
     const fx = fixture([3, 2, 4, 3, 2], ["softplus", "gelu", "tanh"], "sigmoid", 71, adam);
     const batch = Int32Array.of(4, 0, 7, 2);
-    for (const t of [0, 5]) {
-      const step = stepMap(backend, fx, batch, t);
-      // Five-point differences: Adam's 1 / sqrt(v) has large third derivatives.
-      const Jfd = fdJacobian(step.F, fx.x0, 1e-4, 5);
-      step.dispose();
-      expectTangentsMatch(backend, fx, Jfd, batch, t);
-    }
+    // Five-point differences: Adam's 1 / sqrt(v) has large third derivatives.
+    for (const t of [0, 5]) expectTangentsMatch(backend, fx, batch, t, 5);
   });
 
   for (const [widths, acts, out] of [
