@@ -7,6 +7,9 @@
 //   backward  R delta_{L+1} = cw . R u,  R ga_l = W_{l+1}^T R delta_{l+1} + V_{l+1}^T delta_{l+1},
 //             R delta_l = R ga_l . s_l' + ga_l . s_l'' . R z_l
 //   (H v)_{W_l} = 1/N sum_s (R delta_l a_{l-1}^T + delta_l R a_{l-1}^T),  (H v)_{b_l} = 1/N sum_s R delta_l.
+// Route factored is this R-operator on all samples at once rather than G^T (C (G V)) + S V with G stored: for L >= 2, S
+// couples every pair of layers, so S V alone costs a whole R-operator pass, and that form would cost the hvp route
+// plus two products with G; here one pass forms all of H V at the rate of thin gemms.
 import { layer_input, layer_row, offB, offW } from "./deep_mlp";
 import { at, gemm } from "./dense";
 import { deep_factored_block, i32At, Network, network_reserve_factored } from "./network";
