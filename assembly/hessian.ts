@@ -1,4 +1,5 @@
-// The exact Hessian of the loss, assembled from its structure, and exact Hessian-vector products.
+// The exact Hessian of the loss of the three-layer network (L = 1; depth.ts picks these or the general kernels of
+// deep_hessian.ts and deep_rop.ts), assembled from its structure, and exact Hessian-vector products.
 // Twin: native/kernels/hessian.cc (same loops and order of operations; the SIMD loops are noted where they change
 // the rounding, and the gemm-based parts round like native's built-in gemm).
 //

@@ -4,9 +4,8 @@
 // shared with the native binding's wording (src/backend/guards.ts).
 import { activation as activationKernel } from "./activations";
 import { heap_alloc, heap_free, heap_top } from "./heap";
-import { hessian_explicit, hvp_batch } from "./hessian";
+import { net_forward, net_gradient, net_hessian, net_hvp } from "./depth";
 import { chunk_qrs, chunk_steps, train_chunk } from "./lyapunov";
-import { mlp_forward, mlp_gradient } from "./mlp";
 import {
   Network,
   network_create as createNetwork,
@@ -15,6 +14,8 @@ import {
   network_reserve_factored as reserveFactored,
   network_reserve_hessian as reserveHessian,
   network_use_all,
+  set_deep_force,
+  deep_force,
   network_use_batch,
 } from "./network";
 import { qr_positive as qrKernel } from "./qr";
@@ -68,14 +69,16 @@ export function qr_positive(A: usize, D: i32, k: i32, R: usize, logRDiag: usize,
 
 // ---- Networks (native/bind_network.cc) -------------------------------------------------------------------------------
 
-/** A network with zeroed data, state and Q and the given update rule; 0 on failure (size limits or out of memory). */
+/**
+ * A network with zeroed data, state and Q and the given update rule; 0 on failure (size limits or out of memory).
+ * The shape is read from linear memory (native passes it as typed arrays): widths, L + 2 i32 (inputs, the hidden
+ * widths, outputs); acts, L + 1 i32 (the hidden activations, then the output activation); actParams, L f64.
+ */
 export function network_create(
-  nIn: i32,
-  nHid: i32,
-  nOut: i32,
-  act: i32,
-  actParam: f64,
-  outAct: i32,
+  L: i32,
+  widths: usize,
+  acts: usize,
+  actParams: usize,
   N: i32,
   maxK: i32,
   ruleId: i32,
@@ -84,7 +87,14 @@ export function network_create(
   p1: f64,
   p2: f64,
 ): usize {
-  return createNetwork(nIn, nHid, nOut, act, actParam, outAct, N, maxK, ruleId, eta, p0, p1, p2);
+  return createNetwork(L, widths, acts, actParams, N, maxK, ruleId, eta, p0, p1, p2);
+}
+
+/** With on != 0, networks of one hidden layer run the general-depth kernels (depth.ts); returns the setting. For the
+ *  tests that hold the two kernel families against each other (native: _deepKernels). */
+export function deep_kernels(on: i32): i32 {
+  if (on >= 0) set_deep_force(on != 0 ? 1 : 0);
+  return deep_force;
 }
 
 export function network_free(net: usize): void {
@@ -135,37 +145,37 @@ export function network_h(net: usize): usize {
 /** C(w) at the network's weights (fills the per-sample caches). */
 export function network_loss(net: usize): f64 {
   const n = changetype<Network>(net);
-  return mlp_forward(n, n.state);
+  return net_forward(n, n.state);
 }
 
 /** C(w); grad C(w) to grad (D doubles; may be network_grad(net)). */
 export function network_loss_grad(net: usize, grad: usize): f64 {
   const n = changetype<Network>(net);
-  const loss = mlp_forward(n, n.state);
-  mlp_gradient(n, n.state, grad);
+  const loss = net_forward(n, n.state);
+  net_gradient(n, n.state, grad);
   return loss;
 }
 
 /** The Hessian at w to H (D x D; may be network_h(net) after network_reserve_hessian). */
 export function network_hessian(net: usize, H: usize): void {
   const n = changetype<Network>(net);
-  mlp_forward(n, n.state);
-  hessian_explicit(n, n.state, H);
+  net_forward(n, n.state);
+  net_hessian(n, n.state, H);
 }
 
 /** HV = H(w) V for k columns; with forward = 0 the caches of the previous call at the same w are reused. */
 export function network_hvp(net: usize, V: usize, k: i32, HV: usize, forward: i32): void {
   const n = changetype<Network>(net);
-  if (forward != 0) mlp_forward(n, n.state);
-  hvp_batch(n, n.state, V, k, HV);
+  if (forward != 0) net_forward(n, n.state);
+  net_hvp(n, n.state, V, k, HV);
 }
 
 /** Q[:, :k] <- J_t Q[:, :k] on the network's own state and Q, on the nBatch samples at batch (i32; all when 0). */
 export function network_tangent_apply(net: usize, k: i32, route: i32, t: f64, batch: usize, nBatch: i32): void {
   const n = changetype<Network>(net);
   if (batch != 0) network_use_batch(n, batch, nBatch);
-  mlp_forward(n, n.state);
-  mlp_gradient(n, n.state, n.grad);
+  net_forward(n, n.state);
+  net_gradient(n, n.state, n.grad);
   tangent_apply(n, n.state, n.grad, <i64>t, n.Q, k, route);
   network_use_all(n);
 }

@@ -1,7 +1,7 @@
 // The hot loop: training steps of the update rule carrying a tangent block, with periodic QR.
 // Twin: native/kernels/lyapunov.cc (same step order, same divergence reasons, same step counting).
 import { at } from "./dense";
-import { mlp_forward, mlp_gradient } from "./mlp";
+import { net_forward, net_gradient } from "./depth";
 import { Network, network_use_all, network_use_batch } from "./network";
 import { qr_positive } from "./qr";
 import { Rule, rule_step } from "./rule";
@@ -54,16 +54,16 @@ function run_steps(
   let q = 0;
   for (let t = 0; t < nSteps; ++t) {
     if (batched) network_use_all(net);
-    const loss = mlp_forward(net, state);
+    const loss = net_forward(net, state);
     store<f64>(at(lossOut, t), loss);
     if (!isFinite(loss)) return status(t, q, CHUNK_LOSS_NONFINITE);
     if (batched) {
       const from = load<i32>(batchOff + ((<usize>t) << 2));
       const to = load<i32>(batchOff + ((<usize>(t + 1)) << 2));
       network_use_batch(net, batchIdx + ((<usize>from) << 2), to - from);
-      mlp_forward(net, state);
+      net_forward(net, state);
     }
-    mlp_gradient(net, state, g);
+    net_gradient(net, state, g);
     // J_t is taken at the state before the update.
     tangent_apply(net, state, g, t0 + t, Q, k, route);
     rule_step(rule, net.D, state, g, t0 + t);

@@ -1,4 +1,5 @@
-// Forward pass, loss and gradient of the three-layer network. Twin: native/kernels/mlp.cc (same loops, same order of
+// Forward pass, loss and gradient of the three-layer network (L = 1; depth.ts picks these or the general kernels of
+// deep_mlp.ts). Twin: native/kernels/mlp.cc (same loops, same order of
 // floating-point operations, so the two agree to the last bit up to the libm differences of the activations).
 import { act_d1, act_d2, act_f, activation_eval } from "./activations";
 import { Network } from "./network";

@@ -8,7 +8,8 @@ import type { ActivationName } from "../src/backend/types.js";
 export interface BenchCase {
   name: string;
   inputs: number;
-  hidden: number;
+  /** One hidden width, or one per hidden layer (every hidden layer has `activation`). */
+  hidden: number | number[];
   outputs: number;
   activation: ActivationName;
   samples: number;
@@ -113,6 +114,16 @@ export const CASES: BenchCase[] = [
     eta: 0.001,
   },
   {
+    name: "deep 2-32-32-1 tanh N=256 k=D",
+    inputs: 2,
+    hidden: [32, 32],
+    outputs: 1,
+    activation: "tanh",
+    samples: 256,
+    k: "D",
+    qrEvery: 1,
+  },
+  {
     name: "large 1-100-1 tanh N=200 k=D qr/10",
     inputs: 1,
     hidden: 100,
@@ -124,6 +135,18 @@ export const CASES: BenchCase[] = [
     lever: true,
   },
 ];
+
+/** A tiny deep case for the smoke test: the general kernels' flop counts and the NumPy peer's deep step. */
+export const TINY_DEEP_CASE: BenchCase = {
+  name: "tiny deep 2-3-3-1 tanh N=8 k=D",
+  inputs: 2,
+  hidden: [3, 3],
+  outputs: 1,
+  activation: "tanh",
+  samples: 8,
+  k: "D",
+  qrEvery: 1,
+};
 
 /** A tiny case for the smoke test (test/80-bench.test.ts): the whole suite's machinery in well under a second. */
 export const TINY_CASE: BenchCase = {

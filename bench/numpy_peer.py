@@ -11,7 +11,9 @@ ran, and the log R_jj of the first step (the check that both sides do the same w
 
 One step, as native/kernels/lyapunov.cc: loss and caches at w_t; Q <- (I - eta H(w_t)) Q by the explicit Hessian
 H = G^T C G + S (route "hessian") or in factored form G^T (C (G Q)) + S Q (route "factored"), whichever is faster
-here; w <- w - eta grad C(w_t); every qrEvery steps Q, R = qr(Q) with the signs fixed so that diag(R) > 0.
+here; w <- w - eta grad C(w_t); every qrEvery steps Q, R = qr(Q) with the signs fixed so that diag(R) > 0. A case
+whose "hidden" is a list of two or more widths runs DeepPeer: the same step for L hidden layers, with the general
+kernels' two routes (H by blocks of layers; H Q by the R-operator on all samples at once).
 """
 import ctypes
 import glob
@@ -39,11 +41,37 @@ def activation(name, z):
     raise ValueError(f"activation {name} is not in the NumPy peer")
 
 
-class Peer:
-    """One case: data, layout of the parameter vector, preallocated G and index arrays."""
+class Stepper:
+    """The step loop shared by the peers: forward(w) -> (loss, grad, cache), hessian(cache) -> H and
+    hq_factored(cache, Q) -> H Q."""
+
+    def run(self, w, Q, steps, qr_every, route, logr_out=None):
+        eta = self.eta
+        for t in range(steps):
+            loss, grad, cache = self.forward(w)
+            if Q.shape[1] == 0:  # plain training
+                w = w - eta * grad
+                continue
+            if route == "hessian":
+                Q = Q - eta * (self.hessian(cache) @ Q)
+            else:
+                Q = Q - eta * self.hq_factored(cache, Q)
+            w = w - eta * grad
+            if (t + 1) % qr_every == 0:
+                Q, R = np.linalg.qr(Q)
+                d = np.diagonal(R)
+                Q = Q * np.where(d < 0, -1.0, 1.0)
+                if logr_out is not None:
+                    logr_out.append(np.log(np.abs(d)).tolist())
+        return w, Q
+
+
+class Peer(Stepper):
+    """One case of a three-layer network: data, layout of the parameter vector, preallocated G and index arrays."""
 
     def __init__(self, c):
-        self.i, self.h, self.o = c["inputs"], c["hidden"], c["outputs"]
+        hidden = c["hidden"][0] if isinstance(c["hidden"], list) else c["hidden"]
+        self.i, self.h, self.o = c["inputs"], hidden, c["outputs"]
         i, h, o = self.i, self.h, self.o
         self.N = c["samples"]
         self.act = c["activation"]
@@ -121,25 +149,124 @@ class Peer:
         HQ[self.w2idx] += np.einsum("mja,jak->mjk", Sx, Q1)
         return HQ
 
-    def run(self, w, Q, steps, qr_every, route, logr_out=None):
-        eta = self.eta
-        for t in range(steps):
-            loss, grad, cache = self.forward(w)
-            if Q.shape[1] == 0:  # plain training
-                w = w - eta * grad
-                continue
-            if route == "hessian":
-                Q = Q - eta * (self.hessian(cache) @ Q)
-            else:
-                Q = Q - eta * self.hq_factored(cache, Q)
-            w = w - eta * grad
-            if (t + 1) % qr_every == 0:
-                Q, R = np.linalg.qr(Q)
-                d = np.diagonal(R)
-                Q = Q * np.where(d < 0, -1.0, 1.0)
-                if logr_out is not None:
-                    logr_out.append(np.log(np.abs(d)).tolist())
-        return w, Q
+
+class DeepPeer(Stepper):
+    """A network of L >= 2 hidden layers (docs/derivations.md, "L hidden layers"): the same step, with H by blocks of
+    layers (the K and M recursion, one matrix product over the samples per unit of layer p) and H Q by the R-operator
+    on all samples at once (matrix products per layer), the two routes of the general kernels."""
+
+    def __init__(self, c):
+        hidden = c["hidden"]
+        self.n = [c["inputs"], *hidden, c["outputs"]]
+        self.L = len(hidden)
+        self.N = c["samples"]
+        self.act = c["activation"]
+        self.eta = c["eta"]
+        n, N = self.n, self.N
+        self.X = np.array(c["X"], dtype=np.float64).reshape(N, n[0])
+        self.Y = np.array(c["Y"], dtype=np.float64).reshape(N, n[-1])
+        self.offW, self.offB = [None], [None]
+        off = 0
+        for l in range(1, self.L + 2):
+            self.offW.append(off)
+            off += n[l] * n[l - 1]
+            self.offB.append(off)
+            off += n[l]
+        self.D = off
+        # Index of W~_l[r, i] (i == n_{l-1}: the bias b_l[r]).
+        self.idx = [None] + [
+            np.array([[self.offW[l] + r * n[l - 1] + i if i < n[l - 1] else self.offB[l] + r for i in range(n[l - 1] + 1)]
+                      for r in range(n[l])])
+            for l in range(1, self.L + 2)
+        ]
+
+    def weights(self, w):
+        n = self.n
+        W = [None] + [w[self.offW[l]: self.offB[l]].reshape(n[l], n[l - 1]) for l in range(1, self.L + 2)]
+        b = [None] + [w[self.offB[l]: self.offB[l] + n[l]] for l in range(1, self.L + 2)]
+        return W, b
+
+    def forward(self, w):
+        L, N = self.L, self.N
+        W, b = self.weights(w)
+        A, S1, S2 = [self.X], [None], [None]
+        for l in range(1, L + 1):
+            a, s1, s2 = activation(self.act, A[-1] @ W[l].T + b[l])
+            A.append(a)
+            S1.append(s1)
+            S2.append(s2)
+        R = A[L] @ W[L + 1].T + b[L + 1] - self.Y  # identity output: phi' = 1, phi'' = 0
+        loss = 0.5 * np.sum(R * R) / N
+        GA = [None] * (L + 1)
+        GA[L] = R @ W[L + 1]
+        for l in range(L - 1, 0, -1):
+            GA[l] = (GA[l + 1] * S1[l + 1]) @ W[l + 1]
+        Delta = [None] + [GA[l] * S1[l] for l in range(1, L + 1)] + [R]
+        grad = np.empty(self.D)
+        for l in range(1, L + 2):
+            grad[self.offW[l]: self.offB[l]] = (Delta[l].T @ A[l - 1]).ravel() / N
+            grad[self.offB[l]: self.offB[l] + self.n[l]] = Delta[l].sum(0) / N
+        return loss, grad, (W, A, S1, S2, GA, Delta, np.ones_like(R))
+
+    def hessian(self, cache):
+        W, A, S1, S2, GA, Delta, CW = cache
+        L, N, n = self.L, self.N, self.n
+        H = np.empty((self.D, self.D))
+        At = [np.hstack([a, np.ones((N, 1))]) for a in A]  # At[l] = a~_l
+        K = CW[:, :, None] * np.eye(n[L + 1])[None]  # K^{(L+1,L+1)} = diag(cw)
+        for q in range(L + 1, 0, -1):
+            Kqq, nq1 = K, n[q - 1]
+            self.block(H, q, q, Kqq, None, At, Delta[q])
+            P, M = Kqq, None
+            for p in range(q - 1, 0, -1):
+                P = S1[p][:, :, None] * (W[p + 1].T @ P)
+                M = S1[p][:, :, None] * np.eye(nq1)[None] if p == q - 1 else S1[p][:, :, None] * (W[p + 1].T @ M)
+                self.block(H, p, q, P, M, At, Delta[q])
+                if p == q - 1:
+                    K = (P @ W[q]) * S1[q - 1][:, None, :] + (GA[q - 1] * S2[q - 1])[:, :, None] * np.eye(nq1)[None]
+        return H
+
+    def block(self, H, p, q, K, M, At, delta):
+        """H's block (W~_p, W~_q): per unit r of layer p, the sample rows K[r, k] a~_{q-1} (+ M[r, j] delta_k on the
+        weights) summed against a~_{p-1} by one product over the samples."""
+        n, N = self.n, self.N
+        nq1 = n[q - 1]
+        cols = self.idx[q].ravel()
+        for r in range(n[p]):
+            T = K[:, r, :, None] * At[q - 1][:, None, :]  # (N, n_q, n_{q-1} + 1)
+            if M is not None:
+                T[:, :, :nq1] += delta[:, :, None] * M[:, r, None, :]
+            blk = At[p - 1].T @ T.reshape(N, -1) / N  # (n_{p-1} + 1, D_q)
+            rows = self.idx[p][r]
+            H[np.ix_(rows, cols)] = blk
+            if p != q:
+                H[np.ix_(cols, rows)] = blk.T
+
+    def hq_factored(self, cache, Q):
+        W, A, S1, S2, GA, Delta, CW = cache
+        L, N, n = self.L, self.N, self.n
+        k = Q.shape[1]
+        V = [None] + [Q[self.offW[l]: self.offB[l]].reshape(n[l], n[l - 1], k) for l in range(1, L + 2)]
+        vb = [None] + [Q[self.offB[l]: self.offB[l] + n[l]] for l in range(1, L + 2)]
+        RZ, RA = [None], [None]
+        for l in range(1, L + 2):
+            z = np.einsum("jic,si->csj", V[l], A[l - 1], optimize=True) + vb[l].T[:, None, :]
+            if l > 1:
+                z += RA[l - 1] @ W[l].T
+            RZ.append(z)
+            RA.append(S1[l][None] * z if l <= L else None)
+        HQ = np.empty_like(Q)
+        RD = CW[None] * RZ[L + 1]
+        for l in range(L + 1, 0, -1):
+            g = np.einsum("csj,si->jic", RD, A[l - 1], optimize=True)
+            if l > 1:
+                g += np.einsum("sj,csi->jic", Delta[l], RA[l - 1], optimize=True)
+            HQ[self.offW[l]: self.offB[l]] = g.reshape(-1, k) / N
+            HQ[self.offB[l]: self.offB[l] + n[l]] = RD.sum(1).T / N
+            if l > 1:
+                RG = RD @ W[l] + np.einsum("jic,sj->csi", V[l], Delta[l], optimize=True)
+                RD = RG * S1[l - 1][None] + (GA[l - 1] * S2[l - 1])[None] * RZ[l - 1]
+        return HQ
 
 
 # Two-sided t quantiles at 95 % for 1..30 degrees of freedom (as benchmark.js reports its margin of error).
@@ -158,7 +285,7 @@ def stats(rates):
 
 
 def time_case(c, seconds, repeats):
-    p = Peer(c)
+    p = DeepPeer(c) if isinstance(c["hidden"], list) and len(c["hidden"]) > 1 else Peer(c)
     k = c["k"]
     every = c["qrEvery"]
     w0 = np.array(c["w0"], dtype=np.float64)

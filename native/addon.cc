@@ -6,6 +6,7 @@
 #include "bind_network.h"
 #include "build_info.h"
 #include "kernels/dense.h"
+#include "kernels/depth.h"
 
 namespace {
 
@@ -15,6 +16,14 @@ namespace {
 Napi::Value DenseEigen(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && info[0].IsBoolean()) wd::dense_use_eigen = wd::dense_have_eigen() && info[0].As<Napi::Boolean>().Value();
   return Napi::Boolean::New(info.Env(), wd::dense_use_eigen);
+}
+
+// _deepKernels(on?: boolean) -> boolean: with true, networks of one hidden layer run the general-depth kernels
+// (kernels/depth.h) instead of the three-layer ones, so the tests can hold the two against each other; returns
+// whether they do. Hidden, like _denseEigen.
+Napi::Value DeepKernels(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsBoolean()) wd::deep_force = info[0].As<Napi::Boolean>().Value();
+  return Napi::Boolean::New(info.Env(), wd::deep_force);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -27,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Ensemble", wd::EnsembleBinding::Define(env));
   exports.Set("_denseEigen", Napi::Function::New<DenseEigen>(env, "_denseEigen"));
   exports.Set("buildInfo", wd::BuildInfo(env));
+  exports.Set("_deepKernels", Napi::Function::New<DeepKernels>(env, "_deepKernels"));
 #ifdef WEIGHTDYN_HAVE_EIGEN
   exports.Set("eigen", Napi::Boolean::New(env, true));
 #else

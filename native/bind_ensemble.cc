@@ -42,7 +42,7 @@ EnsembleBinding::EnsembleBinding(const Napi::CallbackInfo& info) : Napi::ObjectW
       !ArgInt(info, 9, "runs", 1, LANES, runs))
     return;
   const int nIn = layers[0], nHid = layers[1], nOut = layers[2];
-  const long long S = network_dimension(nIn, nHid, nOut) * RULE_STATE_BLOCKS[rule.id];
+  const long long S = network_dimension(1, layers) * RULE_STATE_BLOCKS[rule.id];
   if (S > (1LL << 24)) {
     ThrowRange(env, "the training state has too many numbers (" + std::to_string(S) + ")");
     return;

@@ -5,9 +5,8 @@
 
 #include "args.h"
 #include "kernels/activations.h"
-#include "kernels/hessian.h"
+#include "kernels/depth.h"
 #include "kernels/lyapunov.h"
-#include "kernels/mlp.h"
 #include "kernels/tangent.h"
 
 namespace wd {
@@ -16,6 +15,7 @@ namespace {
 constexpr long long kMaxWidth = 1 << 20;
 constexpr long long kMaxSamples = 1 << 26;
 constexpr long long kMaxState = 1 << 24;
+constexpr int kMaxHidden = 64;  // hidden layers
 
 }  // namespace
 
@@ -32,28 +32,34 @@ Napi::Function NetworkBinding::Define(Napi::Env env) {
 }
 
 // new Network(layers, activations, activationParams, X, Y, maxK, rule, eta, ruleParams, state, Q)
-//   layers: Int32Array [inputs, hidden, outputs]; activations: Int32Array [hidden activation, output activation];
-//   activationParams: Float64Array [hidden activation's parameter]; rule: a RuleId with its parameters.
+//   layers: Int32Array [inputs, h1, ..., hL, outputs] (1 <= L <= kMaxHidden); activations: Int32Array [act_1, ...,
+//   act_L, output activation]; activationParams: Float64Array [L], the hidden activations' parameters; rule: a RuleId
+//   with its parameters.
 NetworkBinding::NetworkBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkBinding>(info) {
   Napi::Env env = info.Env();
   if (!ArgCount(info, 11, "Network")) return;
   const int *layers, *acts;
   size_t nLayers, nActs;
-  if (!ArgI32(info, 0, "layers", 3, 1, static_cast<int>(kMaxWidth), layers, nLayers) ||
-      !ArgI32(info, 1, "activations", 2, 0, ACT_COUNT - 1, acts, nActs))
+  if (!ArgI32(info, 0, "layers", -1, 1, static_cast<int>(kMaxWidth), layers, nLayers)) return;
+  if (nLayers < 3 || nLayers > static_cast<size_t>(kMaxHidden) + 2) {
+    ThrowRange(env, "expected layers to have 3 to " + std::to_string(kMaxHidden + 2) +
+                        " elements ([inputs, hidden widths..., outputs]) but it has " + std::to_string(nLayers));
     return;
-  if (acts[1] >= ACT_OUTPUT_COUNT) {
+  }
+  const int L = static_cast<int>(nLayers) - 2;
+  if (!ArgI32(info, 1, "activations", L + 1, 0, ACT_COUNT - 1, acts, nActs)) return;
+  if (acts[L] >= ACT_OUTPUT_COUNT) {
     ThrowRange(env, "expected an output activation id in [0, " + std::to_string(ACT_OUTPUT_COUNT - 1) +
-                        "] but received " + std::to_string(acts[1]));
+                        "] but received " + std::to_string(acts[L]));
     return;
   }
   double *actParams, *X, *Y;
-  if (!ArgF64(info, 2, "activationParams", 1, true, true, actParams)) return;
-  const int nIn = layers[0], nHid = layers[1], nOut = layers[2];
+  if (!ArgF64(info, 2, "activationParams", L, true, true, actParams)) return;
+  const int nIn = layers[0], nOut = layers[L + 1];
   Rule rule;
   int maxK;
   if (!ArgRule(info, 6, rule)) return;
-  const long long D = network_dimension(nIn, nHid, nOut);
+  const long long D = network_dimension(L, layers);
   const long long S = D * RULE_STATE_BLOCKS[rule.id];
   if (S > kMaxState) {
     ThrowRange(env, "the training state has too many numbers (" + std::to_string(S) + ")");
@@ -82,7 +88,7 @@ NetworkBinding::NetworkBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
     return;
   bool sized = false;
   if (!Guarded(env, [&] {
-        sized = network_create(net_, nIn, nHid, nOut, acts[0], actParams[0], acts[1], X, Y, N, maxK, rule);
+        sized = network_create(net_, L, layers, acts, actParams, acts[L], X, Y, N, maxK, rule);
       }))
     return;
   if (!sized) {
@@ -126,7 +132,7 @@ Napi::Value NetworkBinding::Loss(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double *state, *Q;
   if (!Alive(env) || !Held(env, state, Q)) return env.Undefined();
-  return Napi::Number::New(env, mlp_forward(net_, state));
+  return Napi::Number::New(env, net_forward(net_, state));
 }
 
 // lossGrad(grad: Float64Array(D)) -> loss
@@ -138,8 +144,8 @@ Napi::Value NetworkBinding::LossGrad(const Napi::CallbackInfo& info) {
       !ArgDistinct(env, "grad", grad, net_.D, "state", state, net_.S) ||
       !ArgDistinct(env, "grad", grad, net_.D, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
     return env.Undefined();
-  const double loss = mlp_forward(net_, state);
-  mlp_gradient(net_, state, grad);
+  const double loss = net_forward(net_, state);
+  net_gradient(net_, state, grad);
   return Napi::Number::New(env, loss);
 }
 
@@ -153,8 +159,8 @@ Napi::Value NetworkBinding::Hessian(const Napi::CallbackInfo& info) {
       !ArgDistinct(env, "H", H, DD, "state", state, net_.S) ||
       !ArgDistinct(env, "H", H, DD, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
     return env.Undefined();
-  mlp_forward(net_, state);
-  Guarded(env, [&] { hessian_explicit(net_, state, H); });
+  net_forward(net_, state);
+  Guarded(env, [&] { net_hessian(net_, state, H); });
   return env.Undefined();
 }
 
@@ -171,8 +177,8 @@ Napi::Value NetworkBinding::Hvp(const Napi::CallbackInfo& info) {
       !ArgDistinct(env, "HV", HV, n, "state", state, net_.S) ||
       !ArgDistinct(env, "HV", HV, n, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
     return env.Undefined();
-  mlp_forward(net_, state);
-  hvp_batch(net_, state, V, k, HV);
+  net_forward(net_, state);
+  net_hvp(net_, state, V, k, HV);
   return env.Undefined();
 }
 
@@ -196,8 +202,8 @@ Napi::Value NetworkBinding::TangentApply(const Napi::CallbackInfo& info) {
   double *state, *Q;
   if (!Held(env, state, Q)) return env.Undefined();
   if (hasBatch) network_use_batch(net_, batch, static_cast<int>(nBatch));
-  mlp_forward(net_, state);
-  mlp_gradient(net_, state, net_.grad.data());
+  net_forward(net_, state);
+  net_gradient(net_, state, net_.grad.data());
   Guarded(env, [&] { tangent_apply(net_, state, net_.grad.data(), t, Q, k, route); });
   network_use_all(net_);
   return env.Undefined();

@@ -295,6 +295,42 @@ const cases: Case[] = [
     message: "weightdyn: expected a number or an array of numbers for hidden",
   },
   {
+    title: "createNetwork: 65 hidden layers",
+    run: (b) => mk(b, { ...shape, hidden: new Array(65).fill(2) }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected 1 to 64 hidden layers but received 65",
+  },
+  {
+    title: "createNetwork: an empty list of hidden widths",
+    run: (b) => mk(b, { ...shape, hidden: [] }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected 1 to 64 hidden layers but received 0",
+  },
+  {
+    title: "createNetwork: a hidden width 0 in a list",
+    run: (b) => mk(b, { ...shape, hidden: [3, 0] }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [1, 1048576] for hidden but received 0.000000",
+  },
+  {
+    title: "createNetwork: three activations for two hidden layers",
+    run: (b) => mk(b, { ...shape, hidden: [3, 3], activation: [1, 1, 1] }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected activation to have 1 or 2 elements but it has 3",
+  },
+  {
+    title: "createNetwork: two activation parameters for three hidden layers",
+    run: (b) => mk(b, { ...shape, hidden: [3, 3, 2], activationParam: [0.1, 0.2] }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected activationParam to have 1 or 3 elements but it has 2",
+  },
+  {
+    title: "createNetwork: an activation id out of range in a list",
+    run: (b) => mk(b, { ...shape, hidden: [3, 3], activation: [1, 12] }, X, Y, 1),
+    error: RangeError,
+    message: "weightdyn: expected an integer in [0, 9] for activation but received 12.000000",
+  },
+  {
     title: "createNetwork: outputs not an integer",
     run: (b) => mk(b, { ...shape, outputs: 1.5 }, X, Y, 1),
     error: RangeError,

@@ -12,8 +12,9 @@ import { ruleMap } from "../src/system/loss-map.js";
 import { MapSystem } from "../src/system/map.js";
 import { NetworkSystem } from "../src/system/network.js";
 import { describeEachBackend } from "./support/backends.js";
+import { fdJacobian, relErr } from "./support/fd.js";
 import { fixtureRng, randomOrthogonal } from "./support/linalg.js";
-import { sineNetwork141 } from "./support/networks.js";
+import { sineNetwork141, stepMap, tangentOfIdentity } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 const RULES: [string, TrainingRule][] = [
@@ -22,8 +23,6 @@ const RULES: [string, TrainingRule][] = [
   ["nesterov", { rule: RuleId.nesterov, learningRate: 0.2, params: [0.7] }],
   ["adam", { rule: RuleId.adam, learningRate: 0.05, params: [0.85, 0.95, 1e-3] }],
 ];
-
-const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 /** A 2-4-2 network on 11 random samples, with a random state: w in [-0.8, 0.8), v or m in [-0.1, 0.1), Adam's v in
  *  [0.01, 0.11) (a second moment is positive). */
@@ -60,44 +59,12 @@ describeEachBackend("22 update rules: exact tangent maps", (backend: Backend) =>
           const fx = fixture(act, rule, 31 + name.length + act.length + (minibatch ? 1 : 0));
           const net = backend.createNetwork({ shape: fx.shape, X: fx.X, Y: fx.Y, maxK: fx.S, rule });
           const b = minibatch ? batch : null;
-          const batches = b ? { indices: b, offsets: Int32Array.of(0, b.length) } : null;
-          const step = (x: Float64Array, t: number) => {
-            net.state.set(x);
-            const res = net.trainChunk({
-              k: 0,
-              nSteps: 1,
-              qrEvery: 1,
-              route: 0,
-              t0: t,
-              batches,
-              lossOut: new Float64Array(1),
-              logRDiag: new Float64Array(0),
-            });
-            expect(res.diverged).toBe(false);
-            return net.state.slice();
-          };
           for (const t of times) {
             // Five-point central differences, O(h^4): Adam's 1 / sqrt(v) has large third derivatives.
-            const h = 1e-4;
-            const Jfd = new Float64Array(fx.S * fx.S);
-            const at = (p: number, d: number) => {
-              const x = fx.x0.slice();
-              x[p] += d;
-              return step(x, t);
-            };
-            for (let p = 0; p < fx.S; p++) {
-              const [f2, f1, m1, m2] = [at(p, 2 * h), at(p, h), at(p, -h), at(p, -2 * h)];
-              for (let i = 0; i < fx.S; i++) Jfd[p * fx.S + i] = (8 * (f1[i] - m1[i]) - (f2[i] - m2[i])) / (12 * h);
-            }
+            const Jfd = fdJacobian(stepMap(net, b, t), fx.x0, 1e-4, 5);
             for (const route of RESOLVED_ROUTE_IDS) {
-              net.state.set(fx.x0);
-              const Q = net.tangent;
-              Q.fill(0);
-              for (let j = 0; j < fx.S; j++) Q[j * fx.S + j] = 1;
-              net.tangentApply(fx.S, route, t, b);
-              let err = 0;
-              for (let i = 0; i < Jfd.length; i++) err = Math.max(err, Math.abs(net.tangent[i] - Jfd[i]));
-              expect(err / maxAbs(Jfd), `t = ${t}, route ${route}`).toBeLessThan(TOL.tangentFd);
+              const J = tangentOfIdentity(net, fx.x0, route, t, b);
+              expect(relErr(J, Jfd), `t = ${t}, route ${route}`).toBeLessThan(TOL.tangentFd);
             }
           }
           net.dispose();

@@ -35,16 +35,26 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
     return new (A.Network as unknown as new (...x: unknown[]) => unknown)(...a);
   };
 
-  it("the constructor accepts valid arguments (gd, and momentum with a state of 2D)", () => {
+  it("the constructor accepts valid arguments (gd, momentum with a state of 2D, two hidden layers)", () => {
     expect(() => make()).not.toThrow();
     expect(() => make({ 6: 1, 8: f64(1, 0.9), 9: f64(2 * D), 10: f64(2 * D * 3), 5: 3 })).not.toThrow();
+    // 2-3-3-1: D = 3*3 + 3*4 + 1*4 = 25.
+    expect(() =>
+      make({ 0: i32(2, 3, 3, 1), 1: i32(1, 2, 0), 2: f64(2, 0), 5: 0, 9: f64(25), 10: f64(0) }),
+    ).not.toThrow();
   });
 
   const shared = new Float64Array(2 * D);
   const ctorCases: [string, Record<number, unknown>][] = [
     ["layers a plain array", { 0: [2, 3, 1] }],
     ["layers with inputs = 0", { 0: i32(0, 3, 1) }],
-    ["layers of the wrong length", { 0: i32(2, 3, 3, 1) }],
+    ["layers of 2 elements", { 0: i32(2, 1) }],
+    ["layers of 67 elements (65 hidden layers)", { 0: Int32Array.from({ length: 67 }, () => 1) }],
+    ["two hidden layers with activations for one", { 0: i32(2, 3, 3, 1), 9: f64(25), 5: 0, 10: f64(0) }],
+    [
+      "two hidden layers with one activation parameter",
+      { 0: i32(2, 3, 3, 1), 1: i32(1, 2, 0), 9: f64(25), 5: 0, 10: f64(0) },
+    ],
     ["layers with outputs = -1", { 0: i32(2, 3, -1) }],
     ["activation id 99", { 1: i32(99, 0) }],
     ["output activation relu (3)", { 1: i32(1, 3) }],

@@ -87,6 +87,30 @@ describe("config defaults", () => {
     });
   });
 
+  it("hidden layers: a list of widths, one activation for all or one per layer, parameters resolved per layer", () => {
+    const one = parseRunConfig({ network: { hidden: [6, 4, 3], activation: "leaky-relu" } });
+    expect(one.network).toMatchObject({ hidden: [6, 4, 3], activation: "leaky-relu", activationParam: 0.01 });
+    // D = 6*2 + 4*7 + 3*5 + 1*4 = 59.
+    expect(parameterCount(one.network)).toBe(59);
+    expect(exponentCount(one)).toBe(59);
+    expect(networkShape(one.network)).toMatchObject({ hidden: [6, 4, 3], activation: 4, activationParam: 0.01 });
+    const per = parseRunConfig({
+      network: { inputs: 2, hidden: [5, 5], activation: ["elu", "leaky-relu"], activationParam: [null, 0.2] },
+    });
+    expect(per.network.activationParam).toEqual([1, 0.2]);
+    expect(networkShape(per.network)).toMatchObject({ hidden: [5, 5], activation: [5, 4], activationParam: [1, 0.2] });
+    // A list of parameters with one name: one parameter per layer, the name's default where null.
+    expect(
+      parseRunConfig({ network: { hidden: [3, 3], activation: "elu", activationParam: [0.5, null] } }).network
+        .activationParam,
+    ).toEqual([0.5, 1]);
+  });
+
+  it("a three-layer network parses to what it parsed to before lists existed: numbers and names stay as written", () => {
+    const config = parseRunConfig({ network: { hidden: 7, activation: "elu" } });
+    expect(config.network).toEqual({ ...FULL_DEFAULTS.network, hidden: 7, activation: "elu", activationParam: 1 });
+  });
+
   it("the csv and weights forms replace their sections", () => {
     const config = parseRunConfig({ data: { csv: "d.csv" }, init: { weights: "w0.json" } });
     expect(config.data).toEqual({ csv: "d.csv" });
@@ -124,6 +148,22 @@ describe("config errors name their field", () => {
     ["network.outputActivation", { network: { outputActivation: "relu" } }, /received "relu"/],
     ["network.hidden", { network: { hidden: 0 } }, /positive integer but received 0/],
     ["network.inputs", { network: { inputs: 1.5 } }, /positive integer but received 1.5/],
+    ["network.hidden[1]", { network: { hidden: [4, 0] } }, /expected a positive integer but received 0/],
+    ["network.hidden", { network: { hidden: [] } }, /list of 1 to 64 positive integers .* but received \[\]/],
+    ["network.hidden", { network: { hidden: "4" } }, /a positive integer or a list .* but received "4"/],
+    [
+      "network.activation",
+      { network: { hidden: [4, 4, 4], activation: ["tanh", "relu"] } },
+      /expected a list of 3 names \(one per hidden layer\) or a single name but received \["tanh","relu"\]/,
+    ],
+    ["network.activation[1]", { network: { hidden: [4, 4], activation: ["tanh", "tan"] } }, /received "tan"/],
+    [
+      "network.activationParam",
+      { network: { hidden: [4, 4], activationParam: [0.1, 0.2, 0.3] } },
+      /a list of 2 numbers or nulls \(one per hidden layer\), a number or null but received \[0.1,0.2,0.3\]/,
+    ],
+    ["network.activationParam[0]", { network: { hidden: [4, 4], activationParam: ["x", 1] } }, /finite number or null/],
+
     ["network.activationParam", { network: { activationParam: "x" } }, /finite number or null/],
     ["network.widht", { network: { widht: 3 } }, /unknown key \(known keys: inputs, hidden/],
     ["colour", { colour: "red" }, /unknown key/],

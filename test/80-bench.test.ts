@@ -4,7 +4,7 @@
  * Markdown table. It asserts no speed.
  */
 import { describe, expect, it } from "vitest";
-import { TINY_CASE } from "../bench/cases.js";
+import { TINY_CASE, TINY_DEEP_CASE } from "../bench/cases.js";
 import { flopsPerStep } from "../bench/flops.js";
 import { renderMarkdown } from "../bench/report.js";
 import { runBench } from "../bench/run.js";
@@ -41,5 +41,18 @@ describe("80 bench: the quick suite on a tiny case", () => {
     expect(md).toContain("| case | D | k | QR every | backend | route | steps/s |");
     expect(md).toContain("of matmul, 1 thread");
     for (const row of report.rows) expect(md).toContain(`| ${row.backend} |`);
+  }, 60_000);
+
+  it("a deep case (2-3-3-1): the general kernels' flop counts, and the NumPy peer's deep step does the same work", () => {
+    const report = runBench({ quick: true, cases: [TINY_DEEP_CASE], log: () => {} });
+    for (const row of report.rows) {
+      // D = 3*3 + 3*4 + 1*4 = 25.
+      expect([row.D, row.k]).toEqual([25, 25]);
+      expect(row.flopsPerStep).toBe(flopsPerStep(TINY_DEEP_CASE, row.route).total);
+      expect(row.stepsPerSecond).toBeGreaterThan(0);
+    }
+    if (report.numpy.available) {
+      for (const row of report.rows) expect(report.peer[0].firstLogRMaxDiff[row.backend]).toBeLessThan(1e-10);
+    }
   }, 60_000);
 });

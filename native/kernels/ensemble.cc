@@ -8,7 +8,8 @@ namespace wd {
 
 bool ensemble_create(Ensemble& e, int nIn, int nHid, int nOut, int act, double actParam, int outAct, const double* X,
                      const double* Y, int N, int maxK, const Rule& rule, int runs) {
-  const long long D = network_dimension(nIn, nHid, nOut);
+  const int widths[3] = {nIn, nHid, nOut};
+  const long long D = network_dimension(1, widths);
   const long long S = D * RULE_STATE_BLOCKS[rule.id];
   const long long L = LANES;
   if (runs < 1 || runs > LANES || S > INT_MAX / 4 || S * (maxK > 0 ? maxK : 1) * L > INT_MAX || static_cast<long long>(N) * nHid * L > INT_MAX ||

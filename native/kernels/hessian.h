@@ -1,4 +1,5 @@
-// The exact Hessian of the loss, assembled from its structure, and exact Hessian-vector products.
+// The exact Hessian of the loss of the three-layer network (L = 1; depth.h picks these or the general kernels of
+// deep_hessian.h and deep_rop.h), assembled from its structure, and exact Hessian-vector products.
 // Twin: assembly/hessian.ts.
 //
 // Derivation (see docs/derivations.md): with u = W2 a + b2, a = s(z), z = W1 x + b1, r = phi(u) - y,

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "mlp.h"
+#include "depth.h"
 #include "qr.h"
 #include "tangent.h"
 
@@ -21,14 +21,14 @@ ChunkStatus run_steps(Network& net, double* state, double* Q, const ChunkArgs& a
   int q = 0;
   for (int t = 0; t < a.nSteps; ++t) {
     if (batched) network_use_all(net);
-    const double loss = mlp_forward(net, w);
+    const double loss = net_forward(net, w);
     a.lossOut[t] = loss;
     if (!std::isfinite(loss)) return {t, CHUNK_LOSS_NONFINITE};
     if (batched) {
       network_use_batch(net, a.batchIdx + a.batchOff[t], a.batchOff[t + 1] - a.batchOff[t]);
-      mlp_forward(net, w);
+      net_forward(net, w);
     }
-    mlp_gradient(net, w, g);
+    net_gradient(net, w, g);
     // J_t is taken at the state before the update.
     tangent_apply(net, state, g, a.t0 + t, Q, k, route);
     rule_step(net.rule, net.D, state, g, a.t0 + t);

@@ -1,4 +1,5 @@
-// Forward pass, loss and gradient of the three-layer network. Twin: assembly/mlp.ts.
+// Forward pass, loss and gradient of the three-layer network (L = 1; depth.h picks these or the general kernels of
+// deep_mlp.h). Twin: assembly/mlp.ts.
 #pragma once
 #include "network.h"
 

@@ -150,6 +150,8 @@ export function argF64(
 export const MAX_WIDTH = 1 << 20;
 export const MAX_SAMPLES = 1 << 26;
 export const MAX_STATE = 1 << 24;
+/** Most hidden layers a network may have. */
+export const MAX_HIDDEN_LAYERS = 64;
 export const ACT_COUNT = ACTIVATIONS.length;
 export const ACT_OUTPUT_COUNT = ACTIVATIONS.filter((a) => a.output).length;
 
@@ -223,7 +225,9 @@ export function checkNetworkArgs(spec: unknown): CheckedNetworkArgs {
   const hidden = listOf(s.hidden, "hidden").map((h) => argInt(h, "hidden", 1, MAX_WIDTH));
   const outputs = argInt(s.outputs, "outputs", 1, MAX_WIDTH);
   const L = hidden.length;
-  if (L !== 1) throwRange(`expected 1 hidden layer but received ${L}`);
+  if (L < 1 || L > MAX_HIDDEN_LAYERS) {
+    throwRange(`expected 1 to ${MAX_HIDDEN_LAYERS} hidden layers but received ${L}`);
+  }
   const perLayer = (v: unknown, name: string) => {
     const list = listOf(v, name);
     if (list.length === 1 && L > 1) return new Array(L).fill(list[0]);

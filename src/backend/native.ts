@@ -75,6 +75,8 @@ export interface NativeAddon {
   eigen: boolean;
   /** Hidden, for the tests: switches gemm between Eigen and the built-in kernels; returns whether Eigen is used. */
   _denseEigen(on?: boolean): boolean;
+  /** Hidden, for the tests: with true, one-hidden-layer networks run the general-depth kernels (kernels/depth.h). */
+  _deepKernels(on?: boolean): boolean;
   /** How the binary was compiled (native/build_info.cc). */
   buildInfo: NativeBuildInfo;
 }

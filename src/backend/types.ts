@@ -5,8 +5,9 @@
  * <-> `Backend.camelName` / `NetworkKernel.camelName`. The parity tests hold the twins together.
  *
  * Conventions (see README "Conventions"):
- * - Parameter vector order: W1 (hidden x inputs, row-major), b1, W2 (outputs x hidden, row-major), b2;
- *   D = h(i+1) + o(h+1). The training state is (w), (w, v) or (w, m, v) by the update rule (tables.ts RULES).
+ * - Parameter vector order: W1 (n_1 x inputs, row-major), b1, W2 (n_2 x n_1), b2, ..., W_{L+1} (outputs x n_L),
+ *   b_{L+1} for hidden widths n_1 .. n_L; D = sum_l n_l (n_{l-1} + 1) (layers.ts), h(i+1) + o(h+1) for one hidden
+ *   layer. The training state is (w), (w, v) or (w, m, v) by the update rule (tables.ts RULES).
  * - Loss C(w) = 1/(2N) sum_s ||f(x_s) - y_s||^2.
  * - Tangent blocks Q are S x k, column-major (column j, the j-th tangent vector, is Q[j*S .. j*S+S)), S the state
  *   dimension.

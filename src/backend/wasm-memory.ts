@@ -17,12 +17,10 @@ export interface WasmExports {
   rule_step(rule: number, D: number, state: number, g: number, t: number): void;
   rule_tangent(rule: number, D: number, state: number, g: number, t: number, Q: number, k: number, HQ: number): void;
   network_create(
-    nIn: number,
-    nHid: number,
-    nOut: number,
-    act: number,
-    actParam: number,
-    outAct: number,
+    L: number,
+    widths: number,
+    acts: number,
+    actParams: number,
     N: number,
     maxK: number,
     rule: number,
@@ -32,6 +30,7 @@ export interface WasmExports {
     p2: number,
   ): number;
   network_free(net: number): void;
+  deep_kernels(on: number): number;
   network_reserve_hessian(net: number): number;
   network_reserve_factored(net: number): number;
   network_reserve_batches(net: number): number;

@@ -40,6 +40,11 @@ export type { WasmExports } from "./wasm-memory.js";
 export interface WasmBackend extends Backend {
   readonly name: "wasm";
   readonly memory: WebAssembly.Memory;
+  /**
+   * Hidden, for the tests (native: the addon's _deepKernels): while set to true, networks of one hidden layer run the
+   * general-depth kernels (assembly/depth.ts) instead of the three-layer ones; returns the setting.
+   */
+  _deepKernels(on?: boolean): boolean;
 }
 
 /** Elements per block of activation calls. */
@@ -68,10 +73,12 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
   const qrScratch = new Scratch(ex);
   const ruleScratch = new Scratch(ex);
   const stepScratch = new Scratch(ex);
+  const shapeScratch = new Scratch(ex);
 
   return {
     name: "wasm",
     memory: ex.memory,
+    _deepKernels: (on?: boolean) => ex.deep_kernels(on === undefined ? -1 : on ? 1 : 0) !== 0,
 
     activation(id: number, param: number, z: Float64Array, f: Float64Array, d1: Float64Array, d2: Float64Array) {
       const i = argInt(id, "id", 0, ACT_COUNT - 1);
@@ -172,15 +179,23 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
 
     createNetwork(spec: NetworkSpec): NetworkKernel {
       const a = checkNetworkArgs(spec);
-      const [inputs, hidden, outputs] = a.layers;
+      const L = a.layers.length - 2;
+      const inputs = a.layers[0];
+      const outputs = a.layers[L + 1];
       const p = a.rule.params;
+      // The shape through linear memory (native takes it as typed arrays): L + 2 widths and L + 1 activation ids
+      // (i32), then L activation parameters (f64).
+      const nI32 = even(Math.ceil((2 * L + 3) / 2));
+      const base = shapeScratch.ensure(nI32 + even(L));
+      const ints = new Int32Array(ex.memory.buffer, base, 2 * L + 3);
+      ints.set(a.layers);
+      ints.set(a.acts, L + 2);
+      view(base + 8 * nI32, L).set(a.params);
       const ptr = ex.network_create(
-        inputs,
-        hidden,
-        outputs,
-        a.acts[0],
-        a.params[0],
-        a.acts[1],
+        L,
+        base,
+        base + 4 * (L + 2),
+        base + 8 * nI32,
         a.N,
         a.maxK,
         a.rule.id,

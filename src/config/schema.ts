@@ -6,7 +6,8 @@
  * <value>`. Defaults (see defaults.ts for the same values as one JSON document):
  *
  *   network   { inputs: 1, hidden: 10, outputs: 1, activation: "tanh", activationParam: null,
- *               outputActivation: "identity" }      activationParam null -> defaultActivationParam(activation)
+ *               outputActivation: "identity" }      activationParam null -> defaultActivationParam(activation);
+ *             hidden, activation and activationParam may be lists, one entry per hidden layer (depth.ts)
  *   data      { function: "sin", samples: 40, range: [-1, 1], seed: 0 }   or   { csv: "path" }
  *   init      { distribution: "uniform", scale: 1, seed: 1 }              or   { weights: "path" }
  *   training  { learningRate: 0.1, steps: 5000, optimizer: "gd", batchSize: null, batchSeed: 0, schedule: null }
@@ -23,8 +24,6 @@
  */
 import { z } from "zod";
 import {
-  ACTIVATION_NAMES,
-  type ActivationName,
   OUTPUT_ACTIVATION_NAMES,
   type OutputActivationName,
   TANGENT_ROUTE_NAMES,
@@ -32,8 +31,15 @@ import {
 } from "../backend/tables.js";
 import { TARGET_NAMES, TARGETS, targetAccepts } from "../data/targets.js";
 import { clvRefinements, clvSchema } from "./clv.js";
+import {
+  activationParamSchema,
+  activationSchema,
+  depthRefinements,
+  hiddenSchema,
+  resolveActivationParams,
+} from "./depth.js";
 import { optimizerSchema } from "./optimizer.js";
-import { defaultActivationParam, parameterCount, stateDimensionOf } from "./shape.js";
+import { parameterCount, stateDimensionOf } from "./shape.js";
 
 /** Largest accepted seed: 2^53 (every integer up to it is exact in a float64). */
 export const MAX_SEED = 2 ** 53;
@@ -88,14 +94,20 @@ function keyedUnion<A extends z.ZodType, B extends z.ZodType>(key: string, withK
 
 export const networkSchema = section({
   inputs: positiveInt().default(1),
-  hidden: positiveInt().default(10),
+  /** One width, or one per hidden layer (depth.ts). */
+  hidden: hiddenSchema.default(10),
   outputs: positiveInt().default(1),
-  activation: choice(ACTIVATION_NAMES as [ActivationName, ...ActivationName[]]).default("tanh"),
-  activationParam: z.number({ error: "a finite number or null" }).nullable().default(null),
+  /** One name for every hidden layer, or one per layer. */
+  activation: activationSchema.default("tanh"),
+  activationParam: activationParamSchema.default(null),
   outputActivation: choice(OUTPUT_ACTIVATION_NAMES as [OutputActivationName, ...OutputActivationName[]]).default(
     "identity",
   ),
-}).transform((n) => ({ ...n, activationParam: n.activationParam ?? defaultActivationParam(n.activation) }));
+})
+  .superRefine((n, ctx) => {
+    for (const r of depthRefinements(n)) ctx.addIssue({ code: "custom", ...r });
+  })
+  .transform((n) => ({ ...n, activationParam: resolveActivationParams(n) }));
 
 export const functionDataSchema = section(
   {

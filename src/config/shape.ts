@@ -6,13 +6,16 @@ import { parameterCount, stateDimension } from "../backend/layers.js";
 import { ACTIVATIONS, entryOf } from "../backend/tables.js";
 import { ActivationId, type ActivationName, type NetworkShape, type OutputActivationName } from "../backend/types.js";
 
-/** The `network` section as the rest of the library sees it (activationParam resolved to a number). */
+/**
+ * The `network` section as the rest of the library sees it: hidden, activation and activationParam one value or one
+ * per hidden layer (src/config/depth.ts), activationParam resolved to numbers.
+ */
 export interface NetworkSection {
   inputs: number;
-  hidden: number;
+  hidden: number | readonly number[];
   outputs: number;
-  activation: ActivationName;
-  activationParam: number;
+  activation: ActivationName | readonly ActivationName[];
+  activationParam: number | readonly number[];
   outputActivation: OutputActivationName;
 }
 
@@ -43,7 +46,10 @@ export function networkShape(network: NetworkSection): NetworkShape {
     inputs: network.inputs,
     hidden: network.hidden,
     outputs: network.outputs,
-    activation: ActivationId[network.activation],
+    activation:
+      typeof network.activation === "string"
+        ? ActivationId[network.activation]
+        : network.activation.map((name) => ActivationId[name]),
     activationParam: network.activationParam,
     outputActivation: ActivationId[network.outputActivation],
   };

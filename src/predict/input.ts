@@ -139,11 +139,13 @@ export function readEnsemble(dir: string): EnsembleInput {
 }
 
 /**
- * A grid value as a short label: strings as they are, an object with a name (an optimizer) as `momentum(beta=0.9)`,
- * another object (a whole config section) as `learningRate=0.05 optimizer=adam`, anything else as JSON.
+ * A grid value as a short label: strings as they are, a list (the widths or activations of the hidden layers) as
+ * `[8,8]` or `[tanh,relu]`, an object with a name (an optimizer) as `momentum(beta=0.9)`, another object (a whole
+ * config section) as `learningRate=0.05 optimizer=adam`, anything else as JSON.
  */
 export function valueLabel(value: unknown): string {
   if (typeof value === "string") return value;
+  if (Array.isArray(value)) return `[${value.map(valueLabel).join(",")}]`;
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const { name, ...rest } = value as Record<string, unknown>;
     const params = Object.entries(rest).map(([k, v]) => `${k}=${valueLabel(v)}`);
@@ -165,7 +167,7 @@ export function runGroups(runs: readonly RunRecord[], fallback: string): string[
   for (const run of runs) for (const key of Object.keys(run.params ?? {})) if (!keys.includes(key)) keys.push(key);
   const varying = keys.filter((key) => new Set(runs.map((r) => JSON.stringify(r.params?.[key]))).size > 1);
   if (varying.length === 0) return runs.map(() => fallback);
-  return runs.map((r) => varying.map((key) => valueLabel((r.params ?? {})[key])).join(", "));
+  return runs.map((r) => varying.map((key) => valueLabel(r.params?.[key])).join(", "));
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> | null {

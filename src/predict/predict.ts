@@ -16,7 +16,14 @@
 import { resolve } from "node:path";
 import { evaluateWindow } from "./evaluate.js";
 import { earlyWindows, type LabelledRun, usableEntry, windowData } from "./indicators.js";
-import { type EnsembleInput, PredictInputError, readEnsemble, runGroups, studyBaseConfig } from "./input.js";
+import {
+  type EnsembleInput,
+  PredictInputError,
+  readEnsemble,
+  runGroups,
+  studyBaseConfig,
+  valueLabel,
+} from "./input.js";
 import { computeThreshold, DEFAULT_GAP_RULE, describeRule, finalLossOf, labelOf, type Threshold } from "./labels.js";
 import type {
   GroupSummary,
@@ -96,7 +103,8 @@ export function predictRuns(input: EnsembleInput, options: PredictOptions = {}):
   const dir = input.dir;
   const base = studyBaseConfig(input.study);
   const baseActivation = (base?.network as Record<string, unknown> | undefined)?.activation;
-  const fallback = typeof baseActivation === "string" ? baseActivation : "all";
+  const fallback =
+    typeof baseActivation === "string" || Array.isArray(baseActivation) ? valueLabel(baseActivation) : "all";
 
   const groupOf = runGroups(input.runs, fallback);
   const entries = input.runs.map((run, i) => ({ run, group: groupOf[i], ...finalLossOf(run) }));

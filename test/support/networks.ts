@@ -67,3 +67,34 @@ export function chunk(
 ): ChunkRequest {
   return { k, nSteps, qrEvery, route, t0, lossOut, logRDiag, rOut };
 }
+
+/** One training step of the kernel as a map of the state, at time t on the samples of batch (null: all), by
+ *  trainChunk; a diverged step is an error. */
+export function stepMap(net: NetworkKernel, batch: Int32Array | null, t: number): (x: Float64Array) => Float64Array {
+  const batches = batch ? { indices: batch, offsets: Int32Array.of(0, batch.length) } : null;
+  const lossOut = new Float64Array(1);
+  const logRDiag = new Float64Array(0);
+  return (x) => {
+    net.state.set(x);
+    const res = net.trainChunk({ k: 0, nSteps: 1, qrEvery: 1, route: 0, t0: t, batches, lossOut, logRDiag });
+    if (res.diverged) throw new Error(`the step diverged (reason ${res.reason})`);
+    return net.state.slice();
+  };
+}
+
+/** J_t at state x0 (time t, samples of batch) by the given route: tangentApply on the identity, S x S column-major. */
+export function tangentOfIdentity(
+  net: NetworkKernel,
+  x0: Float64Array,
+  route: number,
+  t: number,
+  batch: Int32Array | null,
+): Float64Array {
+  const S = net.stateDimension;
+  net.state.set(x0);
+  const Q = net.tangent;
+  Q.fill(0);
+  for (let j = 0; j < S; j++) Q[j * S + j] = 1;
+  net.tangentApply(S, route, t, batch);
+  return net.tangent.slice(0, S * S);
+}

@@ -8,6 +8,14 @@ export const TOL = {
   hessianSymmetry: 1e-13,
   /** Two exact routes (explicit Hessian, Hessian-vector products) against each other. */
   routes: 1e-11,
+  /** Deep networks (issue 16): the explicit Hessian against the HVP route on the identity, relative to max |H|. */
+  deepHessianHvp: 1e-12,
+  /** Deep networks: the general kernels on one hidden layer against the three-layer kernels, relative. */
+  deepVsThreeLayer: 1e-12,
+  /** Deep linear networks: the kernel's Hessian against the closed form, relative to max |H|. */
+  linearClosedForm: 1e-12,
+  /** The closed form against a five-point central difference (h = 1e-4) of the independent gradient. */
+  linearClosedFormFd: 1e-9,
   /** GD on a quadratic: exponents ln|1 - eta a_i| (issue 2). */
   quadratic: 1e-10,
   /** Henon and logistic-map exponents after 1e5 steps (issue 2). */
