@@ -34,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ruleTangent", Napi::Function::New<wd::BindRuleTangent>(env, "ruleTangent"));
   exports.Set("Network", wd::NetworkBinding::Define(env));
   exports.Set("Ensemble", wd::EnsembleBinding::Define(env));
+  exports.Set("ensembleLanes", Napi::Number::New(env, wd::LANES));
   exports.Set("_denseEigen", Napi::Function::New<DenseEigen>(env, "_denseEigen"));
   exports.Set("buildInfo", wd::BuildInfo(env));
   exports.Set("_deepKernels", Napi::Function::New<DeepKernels>(env, "_deepKernels"));

@@ -253,6 +253,19 @@ export function checkNetworkArgs(spec: unknown): CheckedNetworkArgs {
   return { layers, acts: [...acts, outAct], params, N, D, S, maxK: K, X: xIn, Y: yIn, rule };
 }
 
+/**
+ * The checks of the native Ensemble constructor (bind_ensemble.cc): a network spec of one hidden layer and 1 .. lanes
+ * runs, run by both adapters before anything is allocated.
+ */
+export function checkEnsembleArgs(spec: unknown, lanes: number): CheckedNetworkArgs & { runs: number } {
+  const a = checkNetworkArgs(spec);
+  if (a.layers.length !== 3) {
+    throwRange(`expected 1 hidden layer in an ensemble (the lockstep kernels are three-layer) but received ${a.layers.length - 2}`);
+  }
+  const runs = argInt((spec as { runs?: unknown }).runs, "runs", 1, lanes);
+  return { ...a, runs };
+}
+
 /** native ArgI32: an Int32Array of `length` elements (any when length < 0), each in [lo, hi]. */
 export function argI32(
   v: unknown,

@@ -6,10 +6,20 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { missingFeatures } from "./cpu.js";
-import { checkNetworkArgs, checkRule } from "./guards.js";
+import { checkEnsembleArgs, checkNetworkArgs, checkRule } from "./guards.js";
 import { ADDON_FILE, rebuildCommand, whyNoAddon } from "./native-status.js";
 import { packageRoot } from "./root.js";
-import type { Backend, ChunkRequest, ChunkResult, NetworkKernel, NetworkSpec } from "./types.js";
+import type {
+  Backend,
+  ChunkRequest,
+  ChunkResult,
+  EnsembleChunkRequest,
+  EnsembleChunkResult,
+  EnsembleKernel,
+  EnsembleSpec,
+  NetworkKernel,
+  NetworkSpec,
+} from "./types.js";
 
 /** The addon's Network object: the NetworkKernel methods with positional arguments, on the arrays it was built with. */
 interface NativeNetwork {
@@ -31,6 +41,28 @@ interface NativeNetwork {
     rOut: Float64Array | null,
   ): ChunkResult;
   chooseRoute(k: number, samples: number): number;
+  dispose(): void;
+}
+
+/** The addon's Ensemble object (native/bind_ensemble.cc). */
+interface NativeEnsemble {
+  setState(run: number, state: Float64Array): void;
+  getState(run: number, out: Float64Array): void;
+  setTangent(run: number, Q: Float64Array): void;
+  getTangent(run: number, out: Float64Array): void;
+  loss(out: Float64Array): void;
+  trainChunk(
+    k: number,
+    nSteps: number,
+    qrEvery: number,
+    route: number,
+    t0: number,
+    batchIndices: Int32Array | null,
+    batchOffsets: Int32Array | null,
+    lossOut: Float64Array,
+    logRDiag: Float64Array,
+    stepsOut: Int32Array,
+  ): Int32Array;
   dispose(): void;
 }
 
@@ -72,6 +104,20 @@ export interface NativeAddon {
     state: Float64Array,
     Q: Float64Array,
   ) => NativeNetwork;
+  Ensemble: new (
+    layers: Int32Array,
+    activations: Int32Array,
+    activationParams: Float64Array,
+    X: Float64Array,
+    Y: Float64Array,
+    maxK: number,
+    rule: number,
+    eta: number,
+    ruleParams: Float64Array,
+    runs: number,
+  ) => NativeEnsemble;
+  /** Runs per Ensemble (native/kernels/ensemble.h LANES). */
+  ensembleLanes: number;
   eigen: boolean;
   /** Hidden, for the tests: switches gemm between Eigen and the built-in kernels; returns whether Eigen is used. */
   _denseEigen(on?: boolean): boolean;
@@ -187,9 +233,80 @@ class NativeNetworkKernel implements NetworkKernel {
   }
 }
 
+/** An Ensemble of the addon behind the EnsembleKernel interface (the addon validates every argument). */
+class NativeEnsembleKernel implements EnsembleKernel {
+  readonly runs: number;
+  readonly dimension: number;
+  readonly stateDimension: number;
+  readonly samples: number;
+  readonly maxK: number;
+  private readonly ens: NativeEnsemble;
+
+  constructor(addon: NativeAddon, spec: EnsembleSpec) {
+    const a = checkEnsembleArgs(spec, addon.ensembleLanes);
+    this.runs = a.runs;
+    this.dimension = a.D;
+    this.stateDimension = a.S;
+    this.samples = a.N;
+    this.maxK = a.maxK;
+    this.ens = new addon.Ensemble(
+      Int32Array.from(a.layers),
+      Int32Array.from(a.acts),
+      Float64Array.from(a.params),
+      a.X,
+      a.Y,
+      a.maxK,
+      a.rule.id,
+      a.rule.eta,
+      Float64Array.from(a.rule.params),
+      a.runs,
+    );
+  }
+  setState(run: number, state: Float64Array): void {
+    this.ens.setState(run, state);
+  }
+  getState(run: number, out: Float64Array = new Float64Array(this.stateDimension)): Float64Array {
+    this.ens.getState(run, out);
+    return out;
+  }
+  setTangent(run: number, Q: Float64Array): void {
+    this.ens.setTangent(run, Q);
+  }
+  getTangent(run: number, out: Float64Array = new Float64Array(this.stateDimension * this.maxK)): Float64Array {
+    this.ens.getTangent(run, out);
+    return out;
+  }
+  losses(out: Float64Array = new Float64Array(this.runs)): Float64Array {
+    this.ens.loss(out);
+    return out;
+  }
+  trainChunk(r: EnsembleChunkRequest): EnsembleChunkResult {
+    const b = r.batches ?? null;
+    const steps = new Int32Array(this.runs);
+    const reasons = this.ens.trainChunk(
+      r.k,
+      r.nSteps,
+      r.qrEvery,
+      r.route,
+      r.t0,
+      b ? b.indices : null,
+      b ? b.offsets : null,
+      r.lossOut,
+      r.logRDiag,
+      steps,
+    );
+    return { steps, reasons };
+  }
+  dispose(): void {
+    this.ens.dispose();
+  }
+}
+
 export function createNativeBackend(addon: NativeAddon = loadNativeAddon()): Backend {
   return {
     name: "native",
+    ensembleLanes: addon.ensembleLanes,
+    createEnsemble: (spec) => new NativeEnsembleKernel(addon, spec),
     activation: (id, param, z, f, d1, d2) => addon.activation(id, param, z, f, d1, d2),
     qrPositive: (A, D, k, R, logRDiag) => addon.qrPositive(A, D, k, R, logRDiag),
     ruleStep: (rule, D, state, g, t) => {

@@ -181,4 +181,67 @@ export interface Backend {
   ): void;
   /** Binds a network, its data and its update rule for up to maxK tangent vectors. */
   createNetwork(spec: NetworkSpec): NetworkKernel;
+  /** Runs per ensemble kernel: the SIMD lanes of the lockstep kernels (native/kernels/ensemble.h LANES). */
+  readonly ensembleLanes: number;
+  /**
+   * Binds up to ensembleLanes runs of one three-layer network (same data, shape, rule, route and minibatches; each run
+   * its own state and tangent block), advanced in lockstep with the runs on the SIMD lanes. A run's numbers do not
+   * depend on the other runs of the ensemble.
+   */
+  createEnsemble(spec: EnsembleSpec): EnsembleKernel;
+}
+
+/** An ensemble kernel: a network spec and the number of runs (1 .. Backend.ensembleLanes). */
+export interface EnsembleSpec extends NetworkSpec {
+  runs: number;
+}
+
+/** One chunky call of an ensemble: a ChunkRequest for every run, without R factors (ensembles compute no CLVs). */
+export interface EnsembleChunkRequest {
+  k: number;
+  nSteps: number;
+  qrEvery: number;
+  /** A resolved route (hessian, hvp or factored; auto is refused: resolve it with a NetworkKernel's chooseRoute). */
+  route: number;
+  t0: number;
+  batches?: ChunkBatches | null;
+  /** runs x nSteps: run b's C(w_t) at [b nSteps + t] (left alone after a run stops). */
+  lossOut: Float64Array;
+  /** runs x (nSteps / qrEvery) x k: run b's q-th log R_jj at [(b nQr + q) k + j]. */
+  logRDiag: Float64Array;
+}
+
+/** Outcome of an ensemble call, per run. */
+export interface EnsembleChunkResult {
+  /** Steps each run completed in this call (0 for a run that had stopped before it). */
+  steps: Int32Array;
+  /** Each run's state after the call: 0 running, else the ChunkResult reason it stopped for (it stays stopped). */
+  reasons: Int32Array;
+}
+
+/**
+ * Up to Backend.ensembleLanes runs in lockstep (Backend.createEnsemble). Every run starts at the zero state with a
+ * zero tangent block: set them before training. The kernel owns its memory; every call copies in or out.
+ */
+export interface EnsembleKernel {
+  readonly runs: number;
+  /** D, the number of parameters. */
+  readonly dimension: number;
+  /** S, the dimension of the training state. */
+  readonly stateDimension: number;
+  readonly samples: number;
+  readonly maxK: number;
+  /** Run `run`'s state (S numbers, w first; finite); a run that had stopped is running again. */
+  setState(run: number, state: Float64Array): void;
+  /** A copy of run `run`'s state (into out when given). */
+  getState(run: number, out?: Float64Array): Float64Array;
+  /** Run `run`'s tangent block (S x maxK, column-major; finite). */
+  setTangent(run: number, Q: Float64Array): void;
+  /** A copy of run `run`'s tangent block. */
+  getTangent(run: number, out?: Float64Array): Float64Array;
+  /** C(w) on all samples for every run (into out when given). */
+  losses(out?: Float64Array): Float64Array;
+  /** nSteps training steps of every running run (NetworkKernel.trainChunk, run by run, in lockstep). */
+  trainChunk(request: EnsembleChunkRequest): EnsembleChunkResult;
+  dispose(): void;
 }

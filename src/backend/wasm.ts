@@ -30,7 +30,7 @@ import {
   throwRange,
 } from "./guards.js";
 import { RULES } from "./tables.js";
-import type { Backend, NetworkKernel, NetworkSpec, TrainingRule } from "./types.js";
+import type { Backend, EnsembleKernel, NetworkKernel, NetworkSpec, TrainingRule } from "./types.js";
 import { even, Scratch, type WasmExports } from "./wasm-memory.js";
 import { WasmNetworkKernel } from "./wasm-network.js";
 
@@ -79,6 +79,10 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
     name: "wasm",
     memory: ex.memory,
     _deepKernels: (on?: boolean) => ex.deep_kernels(on === undefined ? -1 : on ? 1 : 0) !== 0,
+    ensembleLanes: 4,
+    createEnsemble(): EnsembleKernel {
+      throw new RangeError("weightdyn: the lockstep ensemble kernels of the WASM backend are not built yet");
+    },
 
     activation(id: number, param: number, z: Float64Array, f: Float64Array, d1: Float64Array, d2: Float64Array) {
       const i = argInt(id, "id", 0, ACT_COUNT - 1);
