@@ -43,6 +43,8 @@ bool ensemble_create(Ensemble& e, int nIn, int nHid, int nOut, int act, double a
   e.logr.assign(k1 * l, 0.0);
   e.scr.assign(8 * l, 0.0);
   e.status.assign(runs, 0);
+  e.frozenState.assign(S * l, 0.0);
+  e.frozenQ.assign(S * k1 * l, 0.0);
   return true;
 }
 
@@ -73,7 +75,8 @@ void ensemble_set_state(Ensemble& e, int b, const double* x) {
 }
 
 void ensemble_get_state(const Ensemble& e, int b, double* x) {
-  for (int p = 0; p < e.S; ++p) x[p] = e.state[lane_at(p, b)];
+  const std::vector<double>& src = e.status[b] == 0 ? e.state : e.frozenState;
+  for (int p = 0; p < e.S; ++p) x[p] = src[lane_at(p, b)];
 }
 
 void ensemble_set_tangent(Ensemble& e, int b, const double* Q) {
@@ -82,8 +85,15 @@ void ensemble_set_tangent(Ensemble& e, int b, const double* Q) {
 }
 
 void ensemble_get_tangent(const Ensemble& e, int b, double* Q) {
+  const std::vector<double>& src = e.status[b] == 0 ? e.Q : e.frozenQ;
   const size_t n = static_cast<size_t>(e.S) * e.maxK;
-  for (size_t i = 0; i < n; ++i) Q[i] = e.Q[lane_at(i, b)];
+  for (size_t i = 0; i < n; ++i) Q[i] = src[lane_at(i, b)];
+}
+
+void ensemble_freeze(Ensemble& e, int b) {
+  for (int p = 0; p < e.S; ++p) e.frozenState[lane_at(p, b)] = e.state[lane_at(p, b)];
+  const size_t n = static_cast<size_t>(e.S) * e.maxK;
+  for (size_t i = 0; i < n; ++i) e.frozenQ[lane_at(i, b)] = e.Q[lane_at(i, b)];
 }
 
 }  // namespace wd

@@ -51,6 +51,9 @@ struct Ensemble {
   std::vector<double> tau, logr;              // QR scratch and its log R_jj: maxK each
   std::vector<double> scr;                    // 8 lanes of scratch
   std::vector<int> status;                    // per run: 0 running, else its ChunkReason
+  // The state and tangent block of a run when it stopped (its lane keeps computing on them, unread): what
+  // ensemble_get_state / ensemble_get_tangent return for it, as a network that stopped keeps its last state.
+  std::vector<double> frozenState, frozenQ;   // S and S x maxK per run, [i * LANES + b]
 };
 
 // Sizes the ensemble for `runs` (1 .. LANES) runs and copies the data; every lane starts at the zero state. False when
@@ -62,11 +65,15 @@ bool ensemble_create(Ensemble& e, int nIn, int nHid, int nOut, int act, double a
 void ensemble_use_all(Ensemble& e);
 void ensemble_use_batch(Ensemble& e, const int* idx, int n);
 
-// Run b's state (S numbers, w first) in and out; its tangent block (S x maxK, column-major) in and out.
+// Run b's state (S numbers, w first) in and out; its tangent block (S x maxK, column-major) in and out. A run that
+// stopped reads as it was when it stopped; setting its state starts it again.
 void ensemble_set_state(Ensemble& e, int b, const double* x);
 void ensemble_get_state(const Ensemble& e, int b, double* x);
 void ensemble_set_tangent(Ensemble& e, int b, const double* Q);
 void ensemble_get_tangent(const Ensemble& e, int b, double* Q);
+
+// Keeps run b's state and tangent block as they are now (it has just stopped).
+void ensemble_freeze(Ensemble& e, int b);
 
 // The i-th element of run b of a per-lane array.
 inline size_t lane_at(size_t i, int b) { return i * LANES + b; }

@@ -55,6 +55,7 @@ void ensemble_train_chunk(Ensemble& e, const ChunkArgs& a, int* stepsOut) {
       if (!std::isfinite(e.loss[b])) {
         e.status[b] = CHUNK_LOSS_NONFINITE;
         stepsOut[b] = t;
+        ensemble_freeze(e, b);
         --running;
       }
     }
@@ -73,6 +74,7 @@ void ensemble_train_chunk(Ensemble& e, const ChunkArgs& a, int* stepsOut) {
       if (!finite) {
         e.status[b] = CHUNK_WEIGHTS_NONFINITE;
         stepsOut[b] = t + 1;
+        ensemble_freeze(e, b);
         --running;
       }
     }
@@ -89,6 +91,7 @@ void ensemble_train_chunk(Ensemble& e, const ChunkArgs& a, int* stepsOut) {
         if (bad) {
           e.status[b] = CHUNK_TANGENT_NONFINITE;
           stepsOut[b] = t + 1;
+          ensemble_freeze(e, b);
           --running;
         }
       }

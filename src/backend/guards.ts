@@ -260,7 +260,9 @@ export function checkNetworkArgs(spec: unknown): CheckedNetworkArgs {
 export function checkEnsembleArgs(spec: unknown, lanes: number): CheckedNetworkArgs & { runs: number } {
   const a = checkNetworkArgs(spec);
   if (a.layers.length !== 3) {
-    throwRange(`expected 1 hidden layer in an ensemble (the lockstep kernels are three-layer) but received ${a.layers.length - 2}`);
+    throwRange(
+      `expected 1 hidden layer in an ensemble (the lockstep kernels are three-layer) but received ${a.layers.length - 2}`,
+    );
   }
   const runs = argInt((spec as { runs?: unknown }).runs, "runs", 1, lanes);
   return { ...a, runs };

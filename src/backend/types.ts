@@ -181,7 +181,8 @@ export interface Backend {
   ): void;
   /** Binds a network, its data and its update rule for up to maxK tangent vectors. */
   createNetwork(spec: NetworkSpec): NetworkKernel;
-  /** Runs per ensemble kernel: the SIMD lanes of the lockstep kernels (native/kernels/ensemble.h LANES). */
+  /** Runs per ensemble kernel: the SIMD lanes of the lockstep kernels (native/kernels/ensemble.h LANES); 0 for a
+   *  backend without them (its runs are trained one by one). */
   readonly ensembleLanes: number;
   /**
    * Binds up to ensembleLanes runs of one three-layer network (same data, shape, rule, route and minibatches; each run

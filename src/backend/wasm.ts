@@ -79,7 +79,7 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
     name: "wasm",
     memory: ex.memory,
     _deepKernels: (on?: boolean) => ex.deep_kernels(on === undefined ? -1 : on ? 1 : 0) !== 0,
-    ensembleLanes: 4,
+    ensembleLanes: 0,
     createEnsemble(): EnsembleKernel {
       throw new RangeError("weightdyn: the lockstep ensemble kernels of the WASM backend are not built yet");
     },

@@ -13,8 +13,9 @@
  *
  * Batching divides the queue's fixed cost per job (a job is moved to active and to completed by a Lua script each,
  * its result is read and removed by the coordinator) among `batch` runs; a job's runs are spread over the worker's
- * threads. The default keeps the number of jobs of a big study under about 20 000 and a job at 1 run for studies of
- * up to that many runs (bench/queue.ts measures the overhead; docs/distributed.md). A run appears exactly once in
+ * threads, in lockstep tasks of one grid point (src/ensemble/lockstep.ts). The default is MIN_DEFAULT_BATCH runs per
+ * job, so that a worker can train a job's runs in lockstep, growing to keep the number of jobs of a big study near
+ * 20 000 (bench/queue.ts measures the overhead; docs/distributed.md). A run appears exactly once in
  * the output whatever the batching: the coordinator writes each index once (coordinator.ts).
  */
 import { DistributedInputError } from "./errors.js";
@@ -30,9 +31,12 @@ export const TARGET_JOBS = 20_000;
 /** Largest default batch. */
 export const MAX_DEFAULT_BATCH = 64;
 
-/** Runs per job by default: 1 up to TARGET_JOBS runs, then enough to stay near TARGET_JOBS jobs (at most 64). */
+/** Smallest default batch: the runs of one worker task (src/ensemble/runner.ts DEFAULT_TASK_RUNS). */
+export const MIN_DEFAULT_BATCH = 8;
+
+/** Runs per job by default: MIN_DEFAULT_BATCH, then enough to stay near TARGET_JOBS jobs (at most 64). */
 export function defaultBatch(total: number): number {
-  return Math.max(1, Math.min(MAX_DEFAULT_BATCH, Math.ceil(total / TARGET_JOBS)));
+  return Math.max(MIN_DEFAULT_BATCH, Math.min(MAX_DEFAULT_BATCH, Math.ceil(total / TARGET_JOBS)));
 }
 
 export function jobId(studyId: string, range: RunRange): string {

@@ -31,7 +31,7 @@ import { type Job, Worker } from "bullmq";
 import type { BackendChoice } from "../backend/loader.js";
 import type { GridPoint } from "../ensemble/grid.js";
 import type { RunRecord } from "../ensemble/record.js";
-import { createRunPool, runTask, workerInit } from "../ensemble/runner.js";
+import { createRunPool, DEFAULT_TASK_RUNS, runTask, taskBatches, workerInit } from "../ensemble/runner.js";
 import type { Study } from "../ensemble/study.js";
 import { bullConnection, checkRedis, openRedis, watchConnection } from "./connection.js";
 import type { JobResult } from "./coordinator.js";
@@ -115,7 +115,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       study.id,
       async (job: Job<RunRange, JobResult>) => {
         const range = parseRange(job.data, total);
-        const records = await Promise.all(rangeIndices(range).map((i) => pool.run(runTask(study, points, i))));
+        // The job's runs in lockstep tasks of one grid point, shared out over the pool.
+        const batches = taskBatches(study, rangeIndices(range), DEFAULT_TASK_RUNS);
+        const records = (
+          await Promise.all(batches.map((b) => pool.run(b.map((i) => runTask(study, points, i)))))
+        ).flat();
         summary.jobs++;
         summary.runs += records.length;
         options.onJob?.(study.id, range, records);

@@ -31,6 +31,8 @@ import type { Backend, BackendName } from "../backend/types.js";
 import type { RunConfig } from "../config/schema.js";
 import { exponentCount } from "../config/shape.js";
 import { jsonNumber, trainRun } from "../run.js";
+import { EarlyAccumulator, earlyWindow } from "./early.js";
+import { lockstepRecords } from "./lockstep.js";
 
 /** Everything a worker needs for one run (structured-cloneable). */
 export interface RunTask {
@@ -81,56 +83,6 @@ export interface RunRecord {
   wallTimeSeconds: number;
 }
 
-/** Sums log R_jj over the QRs of every chunk and takes a snapshot at the end of each early window. */
-class EarlyAccumulator {
-  private readonly sums: Float64Array;
-  private next = 0;
-  readonly ftle: (Float64Array | null)[];
-
-  constructor(
-    private readonly k: number,
-    private readonly qrEvery: number,
-    private readonly windows: readonly number[],
-  ) {
-    this.sums = new Float64Array(k);
-    this.ftle = windows.map(() => null);
-  }
-
-  /** onChunk: logRDiag holds nQr x k values of the QRs ending at start + qrEvery, start + 2 qrEvery, ... */
-  add(start: number, logRDiag: Float64Array): void {
-    const k = this.k;
-    if (k === 0) return;
-    const nQr = logRDiag.length / k;
-    for (let q = 0; q < nQr && this.next < this.windows.length; q++) {
-      for (let j = 0; j < k; j++) this.sums[j] += logRDiag[q * k + j];
-      const end = start + (q + 1) * this.qrEvery;
-      // Windows are multiples of qrEvery (parseStudy), so a QR ends exactly at each of them.
-      while (this.next < this.windows.length && this.windows[this.next] <= end) {
-        const e = this.windows[this.next];
-        if (e === end) this.ftle[this.next] = this.sums.map((s) => s / e);
-        this.next++;
-      }
-    }
-  }
-}
-
-function earlyWindow(window: number, ftle: Float64Array | null, loss: number): EarlyWindow {
-  const values = ftle === null ? null : Array.from(ftle, jsonNumber);
-  // The summaries need every exponent: one non-finite value (a run diverging at the window's end) makes them null.
-  if (values === null || values.includes(null)) {
-    return { window, ftle: values, max: null, sum: null, positive: null, loss: jsonNumber(loss) };
-  }
-  const finite = values as number[];
-  return {
-    window,
-    ftle: finite,
-    max: finite.length > 0 ? Math.max(...finite) : null,
-    sum: finite.reduce((a, b) => a + b, 0),
-    positive: finite.filter((v) => v > 0).length,
-    loss: jsonNumber(loss),
-  };
-}
-
 /**
  * computeRunRecord(task, backend) -> RunRecord
  *
@@ -165,4 +117,30 @@ export function computeRunRecord(task: RunTask, backend: Backend): RunRecord {
     clv: null,
     wallTimeSeconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * computeRunRecords(tasks, backend) -> RunRecord[] (in the order of tasks)
+ *
+ * The records of several runs: the runs of one grid point in lockstep, backend.ensembleLanes at a time, where they
+ * can share an ensemble kernel (lockstep.ts), the others one by one (computeRunRecord). Either way a run's record is
+ * the same whatever other runs are in `tasks`.
+ */
+export function computeRunRecords(tasks: readonly RunTask[], backend: Backend): RunRecord[] {
+  const out: RunRecord[] = [];
+  let i = 0;
+  while (i < tasks.length) {
+    let j = i + 1;
+    while (j < tasks.length && j - i < backend.ensembleLanes && tasks[j].gridPoint === tasks[i].gridPoint) j++;
+    const group = tasks.slice(i, j);
+    const records = lockstepRecords(group, backend);
+    if (records) {
+      out.push(...records);
+      i = j;
+    } else {
+      out.push(computeRunRecord(tasks[i], backend));
+      i++;
+    }
+  }
+  return out;
 }

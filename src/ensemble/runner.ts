@@ -5,9 +5,9 @@
  *
  * Every run of the study (grid points x draws, run index = gridPoint * runs + draw) not yet in DIR/runs.ndjson is
  * sent to a piscina pool of `workers` threads (default os.availableParallelism()); each thread creates one backend
- * and reuses it for all of its runs (worker.ts). Runs are handed out in index order, at most one per thread at a
- * time, and each record is appended to runs.ndjson as soon as it arrives (store.ts), so lines are in completion
- * order. A run's result depends only on the study and its index (seeds.ts), never on the number of threads or the
+ * and reuses it for all of its runs (worker.ts). Runs are handed out in index order, in tasks of up to `taskRuns`
+ * runs of one grid point (trained in lockstep, lockstep.ts), at most one task per thread at a time, and each task's
+ * records are appended to runs.ndjson as soon as it finishes (store.ts), so lines are in completion order. A run's result depends only on the study and its index (seeds.ts), never on the number of threads or the
  * order of completion, so an ensemble interrupted at any point and resumed gives the same set of lines as one run
  * straight through (wallTimeSeconds aside).
  *
@@ -58,6 +58,9 @@ export interface EnsembleOptions {
   /** Only the runs of shard `index` of `count`: those whose run index is `index` mod `count`. study.json records the
    *  shard, and `total` counts the shard's runs (src/distributed/shard.ts, `weightdyn merge`). */
   shard?: { index: number; count: number };
+  /** Runs per worker task (default DEFAULT_TASK_RUNS), trained in lockstep where they can be (lockstep.ts). Records
+   *  do not depend on it. */
+  taskRuns?: number;
 }
 
 export interface EnsembleResult {
@@ -94,10 +97,12 @@ export function workerEntry(): { filename: string; execArgv: string[] | undefine
   throw new Error(`weightdyn: cannot find the ensemble worker next to ${own}`);
 }
 
-/** A pool of `threads` worker threads running RunTasks, each with its own backend from `init`. */
-export function createRunPool(threads: number, init: WorkerInit): Piscina<RunTask, RunRecord> {
+/** A pool of `threads` worker threads running batches of RunTasks, each thread with its own backend from `init`. */
+export type RunPool = Piscina<RunTask[], RunRecord[]>;
+
+export function createRunPool(threads: number, init: WorkerInit): RunPool {
   const entry = workerEntry();
-  return new Piscina<RunTask, RunRecord>({
+  return new Piscina<RunTask[], RunRecord[]>({
     filename: entry.filename,
     execArgv: entry.execArgv,
     minThreads: threads,
@@ -129,6 +134,29 @@ export function checkStudyFiles(study: Study, points: GridPoint[]): void {
     }
   }
   if (issues.size > 0) throw new StudyError([...issues.values()]);
+}
+
+/** Runs per worker task by default: two lockstep kernels' worth (lockstep.ts). */
+export const DEFAULT_TASK_RUNS = 8;
+
+/**
+ * The run indices (in their order) cut into worker tasks of up to `size` runs of one grid point each, so that a worker
+ * can train each task's runs in lockstep. The cut never changes a run's record (lockstep.ts), only how they share
+ * kernels.
+ */
+export function taskBatches(study: Study, indices: readonly number[], size: number): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  for (const index of indices) {
+    const point = Math.floor(index / study.runs);
+    if (current.length > 0 && (current.length >= size || Math.floor(current[0] / study.runs) !== point)) {
+      out.push(current);
+      current = [];
+    }
+    current.push(index);
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 /** The task of run `index`. */
@@ -171,7 +199,12 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
     selected++;
     if (!store.done.has(i)) pending.push(i);
   }
-  const workers = Math.min(requested, pending.length);
+  const taskRuns = options.taskRuns ?? DEFAULT_TASK_RUNS;
+  if (!Number.isInteger(taskRuns) || taskRuns < 1) {
+    throw new RangeError(`runEnsemble: taskRuns: expected a positive integer but received ${String(taskRuns)}`);
+  }
+  const batches = taskBatches(study, pending, taskRuns);
+  const workers = Math.min(requested, batches.length);
   const result: EnsembleResult = {
     studyId: study.id,
     outDir: options.outDir,
@@ -198,16 +231,18 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
         };
         options.signal?.addEventListener("abort", stop, { once: true });
         const pump = () => {
-          while (!stopping && running < workers && next < pending.length) {
-            const index = pending[next++];
+          while (!stopping && running < workers && next < batches.length) {
+            const batch = batches[next++];
             running++;
             pool
-              .run(runTask(study, points, index))
-              .then((record) => {
-                store.append(record);
-                result.completed++;
-                if (record.diverged) result.diverged++;
-                options.onProgress?.(result.resumed + result.completed, selected, record);
+              .run(batch.map((index) => runTask(study, points, index)))
+              .then((records) => {
+                for (const record of records) {
+                  store.append(record);
+                  result.completed++;
+                  if (record.diverged) result.diverged++;
+                  options.onProgress?.(result.resumed + result.completed, selected, record);
+                }
               })
               .catch((err: unknown) => {
                 failure ??= err;
@@ -220,7 +255,7 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
           }
           if (running === 0) {
             options.signal?.removeEventListener("abort", stop);
-            result.interrupted = next < pending.length && failure === null;
+            result.interrupted = next < batches.length && failure === null;
             resolve();
           }
         };

@@ -6,14 +6,15 @@
  *   { backend: "native" }                       the addon is loaded in this thread (one Node-API instance each)
  *   { backend: "wasm", wasmModule: Module }     the module compiled once by the main thread; this worker
  *                                               instantiates it with its own linear memory
- * The default export runs one task (record.ts) and returns its record.
+ * The default export runs a batch of tasks (record.ts: computeRunRecords; runs of one grid point in lockstep) and
+ * returns their records in order.
  */
 import { workerData } from "node:worker_threads";
 import { createNativeBackend } from "../backend/native.js";
 import type { Backend, BackendName } from "../backend/types.js";
 import { createWasmBackend } from "../backend/wasm.js";
 import { compileWasmModule } from "../backend/wasm-file.js";
-import { computeRunRecord, type RunRecord, type RunTask } from "./record.js";
+import { computeRunRecords, type RunRecord, type RunTask } from "./record.js";
 
 /** What the pool passes to every worker. */
 export interface WorkerInit {
@@ -32,6 +33,6 @@ function createBackend(init: WorkerInit | undefined): Backend {
 
 const backend = createBackend(workerData as WorkerInit | undefined);
 
-export default function runTask(task: RunTask): RunRecord {
-  return computeRunRecord(task, backend);
+export default function runTasks(tasks: RunTask[]): RunRecord[] {
+  return computeRunRecords(tasks, backend);
 }

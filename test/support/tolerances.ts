@@ -27,6 +27,9 @@ export const TOL = {
   /** Native against WASM on converging trajectories (issue 4): exponents absolute, loss relative. */
   parityExponents: 1e-9,
   parityLoss: 1e-12,
+  /** Lockstep (ensemble) kernels against the one-run path on converging runs (issue 15, test/24): losses relative,
+   *  FTLEs absolute (vectorised exp/tanh within a few ulps of glibc's, fused multiply-adds natively). */
+  lockstep: 1e-12,
   /** |cos| between a CLV of a constant matrix map and its eigenvector: 1 - 1e-10 (issue 3). */
   clvEigenvector: 1e-10,
   /** Covariance J_t V_t parallel to V_{t+every}: sine of the angle between them (issue 3). */
