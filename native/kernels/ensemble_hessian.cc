@@ -17,49 +17,68 @@ constexpr int L = LANES;
 
 inline int w1_index(const Ensemble& e, int j, int i) { return i < e.nIn ? j * e.nIn + i : e.offB1 + j; }
 
-// G rows grad u_m(x_s) of every lane (row r = s o + m: the W1 and b1 entries W2[m,j] s'(z_j) x~, the W2 block of
-// output m holding a, b2[m] = 1, zeros for the other outputs) and the summed second-order blocks Sblk, Sx.
-void ensemble_factors(Ensemble& e) {
-  const int nIn = e.nIn, h = e.nHid, o = e.nOut, N = e.Na, D = e.D, i1 = nIn + 1;
+// Row r = s o + m of G, grad u_m(x_s), of every lane into g (D lane-vectors): the W1 and b1 entries
+// W2[m,j] s'(z_j) x~, the W2 block of output m holding a, b2[m] = 1, zeros for the other outputs.
+void g_row(const Ensemble& e, int s, int m, double* g) {
+  const int nIn = e.nIn, h = e.nHid, o = e.nOut;
+  const double* x = e.Xa + static_cast<size_t>(s) * nIn;
+  const double* W2 = e.state.data() + static_cast<size_t>(e.offW2) * L;
+  const lanes zero = splat(0.0), one = splat(1.0);
+  for (int j = 0; j < h; ++j) {
+    const lanes c = ld(W2 + (static_cast<size_t>(m) * h + j) * L) * ld(&e.s1[(static_cast<size_t>(s) * h + j) * L]);
+    for (int i = 0; i < nIn; ++i) st(g + static_cast<size_t>(j * nIn + i) * L, c * x[i]);
+    st(g + static_cast<size_t>(e.offB1 + j) * L, c);
+  }
+  for (int m2 = 0; m2 < o; ++m2) {
+    for (int j = 0; j < h; ++j)
+      st(g + static_cast<size_t>(e.offW2 + m2 * h + j) * L,
+         m2 == m ? ld(&e.a[(static_cast<size_t>(s) * h + j) * L]) : zero);
+    st(g + static_cast<size_t>(e.offB2 + m2) * L, m2 == m ? one : zero);
+  }
+}
+
+// All rows of G (the factored route and, for larger D, the explicit one).
+void ensemble_rows(Ensemble& e) {
+  const int o = e.nOut, N = e.Na, D = e.D;
   const size_t rows = static_cast<size_t>(N) * o;
   if (e.G.size() < rows * D * L) e.G.assign(static_cast<size_t>(e.N) * o * D * L, 0.0);
+  for (int s = 0; s < N; ++s)
+    for (int m = 0; m < o; ++m) g_row(e, s, m, &e.G[(static_cast<size_t>(s) * o + m) * D * L]);
+}
+
+// The summed second-order blocks Sblk, Sx of every lane (docs/derivations.md), each entry summed over the samples in
+// a register (samples innermost, in order). Sblk[j][a][c] = sum_s cdiag_sj x~_sa x~_sc with cdiag = da s'' / N;
+// Sx[m][j][a] = sum_s du_sm (s'_sj x~_sa / N).
+void ensemble_second_order(Ensemble& e) {
+  const int nIn = e.nIn, h = e.nHid, o = e.nOut, N = e.Na, i1 = nIn + 1;
   e.Sblk.assign(static_cast<size_t>(h) * i1 * i1 * L, 0.0);
   e.Sx.assign(static_cast<size_t>(o) * h * i1 * L, 0.0);
   const double inv = 1.0 / N;
-  const double* W2 = e.state.data() + static_cast<size_t>(e.offW2) * L;
-  const lanes zero = splat(0.0), one = splat(1.0);
-  for (int s = 0; s < N; ++s) {
-    const double* x = e.Xa + static_cast<size_t>(s) * nIn;
-    for (int m = 0; m < o; ++m) {
-      double* g = &e.G[(static_cast<size_t>(s) * o + m) * D * L];
-      for (int j = 0; j < h; ++j) {
-        const lanes c = ld(W2 + (static_cast<size_t>(m) * h + j) * L) * ld(&e.s1[(static_cast<size_t>(s) * h + j) * L]);
-        for (int i = 0; i < nIn; ++i) st(g + static_cast<size_t>(j * nIn + i) * L, c * x[i]);
-        st(g + static_cast<size_t>(e.offB1 + j) * L, c);
-      }
-      for (int m2 = 0; m2 < o; ++m2) {
-        for (int j = 0; j < h; ++j)
-          st(g + static_cast<size_t>(e.offW2 + m2 * h + j) * L,
-             m2 == m ? ld(&e.a[(static_cast<size_t>(s) * h + j) * L]) : zero);
-        st(g + static_cast<size_t>(e.offB2 + m2) * L, m2 == m ? one : zero);
-      }
-    }
-    for (int j = 0; j < h; ++j) {
-      const size_t sj = (static_cast<size_t>(s) * h + j) * L;
-      const lanes cdiag = ld(&e.da[sj]) * ld(&e.s2[sj]) * inv;
-      const lanes s1 = ld(&e.s1[sj]);
-      double* B = &e.Sblk[static_cast<size_t>(j) * i1 * i1 * L];
-      for (int a = 0; a < i1; ++a) {
-        const double xa = a < nIn ? x[a] : 1.0;
-        const lanes ca = cdiag * xa, cx = s1 * xa * inv;
-        for (int c2 = a; c2 < i1; ++c2) {
-          double* bac = B + static_cast<size_t>(a * i1 + c2) * L;
-          st(bac, ld(bac) + ca * (c2 < nIn ? x[c2] : 1.0));
+  const double* X = e.Xa;
+  const double* da = e.da.data();
+  const double* s1 = e.s1.data();
+  const double* s2 = e.s2.data();
+  const double* du = e.du.data();
+  double* Sblk = e.Sblk.data();
+  double* Sx = e.Sx.data();
+  const auto xt = [&](int s, int a) { return a < nIn ? X[static_cast<size_t>(s) * nIn + a] : 1.0; };
+  for (int j = 0; j < h; ++j) {
+    for (int a = 0; a < i1; ++a) {
+      for (int c = a; c < i1; ++c) {
+        lanes acc = splat(0.0);
+        for (int s = 0; s < N; ++s) {
+          const size_t sj = (static_cast<size_t>(s) * h + j) * L;
+          acc += ((ld(da + sj) * ld(s2 + sj) * inv) * xt(s, a)) * xt(s, c);
         }
-        for (int m = 0; m < o; ++m) {
-          double* sx = &e.Sx[((static_cast<size_t>(m) * h + j) * i1 + a) * L];
-          st(sx, ld(sx) + ld(&e.du[(static_cast<size_t>(s) * o + m) * L]) * cx);
+        st(Sblk + (static_cast<size_t>(j) * i1 * i1 + a * i1 + c) * L, acc);
+      }
+      for (int m = 0; m < o; ++m) {
+        lanes acc = splat(0.0);
+        for (int s = 0; s < N; ++s) {
+          const size_t sj = (static_cast<size_t>(s) * h + j) * L;
+          acc += ld(du + (static_cast<size_t>(s) * o + m) * L) * (ld(s1 + sj) * xt(s, a) * inv);
         }
+        st(Sx + ((static_cast<size_t>(m) * h + j) * i1 + a) * L, acc);
       }
     }
   }
@@ -166,7 +185,8 @@ void add_s_times(const Ensemble& e, const double* V, int k, double* HV) {
 void factored_apply(Ensemble& e, const double* V, int k, double* HV) {
   const int D = e.D;
   const size_t rows = static_cast<size_t>(e.Na) * e.nOut;
-  ensemble_factors(e);
+  ensemble_rows(e);
+  ensemble_second_order(e);
   const size_t need = static_cast<size_t>(e.N) * e.nOut * (e.maxK > k ? e.maxK : k) * L;
   if (e.P.size() < need) e.P.assign(need, 0.0);
   double* P = e.P.data();
@@ -262,16 +282,17 @@ void hvp_lanes(Ensemble& e, const double* V, int k, double* HV) {
 
 void ensemble_hessian_explicit(Ensemble& e) {
   const int D = e.D;
-  ensemble_factors(e);
   const size_t DD = static_cast<size_t>(D) * D * L;
   if (e.H.size() != DD) e.H.assign(DD, 0.0);
   double* H = e.H.data();
   // The Gauss-Newton part with the row weights cw / N.
+  ensemble_rows(e);
   const size_t rows = static_cast<size_t>(e.Na) * e.nOut;
   if (e.Gs.size() < rows * L) e.Gs.assign(static_cast<size_t>(e.N) * e.nOut * L, 0.0);
   const double inv = 1.0 / e.Na;
   for (size_t i = 0; i < rows * L; ++i) e.Gs[i] = e.cw[i] * inv;
   syrk_upper_lanes(D, rows, e.G.data(), e.Gs.data(), H);
+  ensemble_second_order(e);
   const int nIn = e.nIn, h = e.nHid, o = e.nOut, i1 = nIn + 1;
   for (int j = 0; j < h; ++j) {
     const double* B = &e.Sblk[static_cast<size_t>(j) * i1 * i1 * L];

@@ -8,8 +8,8 @@
 namespace wd {
 
 typedef double lanes __attribute__((vector_size(LANES * sizeof(double))));
-// The same vector at any double-aligned address, allowed to alias doubles: what ld and st read and write through.
-typedef double lanes_u __attribute__((vector_size(LANES * sizeof(double)), aligned(sizeof(double)), may_alias));
+// The same vector at any double-aligned address (vector types alias their element type): what ld and st go through.
+typedef double lanes_u __attribute__((vector_size(LANES * sizeof(double)), aligned(sizeof(double))));
 
 inline lanes ld(const double* p) { return *reinterpret_cast<const lanes_u*>(p); }
 
