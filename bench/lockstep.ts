@@ -59,7 +59,9 @@ function caseData(c: LockstepCase, runs: number) {
   const Y = X.map((x) => (c.task === "abs" ? Math.abs(x) : Math.sin(Math.PI * x)));
   const D = parameterCount({ inputs: 1, hidden: c.hidden, outputs: 1 });
   const rng = createRng(11);
-  const W0 = Array.from({ length: runs }, () => Float64Array.from({ length: D }, () => c.scale * (2 * rng.uniform() - 1)));
+  const W0 = Array.from({ length: runs }, () =>
+    Float64Array.from({ length: D }, () => c.scale * (2 * rng.uniform() - 1)),
+  );
   return { X, Y, D, W0 };
 }
 
@@ -123,7 +125,10 @@ function engineRunner(backend: Backend, c: LockstepCase, runs: number, steps: nu
   };
 }
 
-function runPeer(request: object): { out: { runStepsPerSecond: number; rme: number; firstLogR: number[][][] } | null; reason?: string } {
+function runPeer(request: object): {
+  out: { runStepsPerSecond: number; rme: number; firstLogR: number[][][] } | null;
+  reason?: string;
+} {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -169,7 +174,9 @@ export function runLockstepBench(
         runStepsPerSecond: perSecond,
         rme: bench.stats.rme,
       });
-      log(`${c.name.padEnd(46)} ${backend.name.padEnd(6)} ${perSecond.toFixed(0).padStart(10)} run-steps/s  ±${bench.stats.rme.toFixed(1)}%`);
+      log(
+        `${c.name.padEnd(46)} ${backend.name.padEnd(6)} ${perSecond.toFixed(0).padStart(10)} run-steps/s  ±${bench.stats.rme.toFixed(1)}%`,
+      );
       runner.dispose();
     }
     if (options.peer === false) continue;
@@ -214,7 +221,9 @@ export function runLockstepBench(
       firstLogRMaxDiff: diff,
     });
     log(
-      `${c.name.padEnd(46)} NumPy  ${res.out.runStepsPerSecond.toFixed(0).padStart(10)} run-steps/s  ±${res.out.rme.toFixed(1)}%  (first log R vs ${Object.entries(diff)
+      `${c.name.padEnd(46)} NumPy  ${res.out.runStepsPerSecond.toFixed(0).padStart(10)} run-steps/s  ±${res.out.rme.toFixed(1)}%  (first log R vs ${Object.entries(
+        diff,
+      )
         .map(([k, v]) => `${k} ${v.toExponential(1)}`)
         .join(", ")})`,
     );

@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "kernels/activations.h"
+#include "kernels/dense.h"
 #include "kernels/depth.h"
 #include "kernels/lyapunov.h"
 #include "kernels/tangent.h"
@@ -16,6 +17,13 @@ constexpr long long kMaxWidth = 1 << 20;
 constexpr long long kMaxSamples = 1 << 26;
 constexpr long long kMaxState = 1 << 24;
 constexpr int kMaxHidden = 64;  // hidden layers
+constexpr int kMaxThreads = 1024;
+
+// The network's thread count for the dense kernels during one call, back to 1 after it (dense.h: per calling thread).
+struct ThreadScope {
+  explicit ThreadScope(int threads) { dense_set_threads(threads); }
+  ~ThreadScope() { dense_set_threads(1); }
+};
 
 }  // namespace
 
@@ -31,10 +39,11 @@ Napi::Function NetworkBinding::Define(Napi::Env env) {
                       InstanceMethod<&NetworkBinding::Dispose>("dispose")});
 }
 
-// new Network(layers, activations, activationParams, X, Y, maxK, rule, eta, ruleParams, state, Q)
+// new Network(layers, activations, activationParams, X, Y, maxK, rule, eta, ruleParams, state, Q, threads?)
 //   layers: Int32Array [inputs, h1, ..., hL, outputs] (1 <= L <= kMaxHidden); activations: Int32Array [act_1, ...,
 //   act_L, output activation]; activationParams: Float64Array [L], the hidden activations' parameters; rule: a RuleId
-//   with its parameters.
+//   with its parameters; threads: of the dense kernels in this network's calls (1 .. 1024, default 1; more than
+//   dense_max_threads() is allowed and only oversubscribes).
 NetworkBinding::NetworkBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkBinding>(info) {
   Napi::Env env = info.Env();
   if (!ArgCount(info, 11, "Network")) return;
@@ -86,6 +95,7 @@ NetworkBinding::NetworkBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
       !ArgF64(info, 10, "Q", static_cast<size_t>(S) * maxK, true, false, Q) ||
       !ArgDistinct(env, "state", state, S, "Q", Q, static_cast<size_t>(S) * maxK))
     return;
+  if (info.Length() > 11 && !info[11].IsUndefined() && !ArgInt(info, 11, "threads", 1, kMaxThreads, threads_)) return;
   bool sized = false;
   if (!Guarded(env, [&] {
         sized = network_create(net_, L, layers, acts, actParams, acts[L], X, Y, N, maxK, rule);
@@ -152,6 +162,7 @@ Napi::Value NetworkBinding::LossGrad(const Napi::CallbackInfo& info) {
 // hessian(H: Float64Array(D*D))
 Napi::Value NetworkBinding::Hessian(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  ThreadScope threads(threads_);
   if (!Alive(env) || !ArgCount(info, 1, "hessian")) return env.Undefined();
   const size_t DD = static_cast<size_t>(net_.D) * net_.D;
   double *H, *state, *Q;
@@ -167,6 +178,7 @@ Napi::Value NetworkBinding::Hessian(const Napi::CallbackInfo& info) {
 // hvp(V: Float64Array(D*k), k, HV: Float64Array(D*k))
 Napi::Value NetworkBinding::Hvp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  ThreadScope threads(threads_);
   if (!Alive(env) || !ArgCount(info, 3, "hvp")) return env.Undefined();
   int k;
   double *V, *HV, *state, *Q;
@@ -186,6 +198,7 @@ Napi::Value NetworkBinding::Hvp(const Napi::CallbackInfo& info) {
 // state and time t, on the samples of batch (all when null).
 Napi::Value NetworkBinding::TangentApply(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  ThreadScope threads(threads_);
   if (!Alive(env) || !ArgCount(info, 4, "tangentApply")) return env.Undefined();
   int k, route, t;
   const int* batch;
@@ -213,6 +226,7 @@ Napi::Value NetworkBinding::TangentApply(const Napi::CallbackInfo& info) {
 //            rOut | null) -> { steps, diverged, reason }
 Napi::Value NetworkBinding::TrainChunk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  ThreadScope threads(threads_);
   if (!Alive(env) || !ArgCount(info, 10, "trainChunk")) return env.Undefined();
   ChunkArgs a;
   double t0;

@@ -29,6 +29,8 @@ class NetworkBinding : public Napi::ObjectWrap<NetworkBinding> {
   bool Held(Napi::Env env, double*& state, double*& Q);
 
   Network net_;
+  // Threads of the dense kernels in this network's calls (the optional 12th constructor argument; 1 by default).
+  int threads_ = 1;
   bool alive_ = false;
   Napi::Reference<Napi::Float64Array> state_, q_;
 };

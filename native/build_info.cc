@@ -3,6 +3,8 @@
 // compares the instruction-set extensions the compiler targeted with the ones the CPU reports.
 #include "build_info.h"
 
+#include "kernels/dense.h"
+
 namespace wd {
 
 Napi::Object BuildInfo(Napi::Env env) {
@@ -32,6 +34,13 @@ Napi::Object BuildInfo(Napi::Env env) {
   info.Set("compiler", "GCC " __VERSION__);
 #endif
 #endif
+#ifdef _OPENMP
+  info.Set("openmp", true);
+#else
+  info.Set("openmp", false);
+#endif
+  // Most threads one network's dense kernels can use (dense.h).
+  info.Set("maxThreads", static_cast<double>(dense_max_threads()));
   info.Set("napiVersion", static_cast<double>(NAPI_VERSION));
   // Extensions the compiler was allowed to use (x86-64; empty elsewhere), in /proc/cpuinfo's spelling.
   Napi::Array features = Napi::Array::New(env);

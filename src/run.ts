@@ -30,6 +30,9 @@ export interface TrainOptions {
   backend?: Backend | BackendChoice;
   /** Called after every chunk of steps with (steps done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Threads of the run's tangent products and QR (default 1; the backend uses at most its maxThreads). The results
+   *  are the same for any count. */
+  threads?: number;
   /** Extra hooks into the spectrum loop (run alongside the CLV recorder's). */
   spectrumHooks?: Pick<Parameters<typeof lyapunovSpectrum>[1], "onChunk" | "nextStop">;
   /** With lyapunov.clv: the directory the CLV files are streamed to (see src/io/clv-outputs.ts); without it the
@@ -59,6 +62,8 @@ export interface TrainingRun {
   spectrum: SpectrumResult;
   /** The route of the tangent map's Hessian products (auto resolved), or "none" without exponents. */
   tangentRoute: ResolvedRouteName | "none";
+  /** Threads the run's dense kernels used: min(TrainOptions.threads, backend.maxThreads). */
+  threads: number;
   wallTimeSeconds: number;
   /** With lyapunov.clv: the summary section, and the arrays (no outDir) or the file paths (outDir). */
   clv?: RunClvResult;
@@ -88,6 +93,7 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
     batches,
     maxK: k,
     tangentRoute: config.lyapunov.tangentRoute,
+    threads: options.threads,
   });
   try {
     const ly = config.lyapunov;
@@ -133,6 +139,7 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
       finalState,
       spectrum,
       tangentRoute: route,
+      threads: Math.min(options.threads ?? 1, backend.maxThreads),
       wallTimeSeconds: (performance.now() - t0) / 1000,
       ...(clvResult ? { clv: clvResult } : {}),
     };
@@ -204,6 +211,7 @@ export function runSummary(run: TrainingRun): Record<string, unknown> {
     diagnostics,
     backend: run.backend,
     tangentRoute: run.tangentRoute,
+    threads: run.threads,
     wallTimeSeconds: run.wallTimeSeconds,
     ...(run.clv ? { clv: run.clv.summary } : {}),
     config: run.config,
@@ -218,6 +226,8 @@ export async function runTraining(
   problem: { config: RunConfig; baseDir: string },
   options: {
     backend?: BackendChoice;
+    /** Threads of the run's tangent products and QR (TrainOptions.threads). */
+    threads?: number;
     onProgress?: (done: number, total: number) => void;
     /** Progress of the CLV backward pass, in output times. */
     onClvProgress?: (done: number, total: number) => void;
@@ -232,6 +242,7 @@ export async function runTraining(
   const run = trainRun(problem.config, {
     baseDir: problem.baseDir,
     backend: options.backend,
+    threads: options.threads,
     onProgress: options.onProgress,
     onClvProgress: options.onClvProgress,
     outDir: options.outDir,

@@ -150,7 +150,9 @@ describeEachBackend("24 lockstep: a run's record is its own", (backend: Backend)
         });
         l.early.forEach((e, i) => {
           const f = one.early[i].ftle as number[];
-          (e.ftle as number[]).forEach((v, j) => expect(Math.abs(v - f[j])).toBeLessThan(TOL.lockstep));
+          (e.ftle as number[]).forEach((v, j) => {
+            expect(Math.abs(v - f[j])).toBeLessThan(TOL.lockstep);
+          });
         });
       });
     });

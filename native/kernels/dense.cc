@@ -2,9 +2,16 @@
 
 #include <algorithm>
 #include <mutex>
+#include <new>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #ifdef WEIGHTDYN_HAVE_EIGEN
+// Eigen's own OpenMP parallelisation would use every core from any thread; the column split below is ours.
+#define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Dense>
 #endif
 
@@ -23,11 +30,12 @@ namespace {
 // Blocking of the built-in gemm (GotoBLAS layout, Goto & van de Geijn 2008): a KC x NC panel of op(B) packed in
 // NR-column slivers (L2), an MC x KC block of op(A) in MR-row slivers, an MR x NR register tile. The same constants as
 // assembly/dense.ts; only GEMM_KC changes the rounding (the kk sum is split into panels of that length).
-constexpr int MR = 4, NR = 4, MC = 64, GEMM_KC = 256, NC = 256;
+constexpr int MR = 4, NR = DENSE_NR, MC = 64, GEMM_KC = 256, NC = 256;
 constexpr int SYRK_BLOCK = 64;
 
 // Per thread: the addon may be loaded by several worker threads of one process (the ensemble runner's pool).
 thread_local std::vector<double> g_scratch[3];
+thread_local int t_threads = 1;
 
 // Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row slivers: element (i, p) of sliver s at s*MR*kc + p*MR + (i mod MR);
 // rows past mc are zero.
@@ -144,8 +152,11 @@ double dot_lanes(double init, const double* a, const double* b, int n) {
   return s;
 }
 
-void gemm(bool transA, bool transB, int m, int n, int kk, double alpha, const double* A, int lda, const double* B,
-          int ldb, double beta, double* C, int ldc) {
+namespace {
+
+// gemm on the calling thread alone.
+void gemm_one(bool transA, bool transB, int m, int n, int kk, double alpha, const double* A, int lda, const double* B,
+              int ldb, double beta, double* C, int ldc) {
   if (m <= 0 || n <= 0) return;
   if (beta != 1.0) {
     for (int j = 0; j < n; ++j) {
@@ -170,6 +181,51 @@ void gemm(bool transA, bool transB, int m, int n, int kk, double alpha, const do
   }
 #endif
   gemm_builtin(transA, transB, m, n, kk, alpha, A, lda, B, ldb, C, ldc);
+}
+
+}  // namespace
+
+void dense_set_threads(int threads) { t_threads = std::max(1, threads); }
+int dense_threads() { return t_threads; }
+int dense_max_threads() {
+#ifdef _OPENMP
+  return std::max(1, omp_get_num_procs());
+#else
+  return 1;
+#endif
+}
+
+bool dense_parallel_run(int parts, int n, void (*body)(void*, int, int), void* ctx) {
+#ifdef _OPENMP
+  if (omp_in_parallel()) return false;
+  const int slivers = (n + NR - 1) / NR;
+  bool failed = false;
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+  for (int t = 0; t < parts; ++t) {
+    const int j0 = std::min(n, (slivers * t / parts) * NR), j1 = std::min(n, (slivers * (t + 1) / parts) * NR);
+    try {
+      body(ctx, j0, j1);
+    } catch (...) {
+#pragma omp atomic write
+      failed = true;
+    }
+  }
+  if (failed) throw std::bad_alloc();
+  return true;
+#else
+  (void)parts, (void)n, (void)body, (void)ctx;
+  return false;
+#endif
+}
+
+void gemm(bool transA, bool transB, int m, int n, int kk, double alpha, const double* A, int lda, const double* B,
+          int ldb, double beta, double* C, int ldc) {
+  // A part of the columns of C is the product of the same columns of op(B): each element's sum is unchanged.
+  dense_for_columns(n, static_cast<double>(m) * n * std::max(kk, 1), [&](int j0, int j1) {
+    gemm_one(transA, transB, m, j1 - j0, kk, alpha, A, lda,
+             B + static_cast<size_t>(j0) * (transB ? 1 : static_cast<size_t>(ldb)), ldb, beta,
+             C + static_cast<size_t>(j0) * ldc, ldc);
+  });
 }
 
 namespace {

@@ -2,7 +2,9 @@
 // native build routes gemm to Eigen (FMA, its own blocking; rounding differs at the last bits), unless
 // dense_use_eigen is switched off at run time (the tests compare the two).
 #pragma once
+#include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 namespace wd {
 
@@ -15,6 +17,32 @@ void dense_init();
 // True when the addon was built with Eigen; then gemm uses it while dense_use_eigen is true.
 bool dense_have_eigen();
 extern bool dense_use_eigen;
+
+// Threads of the dense kernels on the calling thread (1 by default; every thread that calls them keeps its own count).
+// With more than one, a large gemm (at least GEMM_PAR_MIN multiply-adds and 2 NR columns per thread) splits its
+// columns into that many contiguous parts whose widths are multiples of NR, one per OpenMP thread, each computed by
+// the one-thread gemm: every element of C is the same sum in the same order as with one thread, so results do not
+// depend on the thread count (test/32). Without OpenMP in the build the count is accepted and ignored
+// (dense_max_threads() is 1).
+void dense_set_threads(int threads);
+int dense_threads();
+int dense_max_threads();
+constexpr double GEMM_PAR_MIN = 131072.0;
+
+// fn(j0, j1) over columns [0, n): once on the calling thread, or, with dense_threads() > 1, work (multiply-adds) at
+// least GEMM_PAR_MIN and at least 2 NR columns per part, over contiguous parts of NR-multiple widths, one per OpenMP
+// thread, in one parallel region. fn must touch only its own columns' outputs; a dense call inside runs on its part's
+// thread alone. An exception inside (out of memory) is caught per part and std::bad_alloc thrown after the region.
+constexpr int DENSE_NR = 4;
+bool dense_parallel_run(int parts, int n, void (*body)(void*, int, int), void* ctx);
+template <typename F>
+void dense_for_columns(int n, double work, F&& fn) {
+  const int parts = std::min(dense_threads(), n / (2 * DENSE_NR));
+  if (parts > 1 && work >= GEMM_PAR_MIN &&
+      dense_parallel_run(parts, n, [](void* c, int j0, int j1) { (*static_cast<std::remove_reference_t<F>*>(c))(j0, j1); }, &fn))
+    return;
+  fn(0, n);
+}
 
 // C (m x n, ldc) = beta C + alpha op(A) op(B), op(A) m x kk, op(B) kk x n; op(X) = X^T when transX. beta == 0
 // overwrites C (NaN in C does not propagate). The built-in branch blocks the kk sum in panels of GEMM_KC and sums

@@ -54,12 +54,20 @@ void block_t(const double* V, int len, int jb, const double* tau, double* S, dou
 }
 
 // C (len x n2, ld D) <- (I - V T V^T) C, or with T^T when `transposed` (compact WY, Schreiber & Van Loan 1989;
-// LAPACK dlarfb): W = V^T C, W2 = T W (or T^T W), C -= V W2; three gemm calls. W and W2 are jb x n2 scratch.
+// LAPACK dlarfb): W = V^T C, W2 = T W (or T^T W), C -= V W2; three gemm calls. W and W2 are jb x n2 scratch. Each
+// column of C is updated by its own columns of W and W2 alone, so with several threads the columns are split once
+// for all three products (one parallel region; dense.h: dense_for_columns).
 void apply_block(const double* V, int len, int jb, const double* T, bool transposed, double* C, int D, int n2,
                  double* W, double* W2) {
-  gemm(true, false, jb, n2, len, 1.0, V, len, C, D, 0.0, W, jb);
-  gemm(transposed, false, jb, n2, jb, 1.0, T, QR_BLOCK, W, jb, 0.0, W2, jb);
-  gemm(false, false, len, n2, jb, -1.0, V, len, W2, jb, 1.0, C, D);
+  dense_for_columns(n2, 2.0 * len * n2 * jb, [&](int c0, int c1) {
+    const int n = c1 - c0;
+    double* Cp = C + static_cast<size_t>(c0) * D;
+    double* Wp = W + static_cast<size_t>(c0) * jb;
+    double* W2p = W2 + static_cast<size_t>(c0) * jb;
+    gemm(true, false, jb, n, len, 1.0, V, len, Cp, D, 0.0, Wp, jb);
+    gemm(transposed, false, jb, n, jb, 1.0, T, QR_BLOCK, Wp, jb, 0.0, W2p, jb);
+    gemm(false, false, len, n, jb, -1.0, V, len, W2p, jb, 1.0, Cp, D);
+  });
 }
 
 }  // namespace

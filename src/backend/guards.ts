@@ -152,6 +152,8 @@ export const MAX_SAMPLES = 1 << 26;
 export const MAX_STATE = 1 << 24;
 /** Most hidden layers a network may have. */
 export const MAX_HIDDEN_LAYERS = 64;
+/** Most threads a network may ask for (NetworkSpec.threads). */
+export const MAX_THREADS = 1024;
 export const ACT_COUNT = ACTIVATIONS.length;
 export const ACT_OUTPUT_COUNT = ACTIVATIONS.filter((a) => a.output).length;
 
@@ -208,6 +210,8 @@ export interface CheckedNetworkArgs {
   maxK: number;
   X: Float64Array;
   Y: Float64Array;
+  /** Threads of the dense kernels (1 when not given). */
+  threads: number;
   rule: { id: number; eta: number; params: number[] };
 }
 
@@ -250,7 +254,8 @@ export function checkNetworkArgs(spec: unknown): CheckedNetworkArgs {
   }
   const xIn = argF64(sp.X, "X", N * inputs, true, true);
   const yIn = argF64(sp.Y, "Y", N * outputs, true, true);
-  return { layers, acts: [...acts, outAct], params, N, D, S, maxK: K, X: xIn, Y: yIn, rule };
+  const threads = sp.threads === undefined ? 1 : argInt(sp.threads, "threads", 1, MAX_THREADS);
+  return { layers, acts: [...acts, outAct], params, N, D, S, maxK: K, X: xIn, Y: yIn, rule, threads };
 }
 
 /**

@@ -103,6 +103,7 @@ export interface NativeAddon {
     ruleParams: Float64Array,
     state: Float64Array,
     Q: Float64Array,
+    threads?: number,
   ) => NativeNetwork;
   Ensemble: new (
     layers: Int32Array,
@@ -137,6 +138,9 @@ export interface NativeBuildInfo {
   marchNative: boolean;
   compiler?: string;
   napiVersion: number;
+  /** Built with OpenMP: one large network may use several threads (maxThreads, the machine's cores; else 1). */
+  openmp?: boolean;
+  maxThreads?: number;
   /** Extensions the compiler targeted (sse4_2, avx, avx2, fma, avx512f). */
   targetFeatures: string[];
 }
@@ -171,7 +175,11 @@ class NativeNetworkKernel implements NetworkKernel {
   readonly tangent: Float64Array;
   private readonly net: NativeNetwork;
 
-  constructor(addon: NativeAddon, spec: NetworkSpec) {
+  constructor(
+    addon: NativeAddon,
+    spec: NetworkSpec,
+    private readonly maxThreads: number,
+  ) {
     // Checked before the state and tangent arrays are allocated; the addon checks everything again.
     const a = checkNetworkArgs(spec);
     this.dimension = a.D;
@@ -193,6 +201,7 @@ class NativeNetworkKernel implements NetworkKernel {
       Float64Array.from(a.rule.params),
       this.state,
       this.tangent,
+      Math.min(a.threads, this.maxThreads),
     );
   }
   loss(): number {
@@ -303,6 +312,7 @@ class NativeEnsembleKernel implements EnsembleKernel {
 }
 
 export function createNativeBackend(addon: NativeAddon = loadNativeAddon()): Backend {
+  const maxThreads = addon.buildInfo?.maxThreads ?? 1;
   return {
     name: "native",
     ensembleLanes: addon.ensembleLanes,
@@ -317,6 +327,7 @@ export function createNativeBackend(addon: NativeAddon = loadNativeAddon()): Bac
       const r = checkRule(rule);
       addon.ruleTangent(r.id, r.eta, Float64Array.from(r.params), D, state, g, t, Q, k, HQ);
     },
-    createNetwork: (spec) => new NativeNetworkKernel(addon, spec),
+    createNetwork: (spec) => new NativeNetworkKernel(addon, spec, maxThreads),
+    maxThreads,
   };
 }

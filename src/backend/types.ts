@@ -65,6 +65,12 @@ export interface NetworkSpec {
   /** Most tangent vectors a call may carry (<= the state dimension). */
   maxK: number;
   rule: TrainingRule;
+  /**
+   * Threads of this network's dense kernels (the tangent products and the QR of large networks; small products stay
+   * on one): 1 by default, at most MAX_THREADS. A backend uses min(threads, maxThreads); results are the same for any
+   * count (native/kernels/dense.h, test/32).
+   */
+  threads?: number;
 }
 
 /** Minibatches of a chunk: step t uses the samples indices[offsets[t] .. offsets[t+1]). */
@@ -181,6 +187,9 @@ export interface Backend {
   ): void;
   /** Binds a network, its data and its update rule for up to maxK tangent vectors. */
   createNetwork(spec: NetworkSpec): NetworkKernel;
+  /** Most threads one network can use (NetworkSpec.threads): the machine's cores for a native build with OpenMP, else
+   *  1 (WASM is single-threaded). */
+  readonly maxThreads: number;
   /** Runs per ensemble kernel: the SIMD lanes of the lockstep kernels (native/kernels/ensemble.h LANES); 0 for a
    *  backend without them (its runs are trained one by one). */
   readonly ensembleLanes: number;

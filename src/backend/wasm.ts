@@ -80,6 +80,8 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
     memory: ex.memory,
     _deepKernels: (on?: boolean) => ex.deep_kernels(on === undefined ? -1 : on ? 1 : 0) !== 0,
     ensembleLanes: 0,
+    // WebAssembly here is single-threaded: a network asking for more threads runs on one (the same results).
+    maxThreads: 1,
     createEnsemble(): EnsembleKernel {
       throw new RangeError("weightdyn: the lockstep ensemble kernels of the WASM backend are not built yet");
     },

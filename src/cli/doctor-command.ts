@@ -18,7 +18,8 @@ function nativeLine(d: Diagnosis): string {
       : "the compiler's default target";
   const features = b.targetFeatures.length > 0 ? b.targetFeatures.join(" ") : "none beyond the baseline";
   const eigen = b.eigen ? `Eigen ${b.eigenVersion ?? "(version unknown)"}` : "built-in dense kernels (no Eigen)";
-  return `    build: ${target}; targets ${features}; ${eigen}; ${b.compiler ?? "unknown compiler"}; Node-API ${b.napiVersion}`;
+  const threads = b.openmp ? `OpenMP: one run may use ${b.maxThreads ?? "?"} threads` : "no OpenMP: one thread per run";
+  return `    build: ${target}; targets ${features}; ${eigen}; ${threads}; ${b.compiler ?? "unknown compiler"}; Node-API ${b.napiVersion}`;
 }
 
 /** The text report of a diagnosis. */

@@ -2,8 +2,9 @@
 /**
  * The `weightdyn` command (package bin, compiled to dist/cli/main.js). Thin: parse -> library call -> write.
  *
- *   weightdyn run (--config cfg.json | --default) --out DIR [--backend auto|native|wasm] [--quiet]
- *                                         one training run; --default: the embedded DEFAULT_RUN_CONFIG
+ *   weightdyn run (--config cfg.json | --default) --out DIR [--backend auto|native|wasm] [--threads N] [--quiet]
+ *                                         one training run; --default: the embedded DEFAULT_RUN_CONFIG; --threads:
+ *                                         of its tangent products and QR (default all cores)
  *   weightdyn ensemble ...                a study (ensemble-command.ts)
  *   weightdyn predict DIR ...             its prediction report (predict-command.ts)
  *   weightdyn start ...                   npm start: the default study and its report (start-command.ts)
@@ -19,6 +20,7 @@
  * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
  */
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
 import { DEFAULT_RUN_CONFIG } from "../config/defaults.js";
 import { describeSystemError } from "../config/errors.js";
@@ -36,6 +38,7 @@ import { registerDoctorCommand } from "./doctor-command.js";
 import { registerEnsembleCommand } from "./ensemble-command.js";
 import { reportError, UsageError } from "./errors.js";
 import { noticeWasmFallback } from "./fallback-notice.js";
+import { positiveIntFlag } from "./flags.js";
 import { registerMergeCommand } from "./merge-command.js";
 import { registerPredictCommand } from "./predict-command.js";
 import { createProgress } from "./progress.js";
@@ -50,6 +53,7 @@ type RunModule = typeof import("../run.js");
 interface RunFlags {
   out: string;
   backend?: string;
+  threads?: string;
   quiet?: boolean;
 }
 
@@ -80,6 +84,7 @@ function clvProgress(quiet: boolean | undefined): (done: number, total: number) 
 
 async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
+  const threads = positiveIntFlag("--threads", flags.threads) ?? availableParallelism();
   preflight(config, baseDir, flags.out);
   noticeWasmFallback(backend);
   const engine = await loadEngine();
@@ -91,6 +96,7 @@ async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Pro
       { config, baseDir },
       {
         backend,
+        threads,
         onProgress: progress.onProgress,
         outDir: flags.out,
         onClvProgress: config.lyapunov.clv ? clvProgress(flags.quiet) : undefined,
@@ -128,6 +134,10 @@ function buildProgram(): Command {
     .option("--default", "the built-in default config (a 1-10-1 tanh network on sin(pi x), 5000 steps)")
     .requiredOption("-o, --out <dir>", "output directory (summary.json, loss.csv, ftle.csv)")
     .addOption(backendOption())
+    .option(
+      "--threads <n>",
+      "threads of the run's tangent products and QR (default: all cores; small networks use one, WASM uses one; the results are the same for any count)",
+    )
     .option("-q, --quiet", "no progress display")
     .action(async (flags: RunFlags & { config?: string; default?: boolean }) => {
       if (flags.default) {

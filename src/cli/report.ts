@@ -38,7 +38,8 @@ export function formatRunReport(result: RunOutputs, info: RunReportInfo): string
   const rule = typeof optimizer?.name === "string" && optimizer.name !== "gd" ? ` of ${optimizer.name}` : "";
   const batches = typeof s.batches === "string" && s.batches !== "full batch" ? ` (${s.batches})` : "";
   const what = typeof s.steps === "number" ? `Trained ${s.steps} steps${rule}${batches}` : "Trained";
-  const parts: string[] = [`${what} on the ${backend} backend in ${info.wallSeconds.toFixed(2)} s`];
+  const threads = typeof s.threads === "number" && s.threads > 1 ? ` (up to ${s.threads} threads)` : "";
+  const parts: string[] = [`${what} on the ${backend} backend${threads} in ${info.wallSeconds.toFixed(2)} s`];
 
   const finalLoss =
     typeof s.finalLoss === "number" ? s.finalLoss : lossValues.length > 0 ? lossValues[lossValues.length - 1] : null;

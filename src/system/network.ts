@@ -30,6 +30,8 @@ export interface NetworkSystemOptions {
   maxK?: number;
   /** How the tangent map is applied (default "auto": the cheaper route for the size, resolved once here). */
   tangentRoute?: TangentRouteName;
+  /** Threads of the network's dense kernels (NetworkSpec.threads; default 1). */
+  threads?: number;
 }
 
 const REASONS = ["", "loss", "weights", "tangent"] as const;
@@ -83,7 +85,14 @@ export class NetworkSystem implements TangentSystem {
     if (TangentRoute[requested] === undefined) throw new RangeError(`weightdyn: unknown tangent route "${requested}"`);
     this.rule = options.rule;
     const maxK = options.maxK ?? stateDimension(D, options.rule.rule);
-    this.kernel = backend.createNetwork({ shape, X: options.X, Y: options.Y, maxK, rule: options.rule });
+    this.kernel = backend.createNetwork({
+      shape,
+      X: options.X,
+      Y: options.Y,
+      maxK,
+      rule: options.rule,
+      threads: options.threads,
+    });
     this.dimension = this.kernel.stateDimension;
     this.parameters = this.kernel.dimension;
     this.maxK = this.kernel.maxK;
