@@ -22,6 +22,8 @@ export interface BenchCase {
   eta?: number;
   /** A variant that shows one lever (not one of the cases; not checked against a target). */
   lever?: boolean;
+  /** Thread counts to measure besides one (NetworkSpec.threads), on backends whose maxThreads reaches them. */
+  threads?: number[];
 }
 
 /** Learning rate of every case unless it sets its own. */
@@ -68,6 +70,7 @@ export const CASES: BenchCase[] = [
     samples: 200,
     k: "D",
     qrEvery: 1,
+    threads: [2],
   },
   {
     name: "large 1-100-1 tanh N=200 k=10",

@@ -201,12 +201,13 @@ export function runLockstepBench(
       log(`(no NumPy ensemble peer: ${res.reason})`);
       continue;
     }
+    const peerFirst = res.out.firstLogR[0];
     const diff: Record<string, number> = {};
     for (const [name, first] of Object.entries(firsts)) {
       let m = 0;
       first.forEach((row, r) => {
         row.forEach((v, j) => {
-          m = Math.max(m, Math.abs(v - res.out!.firstLogR[0][r][j]));
+          m = Math.max(m, Math.abs(v - peerFirst[r][j]));
         });
       });
       diff[name] = m;

@@ -35,7 +35,7 @@ export function renderMarkdown(r: BenchReport): string {
     const p = r.peer.find((x) => x.case === name);
     for (const row of r.rows.filter((x) => x.case === name)) {
       lines.push(
-        `| ${name}${row.lever ? " (lever)" : ""} | ${row.D} | ${row.k} | ${row.qrEvery} | ${row.backend} | ${row.route} | ${rate(row.stepsPerSecond)} | ` +
+        `| ${name}${row.lever ? " (lever)" : ""}${row.threads > 1 ? `, ${row.threads} threads` : ""} | ${row.D} | ${row.k} | ${row.qrEvery} | ${row.backend} | ${row.route} | ${rate(row.stepsPerSecond)} | ` +
           `${f(row.rme, 1)} | ${f(row.gflops, 2)} | ${f(row.vsNumpy, 1)} | ${f(row.vsMatmul1, 3)} | ${f(row.vsMatmulAll, 3)} |`,
       );
     }
@@ -57,12 +57,43 @@ export function renderMarkdown(r: BenchReport): string {
         r.peer.length ? Math.max(...r.peer.flatMap((p) => Object.values(p.firstLogRMaxDiff))).toExponential(1) : "–"
       } (max abs), so both do the same work.`,
   );
+  if (r.lockstep && r.lockstep.rows.length > 0) {
+    lines.push("");
+    lines.push(
+      "Ensembles in lockstep (bench/lockstep.ts): many initial conditions of one network, gradient descent with the full " +
+        "tangent map and a QR every step, one thread; weightdyn's runs on the SIMD lanes of its ensemble kernels, the " +
+        "peer (bench/numpy_ensemble_peer.py) batches all its runs in NumPy (einsum, stacked matmul and QR).",
+    );
+    lines.push("");
+    lines.push("| ensemble case | D | backend | runs per cycle | run-steps/s | ± % | × NumPy batched |");
+    lines.push("|---|---:|---|---:|---:|---:|---:|");
+    const cases = [...new Set(r.lockstep.rows.map((x) => x.case))];
+    for (const name of cases) {
+      const rows = r.lockstep.rows.filter((x) => x.case === name);
+      const peer = rows.find((x) => x.backend === "NumPy");
+      for (const row of rows) {
+        const vs = peer ? row.runStepsPerSecond / peer.runStepsPerSecond : null;
+        lines.push(
+          `| ${name} | ${row.D} | ${row.backend} | ${row.runs} | ${rate(row.runStepsPerSecond)} | ${f(row.rme, 1)} | ${f(vs, 1)} |`,
+        );
+      }
+    }
+    const diffs = r.lockstep.rows.flatMap((x) => Object.values(x.firstLogRMaxDiff ?? {}));
+    if (diffs.length > 0) {
+      lines.push("");
+      lines.push(
+        `Check: the peer's first-step log R_jj agree with every backend's to ${Math.max(...diffs).toExponential(1)} (max abs).`,
+      );
+    }
+  }
   if (r.targets.length) {
     lines.push("");
-    lines.push("| target | goal | reached | met |");
-    lines.push("|---|---|---:|---|");
+    lines.push("| issue | target | goal | reached | met |");
+    lines.push("|---:|---|---|---:|---|");
     for (const t of r.targets)
-      lines.push(`| ${t.name} | ${t.goal} | ${f(t.value, 2)} | ${t.met === null ? "–" : t.met ? "yes" : "no"} |`);
+      lines.push(
+        `| ${t.issue} | ${t.name} | ${t.goal} | ${f(t.value, 2)} | ${t.met === null ? "–" : t.met ? "yes" : "no"} |`,
+      );
   }
   return `${lines.join("\n")}\n`;
 }

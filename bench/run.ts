@@ -6,10 +6,13 @@
  * GFLOP/s (bench/flops.ts, counted for the route it ran) / the matmul GFLOP/s of one thread (the headline: the hot
  * loop is single-threaded) and of all threads.
  *
- *   node --import tsx bench/run.ts [--quick] [--filter TEXT] [--no-peer] [--reference] [--out PATH]
+ *   node --import tsx bench/run.ts [--quick] [--filter TEXT] [--no-peer] [--no-lockstep] [--reference] [--out PATH]
  *
- * --quick: short measurements (CI's smoke run); --filter: only cases whose name contains TEXT; --no-peer: without
- * NumPy; --reference: write bench/results/reference.{json,md} and the README's table (the reference machine's
+ * Then the ensembles in lockstep (bench/lockstep.ts) next to a batched NumPy peer, and the targets of issues 6 and 15.
+ * A case with `threads` is measured again on that many threads (native, with OpenMP).
+ *
+ * --quick: short measurements (CI's smoke run); --filter: only cases whose name contains TEXT (single runs and
+ * ensembles); --no-peer: without NumPy; --no-lockstep: without the ensembles; --reference: write bench/results/reference.{json,md} and the README's table (the reference machine's
  * figures, committed); --out: write PATH.json and PATH.md (default bench/results/tmp-latest.*, not committed).
  */
 import { spawnSync } from "node:child_process";
@@ -24,6 +27,7 @@ import { optimizerSchema, trainingRule } from "../src/config/optimizer.js";
 import { networkShape } from "../src/config/shape.js";
 import { BENCH_ETA, type BenchCase, CASES, caseData, dimensionOf, kOf, stateDimensionOf } from "./cases.js";
 import { flopsPerStep, ROUTE_NAMES, type RouteName } from "./flops.js";
+import { LOCKSTEP_CASES, type LockstepReport, runLockstepBench } from "./lockstep.js";
 import { renderMarkdown } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +39,8 @@ export interface BenchRow {
   k: number;
   qrEvery: number;
   lever: boolean;
+  /** Threads of the run's dense kernels (NetworkSpec.threads). */
+  threads: number;
   route: RouteName;
   stepsPerSecond: number;
   /** Relative margin of error (95 %), percent. */
@@ -59,6 +65,8 @@ export interface PeerRow {
 }
 
 export interface Target {
+  /** The issue that set it. */
+  issue: number;
   name: string;
   goal: string;
   value: number | null;
@@ -73,11 +81,13 @@ export interface BenchReport {
   quick: boolean;
   rows: BenchRow[];
   peer: PeerRow[];
+  /** Ensembles in lockstep next to the batched NumPy peer (bench/lockstep.ts); null when not run. */
+  lockstep: LockstepReport | null;
   targets: Target[];
 }
 
 /** A benchmark body: `steps` GD steps of the case, restarting from w0 every 20000 steps or on divergence. */
-export function caseRunner(backend: Backend, c: BenchCase, steps: number) {
+export function caseRunner(backend: Backend, c: BenchCase, steps: number, threads = 1) {
   const { X, Y, w0 } = caseData(c);
   const D = dimensionOf(c);
   const k = kOf(c);
@@ -92,7 +102,7 @@ export function caseRunner(backend: Backend, c: BenchCase, steps: number) {
     outputActivation: "identity",
   });
   const rule = trainingRule(optimizerSchema.parse(c.optimizer ?? "gd"), eta);
-  const kernel = backend.createNetwork({ shape, X, Y, maxK: k, rule });
+  const kernel = backend.createNetwork({ shape, X, Y, maxK: k, rule, threads });
   const lossOut = new Float64Array(Math.max(steps, c.qrEvery));
   const logR = new Float64Array(Math.max(steps, c.qrEvery) * k);
   let taken = 0;
@@ -177,6 +187,8 @@ export interface BenchOptions {
   /** Cases to run instead of CASES (the smoke test's tiny case). */
   cases?: BenchCase[];
   peer?: boolean;
+  /** The lockstep ensembles (bench/lockstep.ts; default true; the --filter applies to their cases too). */
+  lockstep?: boolean;
   log?: (line: string) => void;
 }
 
@@ -200,6 +212,7 @@ export function runBench(options: BenchOptions = {}): BenchReport {
     quick,
     rows: [],
     peer: [],
+    lockstep: null,
     targets: [],
   };
 
@@ -267,14 +280,17 @@ export function runBench(options: BenchOptions = {}): BenchReport {
         );
       } else log(`${c.name}: NumPy peer failed: ${res.reason}`);
     }
-    for (const backend of backends) {
+    const runs = backends.flatMap((backend) =>
+      [1, ...(c.threads ?? [])].filter((t) => t <= backend.maxThreads).map((threads) => ({ backend, threads })),
+    );
+    for (const { backend, threads } of runs) {
       const D = dimensionOf(c);
       // About 5 ms of work per benchmark call, whatever the size; a multiple of qrEvery.
       const raw = Math.max(1, Math.round(2e5 / (D * (k + 2) * c.samples ** 0.5)));
       const steps = Math.max(1, Math.round(raw / c.qrEvery)) * c.qrEvery;
-      const runner = caseRunner(backend, c, steps);
-      if (peer) peer.firstLogRMaxDiff[backend.name] = maxAbsDiff(runner.firstLogR(), peerLogR);
-      const bench = new Benchmark(`${c.name} [${backend.name}]`, () => runner.run(), {
+      const runner = caseRunner(backend, c, steps, threads);
+      if (peer && threads === 1) peer.firstLogRMaxDiff[backend.name] = maxAbsDiff(runner.firstLogR(), peerLogR);
+      const bench = new Benchmark(`${c.name} [${backend.name}, ${threads} thread(s)]`, () => runner.run(), {
         maxTime: quick ? 0.05 : 2,
         minSamples: quick ? 1 : 5,
         initCount: 1,
@@ -291,6 +307,7 @@ export function runBench(options: BenchOptions = {}): BenchReport {
         k: runner.k,
         qrEvery: c.qrEvery,
         lever: c.lever ?? false,
+        threads,
         route: runner.route,
         stepsPerSecond,
         rme: bench.stats.rme,
@@ -302,37 +319,36 @@ export function runBench(options: BenchOptions = {}): BenchReport {
       };
       report.rows.push(row);
       log(
-        `${row.case.padEnd(38)} ${row.backend.padEnd(7)} ${row.route.padEnd(8)} ${stepsPerSecond.toFixed(1).padStart(11)} steps/s  ±${row.rme.toFixed(1)}%  ${gflops.toFixed(2)} GFLOP/s` +
+        `${row.case.padEnd(38)} ${`${row.backend}${threads > 1 ? `×${threads}` : ""}`.padEnd(9)} ${row.route.padEnd(8)} ${stepsPerSecond.toFixed(1).padStart(11)} steps/s  ±${row.rme.toFixed(1)}%  ${gflops.toFixed(2)} GFLOP/s` +
           (row.vsNumpy !== null ? `  ${row.vsNumpy.toFixed(1)}x NumPy` : "") +
           (row.vsMatmul1 !== null ? `  ${row.vsMatmul1.toFixed(2)} of matmul(1)` : ""),
       );
     }
   }
+  if (options.lockstep !== false) {
+    const cases = LOCKSTEP_CASES.filter((c) => !options.filter || c.name.includes(options.filter));
+    if (cases.length > 0) report.lockstep = runLockstepBench({ quick, log, peer: options.peer, cases });
+  }
   report.targets = evaluateTargets(report);
   return report;
 }
 
-/** The targets of issue 6, from the rows of this run (null where a figure is missing). */
+/** The targets of issues 6 and 15, from the rows of this run (null where a figure is missing). */
 export function evaluateTargets(r: BenchReport): Target[] {
-  const row = (backend: string, prefix: string, k: "D" | number = "D") =>
+  const row = (backend: string, prefix: string, k: "D" | number = "D", threads = 1) =>
     r.rows.find(
-      (x) => x.backend === backend && x.case.startsWith(prefix) && !x.lever && (k === "D" ? x.k === x.D : x.k === k),
+      (x) =>
+        x.backend === backend &&
+        x.case.startsWith(prefix) &&
+        !x.lever &&
+        x.threads === threads &&
+        (k === "D" ? x.k === x.D : x.k === k),
     );
   const out: Target[] = [];
-  const small = row("native", "small");
-  out.push({
-    name: "native / NumPy, small",
-    goal: ">= 50",
-    value: small?.vsNumpy ?? null,
-    met: small?.vsNumpy != null ? small.vsNumpy >= 50 : null,
-  });
-  const large = row("native", "large");
-  out.push({
-    name: "native effective / matmul (1 thread), large k=D",
-    goal: ">= 0.5",
-    value: large?.vsMatmul1 ?? null,
-    met: large?.vsMatmul1 != null ? large.vsMatmul1 >= 0.5 : null,
-  });
+  const target = (issue: number, name: string, goal: number, value: number | null | undefined) =>
+    out.push({ issue, name, goal: `>= ${goal}`, value: value ?? null, met: value != null ? value >= goal : null });
+  target(6, "native / NumPy, small", 50, row("native", "small")?.vsNumpy);
+  target(6, "native effective / matmul (1 thread), large k=D", 0.5, row("native", "large")?.vsMatmul1);
   for (const [label, prefix, k] of [
     ["medium", "medium", "D"],
     ["large k=D", "large", "D"],
@@ -340,9 +356,26 @@ export function evaluateTargets(r: BenchReport): Target[] {
   ] as const) {
     const n = row("native", prefix, k);
     const w = row("wasm", prefix, k);
-    const v = n && w ? w.stepsPerSecond / n.stepsPerSecond : null;
-    out.push({ name: `wasm / native, ${label}`, goal: ">= 0.4", value: v, met: v !== null ? v >= 0.4 : null });
+    target(6, `wasm / native, ${label}`, 0.4, n && w ? w.stepsPerSecond / n.stepsPerSecond : null);
   }
+  const lock = (backend: string, prefix: string) =>
+    r.lockstep?.rows.find((x) => x.backend === backend && x.case.startsWith(prefix))?.runStepsPerSecond;
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b ? a / b : null);
+  for (const [label, prefix, goal] of [
+    ["default study setting (D = 7)", "default", 10],
+    ["small (D = 31)", "small", 4],
+  ] as const) {
+    target(15, `native lockstep / batched NumPy, ${label}`, goal, ratio(lock("native", prefix), lock("NumPy", prefix)));
+    target(15, `wasm lockstep / native lockstep, ${label}`, 0.5, ratio(lock("wasm", prefix), lock("native", prefix)));
+  }
+  target(15, "native / NumPy, wide (single run)", 1.5, row("native", "wide")?.vsNumpy);
+  target(15, "native effective / matmul (1 thread), large k=D", 0.6, row("native", "large")?.vsMatmul1);
+  target(
+    15,
+    "native 2 threads / 1 thread, large k=D",
+    1.6,
+    ratio(row("native", "large", "D", 2)?.stepsPerSecond, row("native", "large")?.stepsPerSecond),
+  );
   return out;
 }
 
@@ -356,6 +389,7 @@ function main(): void {
     quick: argv.includes("--quick"),
     filter: arg("--filter"),
     peer: !argv.includes("--no-peer"),
+    lockstep: !argv.includes("--no-lockstep"),
   });
   const md = renderMarkdown(report);
   console.log(`\n${md}`);

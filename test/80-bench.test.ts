@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { TINY_CASE, TINY_DEEP_CASE } from "../bench/cases.js";
 import { flopsPerStep } from "../bench/flops.js";
+import { LOCKSTEP_CASES, runLockstepBench } from "../bench/lockstep.js";
 import { renderMarkdown } from "../bench/report.js";
 import { runBench } from "../bench/run.js";
 import { availableBackendList } from "./support/backends.js";
@@ -13,7 +14,7 @@ import { availableBackendList } from "./support/backends.js";
 describe("80 bench: the quick suite on a tiny case", () => {
   it("reports steps/s, margin of error, effective GFLOP/s and the ratios, and renders the table", () => {
     const lines: string[] = [];
-    const report = runBench({ quick: true, cases: [TINY_CASE], log: (l) => lines.push(l) });
+    const report = runBench({ quick: true, cases: [TINY_CASE], lockstep: false, log: (l) => lines.push(l) });
     expect(report.rows.map((r) => r.backend).sort()).toEqual(availableBackendList.map((b) => b.name).sort());
     for (const row of report.rows) {
       expect(row.case).toBe(TINY_CASE.name);
@@ -44,7 +45,7 @@ describe("80 bench: the quick suite on a tiny case", () => {
   }, 60_000);
 
   it("a deep case (2-3-3-1): the general kernels' flop counts, and the NumPy peer's deep step does the same work", () => {
-    const report = runBench({ quick: true, cases: [TINY_DEEP_CASE], log: () => {} });
+    const report = runBench({ quick: true, cases: [TINY_DEEP_CASE], lockstep: false, log: () => {} });
     for (const row of report.rows) {
       // D = 3*3 + 3*4 + 1*4 = 25.
       expect([row.D, row.k]).toEqual([25, 25]);
@@ -53,6 +54,29 @@ describe("80 bench: the quick suite on a tiny case", () => {
     }
     if (report.numpy.available) {
       for (const row of report.rows) expect(report.peer[0].firstLogRMaxDiff[row.backend]).toBeLessThan(1e-10);
+    }
+  }, 60_000);
+
+  it("the lockstep ensembles: run-steps/s of every backend with ensemble kernels, and the batched NumPy peer doing the same work", () => {
+    const report = runLockstepBench({ quick: true, cases: [LOCKSTEP_CASES[0]], log: () => {} });
+    const engines = report.rows.filter((r) => r.backend !== "NumPy").map((r) => r.backend);
+    expect(engines.sort()).toEqual(
+      availableBackendList
+        .filter((b) => b.ensembleLanes > 0)
+        .map((b) => b.name)
+        .sort(),
+    );
+    for (const row of report.rows) {
+      expect(row.D).toBe(7);
+      expect(row.runStepsPerSecond).toBeGreaterThan(0);
+    }
+    const peer = report.rows.find((r) => r.backend === "NumPy");
+    if (report.numpy.available) {
+      // The same initial weights: the first step's log R_jj of every run agree with the engine's.
+      for (const name of engines) expect(peer?.firstLogRMaxDiff?.[name]).toBeLessThan(1e-10);
+    } else {
+      expect(peer).toBeUndefined();
+      expect(report.numpy.reason).toBeTruthy();
     }
   }, 60_000);
 });

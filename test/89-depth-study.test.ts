@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parameterCount } from "../src/backend/layers.js";
 import { packageRoot } from "../src/backend/root.js";
 import { expandGrid, parseStudy, readRuns, runEnsemble } from "../src/ensemble/index.js";
-import { runGroups, valueLabel } from "../src/predict/input.js";
+import { groupNoun, runGroups, valueLabel } from "../src/predict/input.js";
 
 const dir = mkdtempSync(join(tmpdir(), "weightdyn-91-"));
 
@@ -74,5 +74,10 @@ describe("91 depth in studies", () => {
     }
     expect(runGroups(byIndex, "all")).toEqual(["3", "3", "[3,3]", "[3,3]", "[3,2,3]", "[3,2,3]"]);
     expect(valueLabel(["relu", "tanh"])).toBe("[relu,tanh]");
+    // The report calls these groups "group"; a grid that varies the activation alone keeps the word "activation".
+    expect(groupNoun(byIndex)).toBe("group");
+    const byActivation = byIndex.map((r, i) => ({ ...r, params: { "network.activation": i % 2 ? "tanh" : "relu" } }));
+    expect(groupNoun(byActivation)).toBe("activation");
+    expect(groupNoun(byIndex.map((r) => ({ ...r, params: { "network.activation": "tanh" } })))).toBe("activation");
   }, 60_000);
 });

@@ -71,7 +71,7 @@ export function formatPredictSummary(report: PredictionReport, reportFile: strin
   const used = (x: typeof t) => (x?.fallback ? "median, gap rule failed" : (x?.rule ?? "none"));
   const rule = t
     ? `c_f > ${t.finalLoss.toExponential(2)} (${used(t)})`
-    : `per activation: ${report.groups.map((g) => `${g.name} c_f > ${g.threshold?.finalLoss.toExponential(2) ?? "–"} (${used(g.threshold)})`).join(", ")}`;
+    : `per ${report.groupNoun}: ${report.groups.map((g) => `${g.name} c_f > ${g.threshold?.finalLoss.toExponential(2) ?? "–"} (${used(g.threshold)})`).join(", ")}`;
   const lines = [
     `${report.input.runs} runs, ${report.groups.length} group(s), ${diverged} diverged; high final loss: ${rule}`,
   ];
@@ -106,7 +106,10 @@ export function registerPredictCommand(program: Command): Command {
         .conflicts("threshold"),
     )
     .addOption(new Option("--threshold <cf>", "label runs with c_f above this value high").argParser(positiveNumber))
-    .option("--per-group", "compute the threshold within each activation instead of on all runs pooled")
+    .option(
+      "--per-group",
+      "compute the threshold within each group of runs (each activation, optimizer, depth... that the grid varies) instead of on all runs pooled",
+    )
     .option("-o, --out <dir>", "report directory (default: DIR)")
     .addOption(
       new Option("--seed <n>", "seed of the bootstrap and cross-validation shuffles (default 1)").argParser(seedValue),

@@ -28,7 +28,7 @@ function orientedCi(s: IndicatorScore): [number, number] {
 
 export function headlineTable(report: PredictionReport): string {
   const header = [
-    "activation",
+    report.groupNoun,
     "e",
     "n (high/low)",
     "best FTLE indicator (in-sample)",
@@ -82,6 +82,6 @@ export function headlineVerdict(report: PredictionReport): string {
   const summary =
     total === 0
       ? "No case could be evaluated."
-      : `The FTLEs add a detectable gain over the early loss in ${counts.gain} of ${total} cases (activation x early window; 95% interval of the gain above 0), no detectable gain in ${counts.none}, and make the prediction worse in ${counts.worse}.`;
+      : `The FTLEs add a detectable gain over the early loss in ${counts.gain} of ${total} cases (${report.groupNoun} x early window; 95% interval of the gain above 0), no detectable gain in ${counts.none}, and make the prediction worse in ${counts.worse}.`;
   return [summary, "", ...lines].join("\n");
 }

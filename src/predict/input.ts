@@ -170,6 +170,17 @@ export function runGroups(runs: readonly RunRecord[], fallback: string): string[
   return runs.map((r) => varying.map((key) => valueLabel(r.params?.[key])).join(", "));
 }
 
+/**
+ * What the groups of runGroups are, in words: "activation" when only network.activation varies (or nothing does, the
+ * default study's case), else "group" (a depth, an optimizer, or several keys at once).
+ */
+export function groupNoun(runs: readonly RunRecord[]): "activation" | "group" {
+  const keys = new Set<string>();
+  for (const run of runs) for (const key of Object.keys(run.params ?? {})) keys.add(key);
+  const varying = [...keys].filter((key) => new Set(runs.map((r) => JSON.stringify(r.params?.[key]))).size > 1);
+  return varying.every((key) => key === "network.activation") ? "activation" : "group";
+}
+
 function objectAt(value: unknown, key: string): Record<string, unknown> | null {
   const v = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;

@@ -153,6 +153,7 @@ export function labelOf(log10: number | null, threshold: Threshold): 0 | 1 {
 export function describeRule(
   rule: { split: SplitRule; threshold?: number; perGroup: boolean; minGap?: number; minShare?: number },
   grouped: boolean,
+  noun: "activation" | "group" = "activation",
 ): string {
   const minGap = rule.minGap ?? DEFAULT_GAP_RULE.minGap;
   const minShare = rule.minShare ?? DEFAULT_GAP_RULE.minShare;
@@ -167,12 +168,12 @@ export function describeRule(
           "runs; otherwise above their median (the rule used for each group is listed below)";
   const where =
     rule.threshold !== undefined && rule.perGroup && grouped
-      ? "; the given threshold applies to every activation (--per-group has no effect with a given threshold)"
+      ? `; the given threshold applies to every ${noun} (--per-group has no effect with a given threshold)`
       : rule.threshold !== undefined || !grouped
         ? ""
         : rule.perGroup
-          ? "; the threshold is computed separately for each activation (--per-group), and the pooled analysis uses " +
-            "each run's label from its own activation"
-          : "; one threshold is computed on all activations pooled and applies to every activation";
+          ? `; the threshold is computed separately for each ${noun} (--per-group), and the pooled analysis uses ` +
+            `each run's label from its own ${noun}`
+          : `; one threshold is computed on all ${noun}s pooled and applies to every ${noun}`;
   return `${base}${where}. Diverged runs count as high and are counted separately.`;
 }

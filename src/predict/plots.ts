@@ -85,7 +85,7 @@ export function histogramSpec(report: PredictionReport): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: {
-      text: "Final loss per activation",
+      text: `Final loss per ${report.groupNoun}`,
       subtitle: [
         `red: labelling threshold; diverged runs not shown (${diverged})`,
         `${clamped} run(s) with c_f below ${LOSS_FLOOR.toExponential(0)} (exact fits) counted in the leftmost bin, at log10 c_f = ${FLOOR_LOG10}`,

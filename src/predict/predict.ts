@@ -18,6 +18,7 @@ import { evaluateWindow } from "./evaluate.js";
 import { earlyWindows, type LabelledRun, usableEntry, windowData } from "./indicators.js";
 import {
   type EnsembleInput,
+  groupNoun,
   PredictInputError,
   readEnsemble,
   runGroups,
@@ -107,6 +108,7 @@ export function predictRuns(input: EnsembleInput, options: PredictOptions = {}):
     typeof baseActivation === "string" || Array.isArray(baseActivation) ? valueLabel(baseActivation) : "all";
 
   const groupOf = runGroups(input.runs, fallback);
+  const noun = groupNoun(input.runs);
   const entries = input.runs.map((run, i) => ({ run, group: groupOf[i], ...finalLossOf(run) }));
   const groupNames = [...new Set(entries.map((e) => e.group))].sort();
   const grouped = groupNames.length > 1;
@@ -191,8 +193,9 @@ export function predictRuns(input: EnsembleInput, options: PredictOptions = {}):
       duplicates: input.lines.duplicates,
       studyFound: input.study !== null,
     },
-    labelling: { description: describeRule(opts, grouped), pooled, perGroup: perGroupThreshold },
+    labelling: { description: describeRule(opts, grouped, noun), pooled, perGroup: perGroupThreshold },
     groups,
+    groupNoun: noun,
     windows,
     scopes,
     runs,

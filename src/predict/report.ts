@@ -84,7 +84,7 @@ function studySection(r: PredictionReport): string {
     "",
     table(
       [
-        "activation",
+        r.groupNoun,
         "runs",
         "converged",
         "diverged",
@@ -129,11 +129,11 @@ function headlineSection(r: PredictionReport): string {
     }
   }
   return [
-    "## Headline: AUC per activation and early window",
+    `## Headline: AUC per ${r.groupNoun} and early window`,
     "",
     table(
       [
-        "activation",
+        r.groupNoun,
         "e",
         "n (high/low)",
         "excluded",
@@ -158,9 +158,9 @@ function headlineSection(r: PredictionReport): string {
     ...(r.scopes.some((s) => s.pooled)
       ? [
           "",
-          "¹ Pooled rows: the early-loss and FTLE + loss models also get the activation (one 0/1 column per activation " +
-            "but the first). The activation is known before training, so the baseline may use it; without it, FTLEs that " +
-            "only tell the activations apart would count as information beyond the early loss.",
+          `¹ Pooled rows: the early-loss and FTLE + loss models also get the ${r.groupNoun} (one 0/1 column per ${r.groupNoun} ` +
+            `but the first). The ${r.groupNoun} is known before training, so the baseline may use it; without it, FTLEs that ` +
+            `only tell the ${r.groupNoun}s apart would count as information beyond the early loss.`,
         ]
       : []),
   ].join("\n");
@@ -191,7 +191,7 @@ function comparisonSection(r: PredictionReport): string {
   const summary =
     total === 0
       ? "No case could be evaluated."
-      : `In ${counts.gain} of ${total} evaluated cases (activation x early window) the FTLEs add a detectable gain over the early loss (95% interval of the gain above 0); in ${counts.none} the gain is not detectable; in ${counts.worse} adding them makes the prediction worse.`;
+      : `In ${counts.gain} of ${total} evaluated cases (${r.groupNoun} x early window) the FTLEs add a detectable gain over the early loss (95% interval of the gain above 0); in ${counts.none} the gain is not detectable; in ${counts.worse} adding them makes the prediction worse.`;
   return ["## Do the FTLEs add information beyond the early loss?", "", summary, "", ...lines].join("\n");
 }
 
@@ -227,7 +227,7 @@ function caveats(r: PredictionReport, notes: string[]): string {
     "The intervals come from a stratified bootstrap of the runs (the cross-validated scores held fixed, no refitting), so they leave out the variation of the fitted models; the repeat range shows the variation due to the split.",
     ...(r.scopes.some((s) => s.pooled)
       ? [
-          "The pooled analysis mixes activations: a single indicator that merely tells the activations apart can score there without predicting anything within an activation (the single-indicator and FTLE-spectrum AUCs of the pooled rows are not adjusted; the gain is, see ¹). Read the per-activation rows first.",
+          `The pooled analysis mixes ${r.groupNoun}s: a single indicator that merely tells the ${r.groupNoun}s apart can score there without predicting anything within one ${r.groupNoun} (the single-indicator and FTLE-spectrum AUCs of the pooled rows are not adjusted; the gain is, see ¹). Read the per-${r.groupNoun} rows first.`,
         ]
       : []),
     "All numbers describe this ensemble (its architectures, data, learning rates and initial conditions); they say nothing about other settings.",

@@ -155,6 +155,8 @@ export interface PredictionReport {
     perGroup: Record<string, Threshold | null>;
   };
   groups: GroupSummary[];
+  /** What a group is, for the report's words: "activation" (only the activation varies) or "group". */
+  groupNoun: "activation" | "group";
   windows: number[];
   scopes: ScopeResult[];
   runs: RunPoint[];
