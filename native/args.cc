@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <cmath>
+#include <cstdint>
 
 namespace wd {
 
@@ -77,6 +78,18 @@ bool ArgF64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t m
         return false;
       }
     }
+  }
+  return true;
+}
+
+bool ArgDisjoint(Napi::Env env, const char* nameA, const double* a, size_t na, const char* nameB, const double* b,
+                 size_t nb) {
+  if (a == nullptr || b == nullptr || na == 0 || nb == 0) return true;
+  // Compared as addresses: views of one buffer, and buffers sharing a backing store, overlap exactly when these do.
+  const auto a0 = reinterpret_cast<std::uintptr_t>(a), b0 = reinterpret_cast<std::uintptr_t>(b);
+  if (a0 < b0 + nb * sizeof(double) && b0 < a0 + na * sizeof(double)) {
+    ThrowRange(env, std::string(nameA) + " and " + nameB + " must not overlap (they share memory)");
+    return false;
   }
   return true;
 }

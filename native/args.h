@@ -20,6 +20,11 @@ bool ArgF64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t m
             double*& data, bool allowNull = false);
 // Throws a RangeError with the message.
 void ThrowRange(Napi::Env env, const std::string& msg);
+// True when the first na doubles at a and the first nb doubles at b share no byte of memory (so also two views of one
+// ArrayBuffer at different offsets, or of one SharedArrayBuffer); otherwise throws "<a> and <b> must not overlap".
+// A kernel that reads one while writing the other would give a wrong answer without an error.
+bool ArgDisjoint(Napi::Env env, const char* nameA, const double* a, size_t na, const char* nameB, const double* b,
+                 size_t nb);
 
 // Runs a kernel call that may allocate (workspaces are sized on first use); an allocation failure becomes a
 // JavaScript RangeError instead of terminating the process.

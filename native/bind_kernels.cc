@@ -24,6 +24,12 @@ Napi::Value BindActivation(const Napi::CallbackInfo& info) {
   if (!ArgF64(info, 2, "z", n, true, true, z) || !ArgF64(info, 3, "f", n, true, false, f) || !ArgF64(info, 4, "d1", n, true, false, d1) ||
       !ArgF64(info, 5, "d2", n, true, false, d2))
     return env.Undefined();
+  // The outputs apart from each other and from z (one of them written over z would be read back as an input).
+  const double* all[4] = {z, f, d1, d2};
+  const char* names[4] = {"z", "f", "d1", "d2"};
+  for (int a = 0; a < 4; ++a)
+    for (int b = a + 1; b < 4; ++b)
+      if (!ArgDisjoint(env, names[a], all[a], n, names[b], all[b], n)) return env.Undefined();
   for (size_t p = 0; p < n; ++p) activation_eval(id, param, z[p], f[p], d1[p], d2[p]);
   return env.Undefined();
 }
@@ -42,6 +48,10 @@ Napi::Value BindQrPositive(const Napi::CallbackInfo& info) {
   if (!ArgF64(info, 0, "A", static_cast<size_t>(D) * k, false, true, A) ||
       !ArgF64(info, 3, "R", static_cast<size_t>(k) * k, false, false, R) ||
       !ArgF64(info, 4, "logRDiag", k, false, false, logR))
+    return env.Undefined();
+  const size_t nA = static_cast<size_t>(D) * k, nR = static_cast<size_t>(k) * k;
+  if (!ArgDisjoint(env, "A", A, nA, "R", R, nR) || !ArgDisjoint(env, "A", A, nA, "logRDiag", logR, k) ||
+      !ArgDisjoint(env, "R", R, nR, "logRDiag", logR, k))
     return env.Undefined();
   std::vector<double> tau(k);
   qr_positive(A, D, k, R, logR, tau.data());

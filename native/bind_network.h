@@ -21,9 +21,11 @@ class NetworkBinding : public Napi::ObjectWrap<NetworkBinding> {
   Napi::Value ChooseRoute(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
-  bool Alive(Napi::Env env);
-  // The current weights, checked to be finite; nullptr (with a pending exception) otherwise.
-  double* Weights(Napi::Env env);
+  // At the top of every method: the network is alive and the w and Q it holds are still attached with their
+  // lengths; their current data to w and Q. False with a pending exception otherwise.
+  bool Held(Napi::Env env, double*& w, double*& Q);
+  // The weights checked to be finite; false (with a pending exception) otherwise.
+  bool FiniteWeights(Napi::Env env, const double* w);
 
   Network net_;
   bool alive_ = false;

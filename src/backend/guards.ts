@@ -143,6 +143,45 @@ export function argF64(
   return v;
 }
 
+/**
+ * native ArgDisjoint: the first na elements of a and the first nb of b share no byte (two views of one buffer at
+ * different offsets overlap too); otherwise "<a> and <b> must not overlap". Null or empty arrays never overlap.
+ */
+export function argDisjoint(
+  nameA: string,
+  a: Float64Array | null,
+  na: number,
+  nameB: string,
+  b: Float64Array | null,
+  nb: number,
+): void {
+  if (a === null || b === null || na === 0 || nb === 0 || a.buffer !== b.buffer) return;
+  if (a.byteOffset < b.byteOffset + 8 * nb && b.byteOffset < a.byteOffset + 8 * na) {
+    throwRange(`${nameA} and ${nameB} must not overlap (they share memory)`);
+  }
+}
+
+/** True when arr's buffer has been detached (transferred); Node 20 has no ArrayBuffer.prototype.detached. */
+function isDetached(arr: Float64Array): boolean {
+  const buffer = arr.buffer as ArrayBuffer & { detached?: boolean; resizable?: boolean };
+  return buffer.detached ?? (buffer.byteLength === 0 && buffer.resizable !== true);
+}
+
+/**
+ * native HeldArray (bind_network.cc): an array a network keeps between calls (its weights w, its tangent block Q)
+ * must still be attached and have its n elements, since the caller may have transferred its buffer meanwhile.
+ */
+export function heldF64(arr: Float64Array, name: string, n: number): Float64Array {
+  if (n > 0 && isDetached(arr)) {
+    throwRange(
+      `expected ${name} to have ${n} elements but its buffer was detached (transferred); create a new network`,
+    );
+  }
+  if (arr.length !== n)
+    throwRange(`expected ${name} to have ${n} elements but it has ${arr.length} (its buffer was resized)`);
+  return arr;
+}
+
 // Limits of native/bind_network.cc and native/kernels/activations.h.
 export const MAX_WIDTH = 1 << 20;
 export const MAX_SAMPLES = 1 << 26;

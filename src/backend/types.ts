@@ -61,9 +61,11 @@ export interface ChunkResult {
 
 /**
  * A network and its data bound to a backend: the data (X, Y) and all workspaces live on the backend side and are
- * allocated once. `weights` (length D) and `tangent` (length D*maxK) are views owned by the kernel; the caller
- * writes the initial state into them and reads results from them. For WASM they are re-created whenever linear
- * memory grows, so always read them through the getters, never keep an old reference across calls.
+ * allocated once. `weights` (length D) and `tangent` (length D*maxK) are arrays owned by the kernel for its whole
+ * life; the caller writes the initial state into them and reads results from them, and may keep them (they stay
+ * valid, and keep the final state after dispose()). Every call checks them again: a transferred (detached) buffer is
+ * an error naming w or Q, never a crash. An output array that shares memory with them or with another array of the
+ * same call is refused (`<a> and <b> must not overlap`).
  */
 export interface NetworkKernel {
   readonly dimension: number;

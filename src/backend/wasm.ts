@@ -17,7 +17,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ACT_COUNT, argF64, argFinite, argInt, checkNetworkArgs, INT_MAX, throwRange } from "./guards.js";
+import { ACT_COUNT, argDisjoint, argF64, argFinite, argInt, checkNetworkArgs, INT_MAX, throwRange } from "./guards.js";
 import { packageRoot } from "./root.js";
 import type { Backend, NetworkKernel, NetworkShape } from "./types.js";
 import { even, Scratch, type WasmExports } from "./wasm-memory.js";
@@ -76,6 +76,13 @@ export function createWasmBackend(module: WebAssembly.Module = compileWasmModule
       const fOut = argF64(f, "f", n, true, false);
       const d1Out = argF64(d1, "d1", n, true, false);
       const d2Out = argF64(d2, "d2", n, true, false);
+      const all: [string, Float64Array][] = [
+        ["z", zIn],
+        ["f", fOut],
+        ["d1", d1Out],
+        ["d2", d2Out],
+      ];
+      for (let a = 0; a < 4; a++) for (let b = a + 1; b < 4; b++) argDisjoint(...all[a], n, ...all[b], n);
       const base = actScratch.ensure(4 * ACTIVATION_BLOCK);
       const zp = base;
       const fp = zp + 8 * ACTIVATION_BLOCK;
@@ -98,6 +105,9 @@ export function createWasmBackend(module: WebAssembly.Module = compileWasmModule
       const aIO = argF64(A, "A", rows * cols, false, true);
       const rOut = argF64(R, "R", cols * cols, false, false);
       const logROut = argF64(logRDiag, "logRDiag", cols, false, false);
+      argDisjoint("A", aIO, rows * cols, "R", rOut, cols * cols);
+      argDisjoint("A", aIO, rows * cols, "logRDiag", logROut, cols);
+      argDisjoint("R", rOut, cols * cols, "logRDiag", logROut, cols);
       const nA = even(rows * cols);
       const nR = even(cols * cols);
       const nK = even(cols);
