@@ -159,7 +159,9 @@ describe("Redis URLs: parsing and redaction", () => {
     ["redis://alice:pw@host", "redis://alice:***@host"],
     ["rediss://pw@host:1", "rediss://***@host:1"],
     ["redis://host:6379", "redis://host:6379"],
-    ["not a url :pw@x", "not a url :***@x"],
+    ["not a url :pw@x", "***@x"],
+    ["redis://:pa/ss@host:1", "redis://:***@host:1"],
+    ["redis://h:1/0?password=pw&db=2", "redis://h:1/0?password=***&db=***"],
   ])("redactUrl(%s)", (text, shown) => {
     expect(redactUrl(text)).toBe(shown);
   });

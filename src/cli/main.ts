@@ -24,6 +24,7 @@ import { BACKEND_CHOICES } from "../config/schema.js";
 import { parameterCount } from "../config/shape.js";
 import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
 import { buildDataset } from "../data/dataset.js";
+import { redactSecrets } from "../distributed/redis-url.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
 import { initialWeights } from "../system/init.js";
 import { pickBackendName } from "./backend-choice.js";
@@ -112,7 +113,9 @@ function buildProgram(): Command {
     .description("Train a small neural network by gradient descent and measure the Lyapunov exponents of its weights.")
     .version(packageVersion())
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`weightdyn: ${text.replace(/^error: /, "")}`) });
+    .configureOutput({
+      outputError: (text, write) => write(`weightdyn: ${redactSecrets(text.replace(/^error: /, ""))}`),
+    });
   const backendOption = () =>
     new Option("--backend <name>", "compute backend (overrides WEIGHTDYN_BACKEND and config.backend)").choices(
       BACKEND_CHOICES,

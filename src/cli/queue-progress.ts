@@ -12,6 +12,7 @@
  */
 import cliProgress from "cli-progress";
 import type { QueueStatus } from "../distributed/coordinator.js";
+import { redactSecrets } from "../distributed/redis-url.js";
 import { type ProgressOptions, progressMode } from "./progress.js";
 
 export interface QueueProgress {
@@ -31,7 +32,7 @@ export function createQueueProgress(options: ProgressOptions = {}): QueueProgres
   const noticeLine = (message: string) => {
     if (quiet) return;
     // On a terminal with a bar, clear the bar's line first; the bar redraws itself on its next tick.
-    stream.write(`${mode === "bar" ? "\r\u001b[K" : ""}weightdyn: ${message}\n`);
+    stream.write(`${mode === "bar" ? "\r\u001b[K" : ""}weightdyn: ${redactSecrets(message)}\n`);
   };
   if (mode === "lines") {
     let lastDecile = -1;

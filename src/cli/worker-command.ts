@@ -16,7 +16,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { BACKEND_CHOICES } from "../config/schema.js";
 import { runWorker, WORKER_DEFAULTS } from "../distributed/queue-worker.js";
-import { parseRedisUrl } from "../distributed/redis-url.js";
+import { parseRedisUrl, redactSecrets } from "../distributed/redis-url.js";
 import { pickBackendName } from "./backend-choice.js";
 import { parseWorkers } from "./ensemble-command.js";
 import { asCliError, onSignals } from "./ensemble-queue.js";
@@ -66,7 +66,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
   const maxStalledCount = positive(flags.maxStalled, "--max-stalled", true);
   const idleExit = positive(flags.idleExit, "--idle-exit", false);
   const say = (message: string) => {
-    if (!flags.quiet) process.stderr.write(`weightdyn: ${message}\n`);
+    if (!flags.quiet) process.stderr.write(`weightdyn: ${redactSecrets(message)}\n`);
   };
   const controller = new AbortController();
   const detach = onSignals(["SIGINT", "SIGTERM"], () => {

@@ -8,10 +8,10 @@
  * (`network.widht: unknown key (known keys: inputs, hidden, ...)`). Every issue found is listed, one per line;
  * `ConfigError.field` is the first one.
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
-import { ConfigError, type ConfigIssue, describeReceived, describeSystemError } from "./errors.js";
+import { InputFileError, readJsonFile } from "../io/input-file.js";
+import { ConfigError, type ConfigIssue, describeReceived } from "./errors.js";
 import { type RunConfig, runConfigSchema } from "./schema.js";
 
 export { ConfigError, type ConfigIssue } from "./errors.js";
@@ -41,24 +41,18 @@ export function parseRunConfig(raw: unknown): RunConfig {
 /**
  * loadRunConfigFile(path) -> {config, baseDir, path}
  *
- * Reads and validates a JSON config file. A missing or unreadable file and malformed JSON are ConfigErrors with
- * field "" whose message names the file (and, for malformed JSON, the parser's message with line and column).
+ * Reads (readJsonFile: a regular file of bounded size) and validates a JSON config file. A missing or unreadable
+ * file and malformed JSON are ConfigErrors with field "" whose message names the file (and, for malformed JSON, the
+ * line and column and the parser's message without any excerpt of the file).
  */
 export function loadRunConfigFile(path: string): LoadedRunConfig {
   const absolute = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(absolute, "utf8");
-  } catch (err) {
-    throw new ConfigError("", `cannot read config file ${path}: ${describeSystemError(err)}`, { cause: err });
-  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    raw = readJsonFile(absolute);
   } catch (err) {
-    const where = jsonErrorLocation(err, text);
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConfigError("", `malformed JSON in config file ${path}${where}: ${reason}`, { cause: err });
+    if (err instanceof InputFileError) throw new ConfigError("", err.describe(`config file ${path}`), { cause: err });
+    throw err;
   }
   return { config: parseRunConfig(raw), baseDir: dirname(absolute), path: absolute };
 }
@@ -89,13 +83,4 @@ function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
       ? "the field is missing"
       : `received ${describeReceived(issue.input)}`;
   return [{ field, detail: `expected ${issue.message} but ${received}` }];
-}
-
-/** ` (line L, column C)` when the JSON parser reports a position, else "". */
-function jsonErrorLocation(err: unknown, text: string): string {
-  const match = err instanceof Error ? /position (\d+)/.exec(err.message) : null;
-  if (!match) return "";
-  const position = Number(match[1]);
-  const before = text.slice(0, position).split("\n");
-  return ` (line ${before.length}, column ${before[before.length - 1].length + 1})`;
 }

@@ -117,8 +117,8 @@ function csvDataset(config: RunConfig, data: CsvDataConfig, baseDir: string): Da
   if (table.cols !== cols) {
     throw new ConfigError(
       "data.csv",
-      `expected network.inputs + network.outputs = ${inputs} + ${outputs} = ${cols} columns but ${path} has ` +
-        `${table.cols} (header: ${table.header.join(",")})`,
+      `expected network.inputs + network.outputs = ${inputs} + ${outputs} = ${cols} columns but the header of ` +
+        `${path} has ${table.cols}`,
     );
   }
   if (table.rows === 0) throw new ConfigError("data.csv", `expected at least one data row but ${path} has none`);

@@ -30,13 +30,13 @@
  * without the seeds that each run replaces. Writing a field with its default value, or the keys of an object in
  * another order, does not change the id; the contents of files the config points to are not part of it.
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { type ConfigIssue, describeReceived, describeSystemError } from "../config/errors.js";
+import { type ConfigIssue, describeReceived } from "../config/errors.js";
 import { MAX_SEED } from "../config/schema.js";
 import { exponentCount } from "../config/shape.js";
 import { fieldPath } from "../config/validate.js";
+import { InputFileError, readJsonFile } from "../io/input-file.js";
 import { StudyError } from "./errors.js";
 import { configPathProblem, expandGrid, type GridPoint, gridField } from "./grid.js";
 import { studyIdOf } from "./seeds.js";
@@ -248,18 +248,12 @@ export function parseStudy(raw: unknown, baseDir: string = process.cwd()): Study
  */
 export function loadStudyFile(path: string): Study {
   const absolute = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(absolute, "utf8");
-  } catch (err) {
-    throw new StudyError("", `cannot read study file ${path}: ${describeSystemError(err)}`, { cause: err });
-  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    raw = readJsonFile(absolute);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new StudyError("", `malformed JSON in study file ${path}: ${reason}`, { cause: err });
+    if (err instanceof InputFileError) throw new StudyError("", err.describe(`study file ${path}`), { cause: err });
+    throw err;
   }
   return parseStudy(raw, dirname(absolute));
 }

@@ -9,10 +9,10 @@
  * D finite numbers in the parameter order. A missing file, malformed JSON, a wrong length or a non-finite entry is
  * a ConfigError naming `init.weights`.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, describeReceived, describeSystemError } from "../config/errors.js";
+import { ConfigError, describeFileValue } from "../config/errors.js";
 import type { FileInitConfig, RandomInitConfig, RunConfig } from "../config/schema.js";
+import { InputFileError, readJsonFile } from "../io/input-file.js";
 import { createRng } from "./rng.js";
 
 /**
@@ -43,23 +43,17 @@ export function randomWeights(init: RandomInitConfig, D: number): Float64Array {
 
 function weightsFromFile(init: FileInitConfig, D: number, baseDir: string): Float64Array {
   const path = resolve(baseDir, init.weights);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError("init.weights", `cannot read ${path}: ${describeSystemError(err)}`, { cause: err });
-  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    raw = readJsonFile(path);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConfigError("init.weights", `malformed JSON in ${path}: ${reason}`, { cause: err });
+    if (err instanceof InputFileError) throw new ConfigError("init.weights", err.describe(path), { cause: err });
+    throw err;
   }
   if (!Array.isArray(raw)) {
     throw new ConfigError(
       "init.weights",
-      `expected a JSON array of D = ${D} numbers in ${path} but received ${describeReceived(raw)}`,
+      `expected a JSON array of D = ${D} numbers in ${path} but received ${describeFileValue(raw)}`,
     );
   }
   if (raw.length !== D) {
@@ -74,7 +68,7 @@ function weightsFromFile(init: FileInitConfig, D: number, baseDir: string): Floa
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new ConfigError(
         "init.weights",
-        `expected a finite number at index ${p} of ${path} but received ${describeReceived(v)}`,
+        `expected a finite number at index ${p} of ${path} but received ${describeFileValue(v)}`,
       );
     }
     w[p] = v;
