@@ -13,6 +13,7 @@
  * Everything that can be wrong with the input (config fields, the data CSV, the weights file, flags, the
  * WEIGHTDYN_BACKEND variable, the output directory) is checked before the engine is loaded, and ends with
  * `weightdyn: <message>` on stderr and exit code 2. Other failures exit with 1. WEIGHTDYN_DEBUG=1 adds stacks.
+ * `run` locks its output directory and replaces the files of an earlier run there as one set (src/io/run-dir.ts).
  * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
  */
 import { mkdirSync, readFileSync } from "node:fs";
@@ -25,7 +26,9 @@ import { parameterCount } from "../config/shape.js";
 import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
 import { buildDataset } from "../data/dataset.js";
 import { redactSecrets } from "../distributed/redis-url.js";
+import { DirLockedError } from "../io/dir-lock.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
+import { openRunDir, type RunDir } from "../io/run-dir.js";
 import { initialWeights } from "../system/init.js";
 import { pickBackendName } from "./backend-choice.js";
 import { registerEnsembleCommand } from "./ensemble-command.js";
@@ -71,30 +74,47 @@ function clvProgress(quiet: boolean | undefined): (done: number, total: number) 
   };
 }
 
+/** Locks the output directory (run-dir.ts); another process writing there is a UsageError naming --out. */
+function openOut(outDir: string): RunDir {
+  try {
+    return openRunDir(outDir);
+  } catch (err) {
+    if (err instanceof DirLockedError) throw new UsageError(`--out: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
   preflight(config, baseDir, flags.out);
   const engine = await loadEngine();
-  const progress = createProgress({ quiet: flags.quiet });
-  const started = performance.now();
-  let result: RunOutputs;
+  // Everything is written to a staging directory and committed as one set: never a mix of two runs.
+  const out = openOut(flags.out);
   try {
-    result = await engine.runTraining(
-      { config, baseDir },
-      {
-        backend,
-        onProgress: progress.onProgress,
-        outDir: flags.out,
-        onClvProgress: config.lyapunov.clv ? clvProgress(flags.quiet) : undefined,
-      },
-    );
+    const progress = createProgress({ quiet: flags.quiet });
+    const started = performance.now();
+    let result: RunOutputs;
+    try {
+      result = await engine.runTraining(
+        { config, baseDir },
+        {
+          backend,
+          onProgress: progress.onProgress,
+          outDir: out.staging,
+          onClvProgress: config.lyapunov.clv ? clvProgress(flags.quiet) : undefined,
+        },
+      );
+    } finally {
+      progress.stop();
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    writeRunOutputs(out.staging, result);
+    out.commit();
+    const report = formatRunReport(result, { requestedBackend: backend, wallSeconds, outDir: flags.out });
+    process.stdout.write(`${report}\n`);
   } finally {
-    progress.stop();
+    out.close();
   }
-  const wallSeconds = (performance.now() - started) / 1000;
-  const files = writeRunOutputs(flags.out, result);
-  const report = formatRunReport(result, { requestedBackend: backend, wallSeconds, outDir: flags.out, files });
-  process.stdout.write(`${report}\n`);
 }
 
 function packageVersion(): string {

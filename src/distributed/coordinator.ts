@@ -26,11 +26,12 @@
  */
 import { performance } from "node:perf_hooks";
 import { type Job, Queue, QueueEvents } from "bullmq";
-import { expandGrid } from "../ensemble/grid.js";
+import { expandGrid, type GridPoint } from "../ensemble/grid.js";
 import type { RunRecord } from "../ensemble/record.js";
 import { checkStudyFiles } from "../ensemble/runner.js";
 import { RunStore, studyHeader } from "../ensemble/store.js";
 import { type Study, totalRuns } from "../ensemble/study.js";
+import { lockDirectory } from "../io/dir-lock.js";
 import { bullConnection, checkRedis, openRedis, watchConnection } from "./connection.js";
 import { QueueRunError } from "./errors.js";
 import { defaultBatch, jobId, jobRanges, type RunRange } from "./jobs.js";
@@ -103,11 +104,28 @@ const PENDING_STATES = ["waiting", "active", "delayed", "prioritized", "complete
 export async function runQueue(study: Study, options: QueueOptions): Promise<QueueResult> {
   const t0 = performance.now();
   const { target } = options;
-  const notice = options.onNotice ?? (() => {});
   const points = expandGrid(study);
   checkStudyFiles(study, points);
   await checkRedis(target);
   const total = totalRuns(study);
+  const lock = lockDirectory(options.outDir, { what: `queue coordinator of study ${study.id}` });
+  try {
+    return await collect(study, points, total, options, t0);
+  } finally {
+    lock.release();
+  }
+}
+
+/** runQueue once the output directory is locked. */
+async function collect(
+  study: Study,
+  points: GridPoint[],
+  total: number,
+  options: QueueOptions,
+  t0: number,
+): Promise<QueueResult> {
+  const { target } = options;
+  const notice = options.onNotice ?? (() => {});
   const store = RunStore.open(options.outDir, studyHeader(study, points), { resume: options.resume });
   const done = new Set<number>(store.done);
   const result: QueueResult = {
@@ -157,10 +175,7 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
     const existing = await readSpec(redis, study.id);
     let batch = options.batch ?? existing?.batch ?? defaultBatch(total);
     const spec = queuedStudy(study, points, batch);
-    if (existing && existing.fingerprint !== spec.fingerprint) {
-      notice(`Redis held a queue of study ${study.id} made with other data files: removing it`);
-      await q.obliterate({ force: true });
-    } else if (existing && existing.batch !== batch) {
+    if (existing && existing.batch !== batch) {
       notice(`the queue of study ${study.id} holds jobs of ${existing.batch} runs: keeping that batch size`);
       batch = existing.batch;
       spec.batch = batch;
