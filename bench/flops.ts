@@ -1,53 +1,29 @@
 /**
  * Floating-point operation counts of one gradient-descent step with its tangent map and QR, per route, shared by the
  * JSON and the table of bench/run.ts (and by the NumPy peer's figures, which are counted with the route it ran).
- * A multiply-add is 2 flops; activations, comparisons and copies count 0. Effective GFLOP/s = these counts x steps/s:
- * it counts the flops of the algorithm the backend actually ran (the route `auto` chose, or the peer's route), not of
- * a reference algorithm.
- *
- * Network i-h-o, N samples, D = h (i+1) + o (h+1) parameters, k tangent vectors, i1 = i + 1, QR every m steps:
- *
- *   forward + gradient   2 N (2 h i + 3 o h + h + 2 o) + 2 D        z = W1 x + b1, u = W2 a + b2, da = W2^T du;
- *                                                                   gW1, gW2 and the biases; the update w -= eta g
- *   S (summed blocks)    N h (i1 (i1 + 1) + 2 o i1)                 hidden blocks (upper part) and W2-W1 blocks
- *   explicit Hessian     N o D (D + 1)                              Gauss-Newton upper triangle, sum_r c_r g_r g_r^T
- *                        + 2 D^2 k                                  the product H Q
- *   factored             4 N o D k + k (2 h i1^2 + 4 o h i1)        G Q and G^T (C G Q); S Q from the blocks
- *   hvp (R-operator)     2 N k (2 h i1 + 4 o h + 2 h)               per sample and vector (docs/derivations.md)
- *   tangent update       2 D k                                      Q -= eta H Q
- *   QR                   (4 D k^2 - 4 k^3 / 3) / m                  Householder R (2Dk^2 - 2k^3/3) and explicit thin Q
- *                                                                   (the same again), Golub & Van Loan 5.2.1 / 5.1.6
+ * The formulas live in one place, src/config/run-plan.ts (flopsPerStep, with the run's memory plan); this adapter
+ * applies them to a bench case. A multiply-add is 2 flops; activations, comparisons and copies count 0. Effective
+ * GFLOP/s = these counts x steps/s: it counts the flops of the algorithm the backend actually ran (the route `auto`
+ * chose, or the peer's route), not of a reference algorithm.
  */
+import { type FlopCounts, flopsPerStep as planFlops } from "../src/config/run-plan.js";
 import type { BenchCase } from "./cases.js";
 import { dimensionOf, kOf } from "./cases.js";
 
 export type RouteName = "hessian" | "hvp" | "factored" | "none";
 export const ROUTE_NAMES: Record<number, RouteName> = { 1: "hessian", 2: "hvp", 3: "factored" };
 
-export interface FlopCounts {
-  forwardGradient: number;
-  tangent: number;
-  qr: number;
-  total: number;
-}
+export type { FlopCounts } from "../src/config/run-plan.js";
 
 export function flopsPerStep(c: BenchCase, route: RouteName): FlopCounts {
-  const N = c.samples;
-  const i = c.inputs;
-  const h = c.hidden;
-  const o = c.outputs;
-  const D = dimensionOf(c);
-  const k = kOf(c);
-  const i1 = i + 1;
-  const forwardGradient = 2 * N * (2 * h * i + 3 * o * h + h + 2 * o) + 2 * D;
-  const sBlocks = N * h * (i1 * (i1 + 1) + 2 * o * i1);
-  let tangent = 0;
-  if (k > 0) {
-    if (route === "hessian") tangent = sBlocks + N * o * D * (D + 1) + 2 * D * D * k;
-    else if (route === "factored") tangent = sBlocks + 4 * N * o * D * k + k * (2 * h * i1 * i1 + 4 * o * h * i1);
-    else if (route === "hvp") tangent = 2 * N * k * (2 * h * i1 + 4 * o * h + 2 * h);
-    tangent += 2 * D * k;
-  }
-  const qr = k > 0 ? (4 * D * k * k - (4 * k * k * k) / 3) / c.qrEvery : 0;
-  return { forwardGradient, tangent, qr, total: forwardGradient + tangent + qr };
+  const dims = {
+    inputs: c.inputs,
+    hidden: c.hidden,
+    outputs: c.outputs,
+    samples: c.samples,
+    dimension: dimensionOf(c),
+    k: kOf(c),
+    qrEvery: c.qrEvery,
+  };
+  return planFlops(dims, route);
 }

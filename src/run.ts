@@ -14,7 +14,7 @@ import { type BackendChoice, backendFromEnv, loadBackend } from "./backend/loade
 import { type Backend, TangentRoute, type TangentRouteName } from "./backend/types.js";
 import type { RunConfig } from "./config/schema.js";
 import { exponentCount, networkShape, parameterCount } from "./config/shape.js";
-import { buildDataset } from "./data/dataset.js";
+import { buildPlannedDataset } from "./data/dataset.js";
 import type { RunOutputs } from "./io/outputs.js";
 import { prepareRunClv, type RunClvResult } from "./run-clv.js";
 import { initialWeights } from "./system/init.js";
@@ -66,7 +66,8 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
   const baseDir = options.baseDir ?? process.cwd();
   const D = parameterCount(config.network);
   const k = exponentCount(config);
-  const { X, Y } = buildDataset(config, baseDir);
+  // The plan first: a run that does not fit is refused before its arrays exist (config/run-plan.ts).
+  const { X, Y } = buildPlannedDataset(config, baseDir, backend.name).dataset;
   const w0 = initialWeights(config, D, baseDir);
   const system = new NetworkSystem(backend, {
     shape: networkShape(config.network),

@@ -93,7 +93,7 @@ export async function runStudyFromCli(
     }
   };
   process.on("SIGINT", onSigint);
-  const progress = createProgress({ quiet: flags.quiet });
+  const progress = createProgress({ quiet: flags.quiet, unit: "runs" });
   let result: EnsembleResult;
   try {
     result = await runEnsemble(study, {

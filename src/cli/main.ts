@@ -20,11 +20,12 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { DEFAULT_RUN_CONFIG } from "../config/defaults.js";
 import { describeSystemError } from "../config/errors.js";
+import type { RunPlan } from "../config/run-plan.js";
 import type { RunConfig } from "../config/schema.js";
 import { BACKEND_CHOICES } from "../config/schema.js";
 import { parameterCount } from "../config/shape.js";
 import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
-import { buildDataset } from "../data/dataset.js";
+import { buildPlannedDataset } from "../data/dataset.js";
 import { redactSecrets } from "../distributed/redis-url.js";
 import { DirLockedError } from "../io/dir-lock.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
@@ -35,7 +36,7 @@ import { registerEnsembleCommand } from "./ensemble-command.js";
 import { reportError, UsageError } from "./errors.js";
 import { registerMergeCommand } from "./merge-command.js";
 import { registerPredictCommand } from "./predict-command.js";
-import { createProgress } from "./progress.js";
+import { createProgress, planNotice } from "./progress.js";
 import { formatRunReport } from "./report.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerWorkerCommand } from "./worker-command.js";
@@ -54,14 +55,15 @@ async function loadEngine(): Promise<RunModule> {
 }
 
 /** Checks everything a run reads before any engine work: data, initial weights, the output directory. */
-function preflight(config: RunConfig, baseDir: string, outDir: string): void {
-  buildDataset(config, baseDir);
+function preflight(config: RunConfig, baseDir: string, outDir: string, backend: string): RunPlan {
+  const { plan } = buildPlannedDataset(config, baseDir, backend === "wasm" ? "wasm" : undefined);
   initialWeights(config, parameterCount(config.network), baseDir);
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (err) {
     throw new UsageError(`--out: cannot create directory ${outDir}: ${describeSystemError(err)}`, { cause: err });
   }
+  return plan;
 }
 
 /** A second bar for the CLV backward pass (which starts when training is done). */
@@ -86,7 +88,9 @@ function openOut(outDir: string): RunDir {
 
 async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
-  preflight(config, baseDir, flags.out);
+  const plan = preflight(config, baseDir, flags.out, backend);
+  const notice = flags.quiet ? null : planNotice(plan);
+  if (notice) process.stderr.write(`weightdyn: ${notice}\n`);
   const engine = await loadEngine();
   // Everything is written to a staging directory and committed as one set: never a mix of two runs.
   const out = openOut(flags.out);

@@ -95,7 +95,8 @@ export function describeFileValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object") return "an object";
-  if (typeof value === "number") return "a number";
+  // A non-finite number (1e999 reads as Infinity) says nothing of the file's text.
+  if (typeof value === "number") return Number.isFinite(value) ? "a number" : String(value);
   return `a ${typeof value}`;
 }
 

@@ -13,6 +13,7 @@
  *   lyapunov  { exponents: "all", qrEvery: 1, ftleWindow: 100, transient: 0, basis: "identity", basisSeed: 0,
  *               tangentRoute: "auto", clv?: {...} (see clv.ts) }
  *   backend   "auto"
+ *   limits    { memoryBudget: "2GiB" }       what one run may use (run-plan.ts: the plan is checked before a run)
  *
  * Paths (data.csv, init.weights) are relative to the directory of the config file. Seeds are integers in
  * [0, 2^53]. Cross-field rules: ftleWindow and transient are multiples of qrEvery; lyapunov.exponents <= D;
@@ -22,6 +23,7 @@ import { z } from "zod";
 import { ACTIVATION_NAMES, type ActivationName, OUTPUT_ACTIVATION_NAMES } from "../backend/types.js";
 import { TARGET_NAMES, TARGETS, targetAccepts } from "../data/targets.js";
 import { clvRefinements, clvSchema } from "./clv.js";
+import { limitsSchema } from "./run-plan.js";
 import { defaultActivationParam, parameterCount } from "./shape.js";
 
 /** Largest accepted seed: 2^53 (every integer up to it is exact in a float64). */
@@ -147,6 +149,8 @@ export const runConfigSchema = section({
   training: trainingSchema.prefault({}),
   lyapunov: lyapunovSchema.prefault({}),
   backend: choice(BACKEND_CHOICES).default("auto"),
+  /** What a run may use (run-plan.ts). */
+  limits: limitsSchema.prefault({}),
 }).superRefine((c, ctx) => {
   const D = parameterCount(c.network);
   const k = c.lyapunov.exponents;

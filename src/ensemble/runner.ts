@@ -27,8 +27,9 @@
  * The output directory is locked while the ensemble writes into it (io/dir-lock.ts): a second process on the same
  * directory gets a DirLockedError naming the first; a lock left by a killed process is taken over.
  *
- * Before any thread starts, every grid point's data and initial weights are built once, so a missing or malformed
- * data.csv or init.weights is a StudyError naming its study field. A run that throws (an engine bug, never a
+ * Before any thread starts, every grid point's data and initial weights are built once and its memory plan checked
+ * (config/run-plan.ts), so a missing or malformed data.csv or init.weights, or a point that does not fit
+ * limits.memoryBudget, is a StudyError naming its study field. A run that throws (an engine bug, never a
  * divergence) stops the ensemble: no new runs start, running ones are written, and the error is rethrown.
  */
 import { existsSync } from "node:fs";
@@ -41,7 +42,7 @@ import type { BackendName } from "../backend/types.js";
 import { compileWasmModule } from "../backend/wasm.js";
 import { ConfigError, type ConfigIssue } from "../config/errors.js";
 import { parameterCount } from "../config/shape.js";
-import { buildDataset } from "../data/dataset.js";
+import { buildPlannedDataset } from "../data/dataset.js";
 import { lockDirectory } from "../io/dir-lock.js";
 import { initialWeights } from "../system/init.js";
 import { StudyError } from "./errors.js";
@@ -123,7 +124,7 @@ export function checkStudyFiles(study: Study, points: GridPoint[]): void {
   for (const point of points) {
     const config = seededConfig(point.config, runSeed(study.seed, point.index * study.runs));
     try {
-      buildDataset(config, study.baseDir);
+      buildPlannedDataset(config, study.baseDir);
       initialWeights(config, parameterCount(config.network), study.baseDir);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

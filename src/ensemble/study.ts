@@ -26,8 +26,8 @@
  * Paths in the base or the grid (data.csv, init.weights) are relative to `baseDir`, the study file's folder.
  *
  * The study id (16 hex digits) is the hash of the canonical JSON of what determines the results: the grid (keys in
- * order, values), runs, seed, early, lossCheckpoints, every grid point's resolved config (without `backend` and
- * without the seeds that each run replaces), and the SHA-256 of the contents of every file the configs point to
+ * order, values), runs, seed, early, lossCheckpoints, every grid point's resolved config (without `backend`,
+ * `limits` and the seeds that each run replaces), and the SHA-256 of the contents of every file the configs point to
  * (data.csv, init.weights; study-files.ts), so that two datasets never share an id. Writing a field with its
  * default value, or the keys of an object in another order, does not change the id.
  */
@@ -199,7 +199,8 @@ function identity(study: Omit<Study, "id">, points: GridPoint[]): unknown {
     early: study.early,
     lossCheckpoints: study.lossCheckpoints,
     configs: points.map(({ config }) => {
-      const { backend: _backend, ...rest } = config;
+      // Neither the backend nor the limits change a run's results.
+      const { backend: _backend, limits: _limits, ...rest } = config;
       const init = "seed" in config.init ? { ...config.init, seed: null } : config.init;
       const lyapunov = config.lyapunov.basis === "random" ? { ...config.lyapunov, basisSeed: null } : config.lyapunov;
       return { ...rest, init, lyapunov };

@@ -123,17 +123,18 @@ export function formatCsvNumber(x: number): string {
   return Object.is(x, -0) ? "-0" : String(x);
 }
 
+/** Lines per chunk of csvChunks: about a megabyte of text. */
+const CHUNK_LINES = 40_000;
+
 /**
- * formatCsv(header, rows) -> string
- *
- * The CSV text of a table: the header line, then one line per row (every row must have header.length values).
- * Header names must not contain commas, quotes or line breaks.
+ * csvChunks(header, rows) -> the CSV text of a table in chunks of whole lines: the header line, then one line per
+ * row (every row must have header.length values). Header names must not contain commas, quotes or line breaks.
  */
-export function formatCsv(header: readonly string[], rows: Iterable<ArrayLike<number>>): string {
+export function* csvChunks(header: readonly string[], rows: Iterable<ArrayLike<number>>): Generator<string> {
   for (const name of header) {
     if (/[,"\r\n]/.test(name)) throw new RangeError(`formatCsv: header: invalid column name ${JSON.stringify(name)}`);
   }
-  const parts: string[] = [header.join(",")];
+  let parts: string[] = [header.join(",")];
   let index = 0;
   for (const row of rows) {
     if (row.length !== header.length) {
@@ -143,15 +144,25 @@ export function formatCsv(header: readonly string[], rows: Iterable<ArrayLike<nu
     for (let c = 0; c < row.length; c++) cells[c] = formatCsvNumber(row[c]);
     parts.push(cells.join(","));
     index++;
+    if (parts.length >= CHUNK_LINES) {
+      yield `${parts.join("\n")}\n`;
+      parts = [];
+    }
   }
-  return `${parts.join("\n")}\n`;
+  if (parts.length > 0) yield `${parts.join("\n")}\n`;
+}
+
+/** formatCsv(header, rows) -> the whole CSV text (csvChunks joined). */
+export function formatCsv(header: readonly string[], rows: Iterable<ArrayLike<number>>): string {
+  return [...csvChunks(header, rows)].join("");
 }
 
 /**
  * writeCsv(path, header, rows)
  *
- * Writes a numeric table with full float64 precision, atomically (writeFileAtomic: never a half-written file).
+ * Writes a numeric table with full float64 precision, atomically (writeFileAtomic: never a half-written file), in
+ * chunks: the loss of a run of 10^8 steps is more text than one JavaScript string holds.
  */
 export function writeCsv(path: string, header: readonly string[], rows: Iterable<ArrayLike<number>>): void {
-  writeFileAtomic(path, formatCsv(header, rows));
+  writeFileAtomic(path, csvChunks(header, rows));
 }

@@ -8,6 +8,7 @@
  * user sees them), plus `env`. WEIGHTDYN_BACKEND passes through: the child computes on the backend the test asked for.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -74,4 +75,40 @@ export async function waitFor(what: string, test: () => boolean | Promise<boolea
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Resident memory of a process in bytes (Linux /proc), or null when it cannot be read. */
+export function residentBytes(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `weightdyn <args>` and watches its resident memory every 50 ms: it is killed (SIGKILL) once it passes
+ * `maxRssBytes` or runs longer than `timeoutMs`, so a run that allocates without a plan cannot take the machine.
+ */
+export async function runCliWatched(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; maxRssBytes: number; timeoutMs: number },
+): Promise<CliResult & { peakRss: number; killedFor: "memory" | "time" | null }> {
+  const run = startCli(args, { env: options.env });
+  let peakRss = 0;
+  let killedFor: "memory" | "time" | null = null;
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const rss = run.child.pid === undefined ? null : residentBytes(run.child.pid);
+    if (rss !== null) peakRss = Math.max(peakRss, rss);
+    if (killedFor === null && (peakRss > options.maxRssBytes || Date.now() - started > options.timeoutMs)) {
+      killedFor = peakRss > options.maxRssBytes ? "memory" : "time";
+      run.child.kill("SIGKILL");
+    }
+  }, 50);
+  const { code, signal } = await run.exited;
+  clearInterval(timer);
+  return { status: code, signal, stdout: run.out.stdout, stderr: run.out.stderr, peakRss, killedFor };
 }
