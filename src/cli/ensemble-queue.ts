@@ -92,7 +92,7 @@ export async function runQueueFromCli(study: Study, flags: QueueFlags): Promise<
       resume: flags.resume,
       batch,
       onProgress: (status) => progress.update(status),
-      onNotice: (message) => progress.notice(message),
+      onNotice: (message, kind) => progress.notice(message, kind),
       signal: controller.signal,
     });
   } catch (err) {

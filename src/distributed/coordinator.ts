@@ -32,12 +32,12 @@ import { checkStudyFiles } from "../ensemble/runner.js";
 import { RunStore, studyHeader } from "../ensemble/store.js";
 import { type Study, totalRuns } from "../ensemble/study.js";
 import { lockDirectory } from "../io/dir-lock.js";
-import { bullConnection, checkRedis, openRedis, watchConnection } from "./connection.js";
+import { bullConnection, checkRedis, type Notice, openRedis, watchConnection, watchLatency } from "./connection.js";
 import { QueueRunError } from "./errors.js";
-import { defaultBatch, jobId, jobRanges, type RunRange } from "./jobs.js";
+import { defaultBatch, jobId, jobRanges, ownRange, type RunRange } from "./jobs.js";
 import { RateMeter } from "./rate.js";
 import type { RedisTarget } from "./redis-url.js";
-import { Lease, QUEUE_PREFIX, readSpec, registerStudy, retireStudy } from "./registry.js";
+import { isRegistered, Lease, QUEUE_PREFIX, readSpec, registerStudy, retireStudy } from "./registry.js";
 import { queuedStudy } from "./study-spec.js";
 
 /** What a worker returns for a job. */
@@ -63,8 +63,9 @@ export interface QueueOptions {
   /** Runs per job (default: the batch of the queue already in Redis, else defaultBatch(total)). */
   batch?: number;
   onProgress?: (status: QueueStatus) => void;
-  /** Things worth a line on stderr: a stalled job taken again, no workers yet, a lost connection. */
-  onNotice?: (message: string) => void;
+  /** Things worth a line on stderr: a stalled job taken again, no workers yet; kind "fault": a lost connection, a
+   *  Redis that does not answer, a lease or a registration taken again after an outage (shown even under --quiet). */
+  onNotice?: Notice;
   signal?: AbortSignal;
   /** Lease time to live, ms (15 000). */
   leaseMs?: number;
@@ -152,18 +153,24 @@ async function collect(
   };
   const redis = openRedis(target);
   watchConnection(redis, target, notice);
+  const stopLatency = watchLatency(redis, target, notice);
   const connection = bullConnection(target);
   let queue: Queue | null = null;
   let events: QueueEvents | null = null;
   let lease: Lease | null = null;
-  let leaseLost = false;
+  let leaseLostTo: string | null = null;
   try {
     lease = await Lease.acquire(redis, study.id, {
       ttlMs: options.leaseMs,
       onWait: (holder) => notice(`study ${study.id} is held by coordinator ${holder}: waiting for its lease to expire`),
-      onLost: () => {
-        leaseLost = true;
+      onLost: (holder) => {
+        leaseLostTo = holder;
       },
+      onRegained: () =>
+        notice(
+          `the lease of study ${study.id} expired while Redis did not answer; no one else held it: taken again`,
+          "fault",
+        ),
     });
     queue = new Queue(study.id, { connection, prefix: QUEUE_PREFIX });
     watchConnection(queue, target, notice);
@@ -199,11 +206,16 @@ async function collect(
         const jobs = (await q.getJobs(["completed"], 0, PAGE - 1, true)) as Job<RunRange, JobResult>[];
         if (jobs.length === 0) return;
         for (const job of jobs) {
+          const range = ownRange(study.id, job, total, batch);
+          if (range === null) {
+            notice(`job ${job.id} is not one of study ${study.id}'s jobs: removed, its results ignored`);
+            continue;
+          }
           const value = job.returnvalue;
           if (value?.worker) seen.add(value.worker);
           for (const record of value?.records ?? []) {
             const index = record?.index;
-            if (record?.studyId !== study.id || !Number.isInteger(index) || index < 0 || index >= total) {
+            if (record?.studyId !== study.id || !Number.isInteger(index) || index < range.first || index > range.last) {
               notice(`job ${job.id} returned a record that is not a run of study ${study.id}: ignored`);
               continue;
             }
@@ -231,6 +243,19 @@ async function collect(
       }
       result.jobs += ranges.length;
     };
+    /** The failed jobs of this study; anything else that failed in its queue is removed with a notice. */
+    const ownFailedJobs = async (): Promise<Job<RunRange, JobResult>[]> => {
+      const failed = (await q.getJobs(["failed"])) as Job<RunRange, JobResult>[];
+      const own: Job<RunRange, JobResult>[] = [];
+      for (const job of failed) {
+        if (ownRange(study.id, job, total, batch) !== null) own.push(job);
+        else {
+          notice(`job ${job.id} is not one of study ${study.id}'s jobs: removed`);
+          await job.remove();
+        }
+      }
+      return own;
+    };
     const missing = () => {
       const out: number[] = [];
       for (let i = 0; i < total; i++) if (!done.has(i)) out.push(i);
@@ -246,7 +271,7 @@ async function collect(
     await registerStudy(redis, spec);
     await q.resume();
     await drain();
-    const failedAtStart = (await q.getJobs(["failed"])) as Job<RunRange, JobResult>[];
+    const failedAtStart = await ownFailedJobs();
     if (failedAtStart.length > 0) {
       notice(
         `retrying ${failedAtStart.length} failed job${failedAtStart.length === 1 ? "" : "s"} of study ${study.id}`,
@@ -286,9 +311,11 @@ async function collect(
         await new Promise((resolve) => setTimeout(resolve, MIN_DRAIN_GAP_MS - since));
       }
       lastDrain = performance.now();
-      if (leaseLost) throw new QueueRunError(`study ${study.id}: another coordinator took over the lease`);
+      if (leaseLostTo !== null) {
+        throw new QueueRunError(`study ${study.id}: another coordinator (${leaseLostTo}) took over the lease`);
+      }
       await drain();
-      const failed = (await q.getJobs(["failed"], 0, 0, true)) as Job<RunRange, JobResult>[];
+      const failed = await ownFailedJobs();
       if (failed.length > 0) {
         const job = failed[0];
         throw new QueueRunError(
@@ -308,6 +335,14 @@ async function collect(
       }
       if (now - lastSweep > SWEEP_MS && done.size < total) {
         lastSweep = now;
+        // Redis restarted empty or flushed: the workers learn of the study from the registry only.
+        if (!(await isRegistered(redis, study.id))) {
+          notice(
+            `study ${study.id} was no longer registered on Redis (restarted empty or flushed?): registered again`,
+            "fault",
+          );
+          await registerStudy(redis, spec);
+        }
         const counts = await q.getJobCounts(...PENDING_STATES);
         if (Object.values(counts).every((n) => n === 0)) {
           const ranges = jobRanges(missing(), batch);
@@ -324,6 +359,7 @@ async function collect(
       await q.obliterate({ force: true });
     }
   } finally {
+    stopLatency();
     store.close();
     await events?.close().catch(() => {});
     await queue?.close().catch(() => {});

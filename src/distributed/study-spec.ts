@@ -30,6 +30,7 @@ import { parseStudy, type Study, totalRuns } from "../ensemble/study.js";
 import { configFiles } from "../ensemble/study-files.js";
 import { InputFileError, readInputFile } from "../io/input-file.js";
 import { DistributedInputError, QueueRunError } from "./errors.js";
+import { MAX_BATCH } from "./jobs.js";
 
 export const SPEC_FORMAT = "weightdyn-queued-study/1";
 
@@ -109,6 +110,9 @@ export function restoreStudy(spec: QueuedStudy, workDir: string): { study: Study
   if (spec.files === null || typeof spec.files !== "object" || Array.isArray(spec.files)) {
     throw new QueueRunError(`study ${spec.studyId}: the spec's files are not an object of path -> contents`);
   }
+  if (!Number.isInteger(spec.batch) || spec.batch < 1 || spec.batch > MAX_BATCH) {
+    throw new QueueRunError(`study ${spec.studyId}: the spec's batch is not an integer in 1..${MAX_BATCH}`);
+  }
   const depth = Math.max(0, ...Object.keys(spec.files).map(ups));
   const baseDir = join(workDir, "study", ...Array.from({ length: depth }, (_, i) => `up${i}`));
   mkdirSync(baseDir, { recursive: true });
@@ -135,5 +139,11 @@ export function restoreStudy(spec: QueuedStudy, workDir: string): { study: Study
         `it, the coordinator's (${spec.weightdynVersion}) ${spec.studyId}: run the same weightdyn version on both`,
     );
   }
-  return { study, points: expandGrid(study) };
+  const points = expandGrid(study);
+  if (spec.totalRuns !== totalRuns(study)) {
+    throw new QueueRunError(
+      `study ${spec.studyId}: the spec says ${spec.totalRuns} runs, its study has ${totalRuns(study)}`,
+    );
+  }
+  return { study, points };
 }
