@@ -102,7 +102,8 @@ function configFile(config: unknown): string {
   return path;
 }
 
-describe("62 oversized runs are refused before they grow, naming the field", () => {
+// Each case is a process of its own (its memory watched): they run at once.
+describe.concurrent("62 oversized runs are refused before they grow, naming the field", () => {
   const fifo = join(dir, "fifo.csv");
   const haveFifo = spawnSync("mkfifo", [fifo]).status === 0;
   const cases: [string, unknown, RegExp][] = [
@@ -157,7 +158,7 @@ describe("62 oversized runs are refused before they grow, naming the field", () 
   if (!haveFifo) it.skip("data.csv: a FIFO [mkfifo not available]", () => {});
 });
 
-describe("62 a long run says how long it will take", () => {
+describe.concurrent("62 a long run says how long it will take", () => {
   it("without a terminal and without --quiet: the estimate, then progress lines", async () => {
     const path = configFile({ training: { steps: 2e7 } });
     const run = startCli(["run", "--config", path, "--out", join(dir, "long")]);

@@ -11,10 +11,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobId, QUEUE_PREFIX, STUDIES_CHANNEL, STUDIES_KEY, specKey } from "../src/distributed/index.js";
-import { parseStudy } from "../src/ensemble/index.js";
-import { type RunningCli, runCli, startCli, waitFor } from "./support/cli.js";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  jobId,
+  QUEUE_PREFIX,
+  queuedStudy,
+  restoreStudy,
+  STUDIES_CHANNEL,
+  STUDIES_KEY,
+  specKey,
+} from "../src/distributed/index.js";
+import { expandGrid, parseStudy, runTask } from "../src/ensemble/index.js";
+import { trainRun } from "../src/run.js";
+import { type RunningCli, startCli, waitFor } from "./support/cli.js";
 import { type RedisServer, redisServerBinary, startRedisServer } from "./support/redis-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "weightdyn-93-"));
@@ -67,116 +76,142 @@ const finished = async (c: RunningCli) => {
   return end;
 };
 
-const describeRedis = redisServerBinary() ? describe : describe.skip;
+describe("93 a spec's memory budget is capped by the worker", () => {
+  it("a study that raises limits.memoryBudget to 1 TiB is planned against the worker's cap", () => {
+    const folder = join(dir, "budget");
+    mkdirSync(folder, { recursive: true });
+    const raw = { base: { data: { samples: 2e6 }, limits: { memoryBudget: "1TiB" } }, runs: 1 };
+    const big = parseStudy(raw, folder);
+    const spec = queuedStudy(big, expandGrid(big), 1);
+    const { study, points } = restoreStudy(spec, join(folder, "work"), { memoryCap: 2 ** 30 });
+    expect(study.id).toBe(big.id);
+    expect(points[0].config.limits.memoryBudget).toBe(2 ** 30);
+    // What the worker's thread would run: refused by the plan, before anything is allocated.
+    expect(() => trainRun(runTask(study, points, 0).config, { backend: "wasm" })).toThrow(
+      /Invalid config: [a-zA-Z.]+: this run needs .* above limits\.memoryBudget = 1 GiB/,
+    );
+  });
+});
 
-describeRedis("93 queue mode rides out Redis faults and ignores what others write into it", () => {
-  let server: RedisServer;
-  let workers: RunningCli[] = [];
-  const startWorkers = async () => {
-    // One quiet worker: its fault notices must still show.
-    workers = [
-      startCli(["worker", "--queue", server.url, "--workers", "1", "--quiet"]),
-      startCli(["worker", "--queue", server.url, "--workers", "1"]),
-    ];
-    await waitFor("a worker to be ready", () => /waiting for studies/.test(workers[1].out.stderr), 60_000);
+/** A password-protected redis-server and `weightdyn worker` processes on it, for one test; stop() ends them all. */
+async function queueSetup(workerFlags: string[][]): Promise<{
+  server: RedisServer;
+  workers: RunningCli[];
+  stop(): Promise<void>;
+}> {
+  const server = await startRedisServer({ password: PASSWORD });
+  const workers = workerFlags.map((flags) => startCli(["worker", "--queue", server.url, "--workers", "1", ...flags]));
+  return {
+    server,
+    workers,
+    async stop() {
+      for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
+      for (const w of workers) await finished(w);
+      await server.stop();
+    },
   };
+}
 
-  beforeAll(async () => {
-    server = await startRedisServer({ password: PASSWORD });
-    await startWorkers();
-  }, 90_000);
+const describeRedis = redisServerBinary() ? describe.concurrent : describe.skip;
 
-  afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
-    for (const w of workers) await finished(w);
-    await server?.stop();
+// Three scenarios, each with a server and workers of its own, run at once: most of their time is waiting.
+describeRedis("93 queue mode rides out Redis faults and ignores what others write into it", () => {
+  afterAll(() => {
     const all = transcript.join("\n");
     expect(all).not.toContain(PASSWORD);
     expect(all).not.toContain(SECRET);
-  }, 60_000);
+  });
 
-  it("Redis frozen for longer than the lease, then resumed: the coordinator goes on, says so under --quiet", async () => {
-    const s = study(20);
-    const c = startCli(["ensemble", "--config", s.path, "--out", s.out, "--queue", server.url, "--quiet"]);
-    await waitFor("a few runs written", () => lines(join(s.out, "runs.ndjson")).length >= 3, 90_000);
-    server.freeze();
-    await new Promise((r) => setTimeout(r, FREEZE_MS));
-    server.thaw();
-    const end = await finished(c);
-    expect(end.code, c.out.stderr).toBe(0);
-    expect(lines(join(s.out, "runs.ndjson")).sort((a, b) => a - b)).toEqual([...Array(s.total).keys()]);
-    expect(c.out.stderr).toMatch(/^weightdyn: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ has not answered for \d+ s/m);
-    expect(c.out.stderr).toMatch(/^weightdyn: Redis at .* answers again/m);
-  }, 180_000);
+  it("Redis frozen for longer than the lease, then resumed: the coordinator goes on, says so under --quiet; a database number the server lacks is refused at once", async () => {
+    const { server, stop } = await queueSetup([[]]);
+    try {
+      const s = study(20);
+      const c = startCli(["ensemble", "--config", s.path, "--out", s.out, "--queue", server.url, "--quiet"]);
+      await waitFor("a few runs written", () => lines(join(s.out, "runs.ndjson")).length >= 3, 120_000);
+      server.freeze();
+      await new Promise((r) => setTimeout(r, FREEZE_MS));
+      server.thaw();
+      const end = await finished(c);
+      expect(end.code, c.out.stderr).toBe(0);
+      expect(lines(join(s.out, "runs.ndjson")).sort((a, b) => a - b)).toEqual([...Array(s.total).keys()]);
+      expect(c.out.stderr).toMatch(
+        /^weightdyn: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ has not answered for \d+ s/m,
+      );
+      expect(c.out.stderr).toMatch(/^weightdyn: Redis at .* answers again/m);
 
-  it("Redis stopped for a minute and started again empty: the study is registered and enqueued again", async () => {
-    const s = study(20);
-    const c = startCli(["ensemble", "--config", s.path, "--out", s.out, "--queue", server.url, "--quiet"]);
-    await waitFor("a few runs written", () => lines(join(s.out, "runs.ndjson")).length >= 3, 90_000);
-    await server.restart(RESTART_DOWN_MS);
-    const end = await finished(c);
-    expect(end.code, c.out.stderr).toBe(0);
-    expect(lines(join(s.out, "runs.ndjson")).sort((a, b) => a - b)).toEqual([...Array(s.total).keys()]);
-    expect(c.out.stderr).toMatch(/^weightdyn: lost the connection to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/m);
-    expect(c.out.stderr).toMatch(/^weightdyn: study [0-9a-f]{16} was no longer registered on Redis/m);
-    // The quiet worker said so too.
-    expect(workers[0].out.stderr).toMatch(/^weightdyn: lost the connection to Redis/m);
+      const db = study(1);
+      const bad = startCli(["ensemble", "--config", db.path, "--out", db.out, "--queue", `${server.url}/99`]);
+      const badEnd = await finished(bad);
+      expect(badEnd.code).toBe(2);
+      expect(bad.out.stderr).toMatch(
+        /^weightdyn: --queue: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/99 has no database 99/m,
+      );
+    } finally {
+      await stop();
+    }
   }, 240_000);
 
-  it("a malformed spec, a spec naming a local file, and foreign jobs are logged and skipped; the study completes", async () => {
-    const redis = new Redis({ host: "127.0.0.1", port: server.port, password: PASSWORD });
-    // Ids that sort before any real one, so a worker that stops at the first bad spec never reaches the study.
-    await redis.set(specKey("0000000000000000"), "{ not json");
-    const fileSpec = {
-      format: "weightdyn-queued-study/1",
-      studyId: "0000000000000001",
-      weightdynVersion: "0.1.0",
-      study: { base: { data: { csv: secretFile } }, grid: {}, runs: 1, seed: 0, early: [], lossCheckpoints: null },
-      files: {},
-      totalRuns: 1,
-      batch: 1,
-    };
-    await redis.set(specKey("0000000000000001"), JSON.stringify(fileSpec));
-    await redis.sadd(STUDIES_KEY, "0000000000000000", "0000000000000001");
-    await redis.publish(STUDIES_CHANNEL, "0000000000000000");
-    const s = study(12);
-    const c = startCli(["ensemble", "--config", s.path, "--out", s.out, "--queue", server.url]);
-    const q = new Queue(s.id, {
-      connection: { host: "127.0.0.1", port: server.port, password: PASSWORD },
-      prefix: QUEUE_PREFIX,
-    });
-    await waitFor(
-      "the study's queue",
-      async () => (await q.getJobCountByTypes("waiting", "active", "completed")) > 0,
-      90_000,
-    );
-    // A range far beyond the study (under a job id of the study's own form), and data that are no range at all.
-    await q.add("runs", { first: 0, last: 1e9 }, { jobId: jobId(s.id, { first: 0, last: 1e9 }) });
-    await q.add("runs", { first: "0; drop" }, { jobId: "foreign" });
-    const end = await finished(c);
-    await q.close();
-    expect(end.code, c.out.stderr).toBe(0);
-    expect(lines(join(s.out, "runs.ndjson")).sort((a, b) => a - b)).toEqual([...Array(s.total).keys()]);
-    const workerText = workers.map((w) => w.out.stderr).join("\n");
-    expect(workerText).toMatch(/not serving study 0000000000000000: .*malformed/);
-    expect(workerText).toMatch(/not serving study 0000000000000001: .*data\.csv.*did not come with the study/);
-    expect(workerText).toMatch(/job .* of study [0-9a-f]{16} is not a valid job .*: skipped/);
-    expect(c.out.stderr).toMatch(/job .* is not one of study [0-9a-f]{16}'s jobs: removed/);
-    // The workers are still there.
-    expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
-    await redis.srem(STUDIES_KEY, "0000000000000000", "0000000000000001");
-    redis.disconnect();
-  }, 180_000);
+  it("Redis stopped for a minute and started again empty: the study is registered and enqueued again", async () => {
+    const { server, workers, stop } = await queueSetup([["--quiet"]]);
+    try {
+      const s = study(20);
+      const c = startCli(["ensemble", "--config", s.path, "--out", s.out, "--queue", server.url, "--quiet"]);
+      await waitFor("a few runs written", () => lines(join(s.out, "runs.ndjson")).length >= 3, 120_000);
+      await server.restart(RESTART_DOWN_MS);
+      const end = await finished(c);
+      expect(end.code, c.out.stderr).toBe(0);
+      expect(lines(join(s.out, "runs.ndjson")).sort((a, b) => a - b)).toEqual([...Array(s.total).keys()]);
+      expect(c.out.stderr).toMatch(/^weightdyn: lost the connection to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/m);
+      expect(c.out.stderr).toMatch(/^weightdyn: study [0-9a-f]{16} was no longer registered on Redis/m);
+      // The quiet worker said so too.
+      expect(workers[0].out.stderr).toMatch(/^weightdyn: lost the connection to Redis/m);
+    } finally {
+      await stop();
+    }
+  }, 300_000);
 
-  it("a database number the server does not have is a named error, at once", () => {
-    const s = study(1);
-    const r = runCli(["ensemble", "--config", s.path, "--out", s.out, "--queue", `${server.url}/99`], {
-      timeoutMs: 60_000,
-    });
-    transcript.push(r.stdout, r.stderr);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(
-      /^weightdyn: --queue: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/99 has no database 99/m,
-    );
-  }, 90_000);
+  it("a malformed spec, a spec naming a local file, and foreign jobs are logged and skipped; the study completes", async () => {
+    const { server, workers, stop } = await queueSetup([[]]);
+    const redis = new Redis({ host: "127.0.0.1", port: server.port, password: PASSWORD });
+    try {
+      // Ids that sort before any real one, so a worker that stops at the first bad spec never reaches the study.
+      await redis.set(specKey("0000000000000000"), "{ not json");
+      const fileSpec = {
+        format: "weightdyn-queued-study/1",
+        studyId: "0000000000000001",
+        weightdynVersion: "0.1.0",
+        study: { base: { data: { csv: secretFile } }, grid: {}, runs: 1, seed: 0, early: [], lossCheckpoints: null },
+        files: {},
+        totalRuns: 1,
+        batch: 1,
+      };
+      await redis.set(specKey("0000000000000001"), JSON.stringify(fileSpec));
+      await redis.sadd(STUDIES_KEY, "0000000000000000", "0000000000000001");
+      await redis.publish(STUDIES_CHANNEL, "0000000000000000");
+      // Jobs in the study's queue before its coordinator starts, so that the workers meet them first: a range far
+      // beyond the study (under a job id of the study's own form), and data that are no range at all.
+      const s = study(12);
+      const q = new Queue(s.id, {
+        connection: { host: "127.0.0.1", port: server.port, password: PASSWORD },
+        prefix: QUEUE_PREFIX,
+      });
+      await q.add("runs", { first: 0, last: 1e9 }, { jobId: jobId(s.id, { first: 0, last: 1e9 }) });
+      await q.add("runs", { first: "0; drop" }, { jobId: "foreign" });
+      await q.close();
+      const c = startCli(["ensemble", "--config", s.path, "--out", s.out, "--queue", server.url]);
+      const end = await finished(c);
+      expect(end.code, c.out.stderr).toBe(0);
+      expect(lines(join(s.out, "runs.ndjson")).sort((a, b) => a - b)).toEqual([...Array(s.total).keys()]);
+      const workerText = workers[0].out.stderr;
+      expect(workerText).toMatch(/not serving study 0000000000000000: .*malformed/);
+      expect(workerText).toMatch(/not serving study 0000000000000001: .*data\.csv.*did not come with the study/);
+      expect(workerText).toMatch(/job .* of study [0-9a-f]{16} is not a valid job .*: skipped/);
+      expect(c.out.stderr).toMatch(/job .* is not one of study [0-9a-f]{16}'s jobs: removed/);
+      // The worker is still there.
+      expect(workers[0].child.exitCode).toBeNull();
+    } finally {
+      redis.disconnect();
+      await stop();
+    }
+  }, 240_000);
 });

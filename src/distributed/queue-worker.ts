@@ -17,7 +17,9 @@
  * What comes through Redis is checked, since anyone who can reach the server may write there: a spec that does not
  * parse or restore (study-spec.ts), or names a file it did not send, is refused with a notice and the other studies
  * are served (it is looked at again only if it changes); a job whose data are not a range of the study within one
- * batch (jobs.ts: parseRange) fails at once, without retries, with a notice; the worker goes on.
+ * batch (jobs.ts: parseRange) fails at once, without retries, with a notice; the worker goes on. Every run is
+ * planned (config/run-plan.ts) against the spec's memory budget, but never more than this machine's memory divided
+ * by the threads.
  *
  * Faults: a job's lock is renewed every lockDurationMs / 2 while it runs (the main thread only waits for the
  * pool, so renewals are never starved). A worker that dies (SIGKILL, a lost machine) stops renewing; after
@@ -30,7 +32,7 @@
  * the connections close. `idleExitMs` ends the worker after that long with no study to serve (default: never).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { BackendChoice } from "../backend/loader.js";
@@ -180,7 +182,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const dir = mkdtempSync(join(workDir, `${id}-`));
       try {
         const spec = parseSpec(text, id);
-        const { study, points } = restoreStudy(spec, dir);
+        // Each thread runs one run at a time: together they stay within this machine's memory.
+        const { study, points } = restoreStudy(spec, dir, { memoryCap: Math.floor(totalmem() / threads) });
         served.set(id, serve(study, points, dir, spec.batch));
         refused.delete(id);
         if (!summary.studies.includes(id)) summary.studies.push(id);

@@ -95,13 +95,19 @@ function ups(path: string): number {
 }
 
 /**
- * restoreStudy(spec, workDir) -> { study, points }
+ * restoreStudy(spec, workDir, { memoryCap }) -> { study, points }
  *
+ * memoryCap (bytes) bounds the memory budget of every run (limits.memoryBudget, which the spec sets): a worker
+ * plans each run against at most what it allows.
  * Writes the spec's files under workDir (module comment), parses its study against the directory they resolve
  * from, and checks the study id. A spec that is not one, or whose id this weightdyn does not reproduce, is a
  * QueueRunError saying why.
  */
-export function restoreStudy(spec: QueuedStudy, workDir: string): { study: Study; points: GridPoint[] } {
+export function restoreStudy(
+  spec: QueuedStudy,
+  workDir: string,
+  options: { memoryCap?: number } = {},
+): { study: Study; points: GridPoint[] } {
   if (spec?.format !== SPEC_FORMAT) {
     throw new QueueRunError(
       `not a weightdyn study spec (format ${JSON.stringify(spec?.format)}, expected ${SPEC_FORMAT})`,
@@ -139,11 +145,17 @@ export function restoreStudy(spec: QueuedStudy, workDir: string): { study: Study
         `it, the coordinator's (${spec.weightdynVersion}) ${spec.studyId}: run the same weightdyn version on both`,
     );
   }
-  const points = expandGrid(study);
   if (spec.totalRuns !== totalRuns(study)) {
     throw new QueueRunError(
       `study ${spec.studyId}: the spec says ${spec.totalRuns} runs, its study has ${totalRuns(study)}`,
     );
   }
+  // limits.memoryBudget came from Redis too (it is not part of the id): never above what this worker allows.
+  const cap = options.memoryCap ?? Number.POSITIVE_INFINITY;
+  const points = expandGrid(study).map((p) =>
+    p.config.limits.memoryBudget <= cap
+      ? p
+      : { ...p, config: { ...p.config, limits: { ...p.config.limits, memoryBudget: cap } } },
+  );
   return { study, points };
 }

@@ -2,7 +2,9 @@
  * `weightdyn <args>` from the sources (node --import tsx src/cli/main.ts), as a user runs it, for the CLI suites.
  *
  *   runCli(args, { env, cwd, timeoutMs }) -> { status, signal, stdout, stderr }     waits for the exit
+ *   runCliAsync(args, { env, cwd }) -> Promise of the same                          for concurrent cases
  *   startCli(args, { env, cwd }) -> { child, out, exited }                          runs alongside the test
+ *   runCliWatched(args, { maxRssBytes, timeoutMs }) -> the same, and its peak memory (killed past the bound)
  *
  * The child gets the test's environment without WEIGHTDYN_DEBUG and WEIGHTDYN_PROGRESS (so messages look as a
  * user sees them), plus `env`. WEIGHTDYN_BACKEND passes through: the child computes on the backend the test asked for.
@@ -66,6 +68,16 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
     child.on("exit", (code, signal) => done({ code, signal })),
   );
   return { child, out, exited };
+}
+
+/** runCli without blocking: for cases that run at once (describe.concurrent), each in its own process. */
+export async function runCliAsync(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
+  const run = startCli(args, options);
+  const { code, signal } = await run.exited;
+  return { status: code, signal, stdout: run.out.stdout, stderr: run.out.stderr };
 }
 
 /** Polls `test` every 25 ms until it holds; throws naming `what` after timeoutMs. */
