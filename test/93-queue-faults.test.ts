@@ -1,7 +1,7 @@
 /**
  * Queue mode under faults, on a real redis-server (test/support/redis-server.ts) with real coordinator and worker
  * processes, as an operator would meet them: Redis frozen (SIGSTOP) for longer than the coordinator's lease and
- * resumed; Redis stopped for a minute and started again empty; a malformed study spec, a spec naming a local file it
+ * resumed; Redis stopped (20 s, or a minute: RESTART_DOWN_MS) and started again empty; a malformed study spec, a spec naming a local file it
  * did not send, and jobs with ranges beyond their study, all written into Redis by someone else; a database number
  * the server does not have. Each time the study must end with every run written exactly once, the faults must be
  * reported even under --quiet, and no password or file content may appear in any output.
@@ -31,8 +31,12 @@ const PASSWORD = "fault-Pa55word-93";
 const SECRET = "SECRET-LINE-do-not-print-4711";
 const secretFile = join(dir, "secret.csv");
 writeFileSync(secretFile, `x,y\n${SECRET},1\n`);
-/** How long Redis is down in the restart test: the issue's minute. */
-const RESTART_DOWN_MS = 60_000;
+/**
+ * How long Redis is down in the restart test: 20 s, past the coordinator's 15 s lease, so the lease, the registry
+ * and the queue are all gone when it is back; WEIGHTDYN_TEST_REDIS_DOWN_MS=60000 gives the issue's minute (it passes,
+ * 2026-11-30), at a minute more of test time, twice per CI run.
+ */
+const RESTART_DOWN_MS = Number(process.env.WEIGHTDYN_TEST_REDIS_DOWN_MS ?? 20_000);
 /** Longer than the coordinator's lease (15 s). */
 const FREEZE_MS = 17_000;
 const transcript: string[] = [];
@@ -151,7 +155,7 @@ describeRedis("93 queue mode rides out Redis faults and ignores what others writ
     }
   }, 240_000);
 
-  it("Redis stopped for a minute and started again empty: the study is registered and enqueued again", async () => {
+  it(`Redis stopped for ${RESTART_DOWN_MS / 1000} s and started again empty: the study is registered and enqueued again`, async () => {
     const { server, workers, stop } = await queueSetup([["--quiet"]]);
     try {
       const s = study(20);
