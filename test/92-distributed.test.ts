@@ -362,7 +362,8 @@ describeTls(`queue mode over TLS (rediss://, WEIGHTDYN_REDIS_CA)${tlsProblem ? `
     const env = { WEIGHTDYN_REDIS_CA: files.ca };
     try {
       const tiny = writeStudy("tiny.json", { ...rawStudy(100, 1, 23), early: [50] });
-      const w = cli(["worker", "--queue", server.url, "--workers", "1", "--idle-exit", "1"], env);
+      // Idle for 10 s before it exits: under load the coordinator may take seconds to register the study.
+      const w = cli(["worker", "--queue", server.url, "--workers", "1", "--idle-exit", "10"], env);
       const out = join(dir, "queue-tls");
       const c = cli(["ensemble", "--config", tiny.path, "--out", out, "--queue", server.url], env);
       expect(await c.exited).toBe(0);
