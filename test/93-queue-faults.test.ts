@@ -34,7 +34,7 @@ writeFileSync(secretFile, `x,y\n${SECRET},1\n`);
 /**
  * How long Redis is down in the restart test: 20 s, past the coordinator's 15 s lease, so the lease, the registry
  * and the queue are all gone when it is back; WEIGHTDYN_TEST_REDIS_DOWN_MS=60000 gives the issue's minute (it passes,
- * 2026-11-30), at a minute more of test time, twice per CI run.
+ * 2026-11-30), at 40 s more of test time, twice per CI run.
  */
 const RESTART_DOWN_MS = Number(process.env.WEIGHTDYN_TEST_REDIS_DOWN_MS ?? 20_000);
 /** Longer than the coordinator's lease (15 s). */
