@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cmath>
+#include <cstdint>
 
 namespace wd {
 
@@ -101,11 +102,16 @@ bool ArgRule(const Napi::CallbackInfo& info, size_t i, Rule& rule) {
   return true;
 }
 
-bool ArgDistinct(Napi::Env env, const char* nameA, const double* a, size_t n1, const char* nameB, const double* b,
-                 size_t n2) {
-  if (!Overlap(a, n1, b, n2)) return true;
-  ThrowRange(env, std::string(nameA) + " and " + nameB + " must not share memory (they are views of one buffer that overlap)");
-  return false;
+bool ArgDisjoint(Napi::Env env, const char* nameA, const double* a, size_t na, const char* nameB, const double* b,
+                 size_t nb) {
+  if (a == nullptr || b == nullptr || na == 0 || nb == 0) return true;
+  // Compared as addresses: views of one buffer, and buffers sharing a backing store, overlap exactly when these do.
+  const auto a0 = reinterpret_cast<std::uintptr_t>(a), b0 = reinterpret_cast<std::uintptr_t>(b);
+  if (a0 < b0 + nb * sizeof(double) && b0 < a0 + na * sizeof(double)) {
+    ThrowRange(env, std::string(nameA) + " and " + nameB + " must not overlap (they share memory)");
+    return false;
+  }
+  return true;
 }
 
 bool ArgI32(const Napi::CallbackInfo& info, size_t i, const char* name, long long length, int lo, int hi,

@@ -24,13 +24,6 @@ bool ArgF64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t m
 // null/undefined give data = nullptr and n = 0.
 bool ArgI32(const Napi::CallbackInfo& info, size_t i, const char* name, long long length, int lo, int hi,
             const int*& data, size_t& n, bool allowNull = false);
-// True when the n1 doubles at a and the n2 doubles at b share memory (views of one buffer that overlap).
-inline bool Overlap(const double* a, size_t n1, const double* b, size_t n2) {
-  return a != nullptr && b != nullptr && n1 > 0 && n2 > 0 && a < b + n2 && b < a + n1;
-}
-// Throws a RangeError naming the two arrays when they overlap; returns false then.
-bool ArgDistinct(Napi::Env env, const char* nameA, const double* a, size_t n1, const char* nameB, const double* b,
-                 size_t n2);
 // An update rule from three arguments at i, i+1, i+2: its id (tables.h RuleId), the learning rate eta > 0, and a
 // Float64Array of exactly the rule's parameter count, each in its range (tables.h RULE_PARAMS).
 bool ArgRule(const Napi::CallbackInfo& info, size_t i, Rule& rule);
@@ -40,6 +33,11 @@ bool ArgBatches(const Napi::CallbackInfo& info, size_t iIdx, size_t iOff, int N,
                 const int*& off);
 // Throws a RangeError with the message.
 void ThrowRange(Napi::Env env, const std::string& msg);
+// True when the first na doubles at a and the first nb doubles at b share no byte of memory (so also two views of one
+// ArrayBuffer at different offsets, or of one SharedArrayBuffer); otherwise throws "<a> and <b> must not overlap".
+// A kernel that reads one while writing the other would give a wrong answer without an error.
+bool ArgDisjoint(Napi::Env env, const char* nameA, const double* a, size_t na, const char* nameB, const double* b,
+                 size_t nb);
 
 // Runs a kernel call that may allocate (workspaces are sized on first use); an allocation failure becomes a
 // JavaScript RangeError instead of terminating the process.

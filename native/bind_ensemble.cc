@@ -169,7 +169,7 @@ Napi::Value EnsembleBinding::TrainChunk(const Napi::CallbackInfo& info) {
   if (!ArgF64(info, 7, "lossOut", runs * a.nSteps, false, false, a.lossOut) ||
       !ArgF64(info, 8, "logRDiag", runs * nQr * a.k, false, false, a.logRDiag) ||
       !ArgI32(info, 9, "stepsOut", static_cast<long long>(runs), INT_MIN, INT_MAX, stepsArg, nStepsOut) ||
-      !ArgDistinct(env, "lossOut", a.lossOut, runs * a.nSteps, "logRDiag", a.logRDiag, runs * nQr * a.k))
+      !ArgDisjoint(env, "lossOut", a.lossOut, runs * a.nSteps, "logRDiag", a.logRDiag, runs * nQr * a.k))
     return env.Undefined();
   int* stepsOut = const_cast<int*>(stepsArg);
   if (!Guarded(env, [&] { ensemble_train_chunk(ens_, a, stepsOut); })) return env.Undefined();

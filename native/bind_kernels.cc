@@ -26,6 +26,12 @@ Napi::Value BindActivation(const Napi::CallbackInfo& info) {
   if (!ArgF64(info, 2, "z", n, true, true, z) || !ArgF64(info, 3, "f", n, true, false, f) || !ArgF64(info, 4, "d1", n, true, false, d1) ||
       !ArgF64(info, 5, "d2", n, true, false, d2))
     return env.Undefined();
+  // The outputs apart from each other and from z (one of them written over z would be read back as an input).
+  const double* all[4] = {z, f, d1, d2};
+  const char* names[4] = {"z", "f", "d1", "d2"};
+  for (int a = 0; a < 4; ++a)
+    for (int b = a + 1; b < 4; ++b)
+      if (!ArgDisjoint(env, names[a], all[a], n, names[b], all[b], n)) return env.Undefined();
   for (size_t p = 0; p < n; ++p) activation_eval(id, param, z[p], f[p], d1[p], d2[p]);
   return env.Undefined();
 }
@@ -44,9 +50,9 @@ Napi::Value BindQrPositive(const Napi::CallbackInfo& info) {
   if (!ArgF64(info, 0, "A", static_cast<size_t>(D) * k, false, true, A) ||
       !ArgF64(info, 3, "R", static_cast<size_t>(k) * k, false, false, R) ||
       !ArgF64(info, 4, "logRDiag", k, false, false, logR) ||
-      !ArgDistinct(env, "A", A, static_cast<size_t>(D) * k, "R", R, static_cast<size_t>(k) * k) ||
-      !ArgDistinct(env, "A", A, static_cast<size_t>(D) * k, "logRDiag", logR, k) ||
-      !ArgDistinct(env, "R", R, static_cast<size_t>(k) * k, "logRDiag", logR, k))
+      !ArgDisjoint(env, "A", A, static_cast<size_t>(D) * k, "R", R, static_cast<size_t>(k) * k) ||
+      !ArgDisjoint(env, "A", A, static_cast<size_t>(D) * k, "logRDiag", logR, k) ||
+      !ArgDisjoint(env, "R", R, static_cast<size_t>(k) * k, "logRDiag", logR, k))
     return env.Undefined();
   std::vector<double> tau(k);
   qr_positive(A, D, k, R, logR, tau.data());
@@ -78,7 +84,7 @@ Napi::Value BindRuleStep(const Napi::CallbackInfo& info) {
   if (!ArgRule(info, 0, rule) || !ArgInt(info, 3, "D", 1, (1 << 24) / RULE_STATE_BLOCKS[rule.id], D)) return env.Undefined();
   const size_t S = static_cast<size_t>(D) * RULE_STATE_BLOCKS[rule.id];
   if (!ArgF64(info, 4, "state", S, true, true, state) || !ArgF64(info, 5, "g", D, true, true, g) ||
-      !ArgStep(info, 6, t) || !ArgDistinct(env, "state", state, S, "g", g, D))
+      !ArgStep(info, 6, t) || !ArgDisjoint(env, "state", state, S, "g", g, D))
     return env.Undefined();
   rule_step(rule, D, state, g, t);
   return env.Undefined();
@@ -97,8 +103,8 @@ Napi::Value BindRuleTangent(const Napi::CallbackInfo& info) {
   if (!ArgF64(info, 4, "state", S, true, true, state) || !ArgF64(info, 5, "g", D, true, true, g) ||
       !ArgStep(info, 6, t) || !ArgInt(info, 8, "k", 1, static_cast<long long>(INT_MAX / S), k) ||
       !ArgF64(info, 7, "Q", S * k, true, true, Q) || !ArgF64(info, 9, "HQ", static_cast<size_t>(D) * k, true, true, HQ) ||
-      !ArgDistinct(env, "Q", Q, S * k, "HQ", HQ, static_cast<size_t>(D) * k) ||
-      !ArgDistinct(env, "Q", Q, S * k, "state", state, S) || !ArgDistinct(env, "Q", Q, S * k, "g", g, D))
+      !ArgDisjoint(env, "Q", Q, S * k, "HQ", HQ, static_cast<size_t>(D) * k) ||
+      !ArgDisjoint(env, "Q", Q, S * k, "state", state, S) || !ArgDisjoint(env, "Q", Q, S * k, "g", g, D))
     return env.Undefined();
   rule_tangent(rule, D, state, g, t, Q, k, HQ);
   return env.Undefined();

@@ -93,7 +93,7 @@ NetworkBinding::NetworkBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
       !ArgF64(info, 4, "Y", static_cast<size_t>(N) * nOut, true, true, Y) ||
       !ArgF64(info, 9, "state", static_cast<size_t>(S), true, false, state) ||
       !ArgF64(info, 10, "Q", static_cast<size_t>(S) * maxK, true, false, Q) ||
-      !ArgDistinct(env, "state", state, S, "Q", Q, static_cast<size_t>(S) * maxK))
+      !ArgDisjoint(env, "state", state, S, "Q", Q, static_cast<size_t>(S) * maxK))
     return;
   if (info.Length() > 11 && !info[11].IsUndefined() && !ArgInt(info, 11, "threads", 1, kMaxThreads, threads_)) return;
   bool sized = false;
@@ -115,19 +115,30 @@ bool NetworkBinding::Alive(Napi::Env env) {
   return alive_;
 }
 
-bool NetworkBinding::Held(Napi::Env env, double*& state, double*& Q) {
-  Napi::Float64Array s = state_.Value(), q = q_.Value();
-  const size_t nQ = static_cast<size_t>(net_.S) * net_.maxK;
-  if (s.ArrayBuffer().IsDetached() || q.ArrayBuffer().IsDetached() || s.ElementLength() != static_cast<size_t>(net_.S) ||
-      q.ElementLength() != nQ) {
-    ThrowRange(env, "the state or tangent array of this network was detached or resized (it holds " +
-                        std::to_string(s.ElementLength()) + " and " + std::to_string(q.ElementLength()) +
-                        " elements, expected " + std::to_string(net_.S) + " and " + std::to_string(nQ) +
-                        "); create a new network");
+// The constructor checked state and Q once, but the caller keeps them: it may transfer their buffers (detaching them)
+// or resize a resizable buffer under them between any two calls. So they are looked up and checked again every time,
+// before any kernel touches their memory.
+static bool HeldArray(Napi::Env env, const Napi::Reference<Napi::Float64Array>& ref, const char* name, size_t n,
+                      double*& data) {
+  Napi::Float64Array arr = ref.Value();
+  if (n > 0 && arr.ArrayBuffer().IsDetached()) {
+    ThrowRange(env, std::string("expected ") + name + " to have " + std::to_string(n) +
+                        " elements but its buffer was detached (transferred); create a new network");
     return false;
   }
-  state = s.Data();
-  Q = q.Data();
+  if (arr.ElementLength() != n) {
+    ThrowRange(env, std::string("expected ") + name + " to have " + std::to_string(n) + " elements but it has " +
+                        std::to_string(arr.ElementLength()) + " (its buffer was resized)");
+    return false;
+  }
+  data = arr.Data();
+  return true;
+}
+
+bool NetworkBinding::Held(Napi::Env env, double*& state, double*& Q) {
+  if (!HeldArray(env, state_, "state", static_cast<size_t>(net_.S), state) ||
+      !HeldArray(env, q_, "Q", static_cast<size_t>(net_.S) * net_.maxK, Q))
+    return false;
   for (int p = 0; p < net_.S; ++p) {
     if (!std::isfinite(state[p])) {
       ThrowRange(env, "expected finite values in state but element " + std::to_string(p) + " is " +
@@ -151,8 +162,8 @@ Napi::Value NetworkBinding::LossGrad(const Napi::CallbackInfo& info) {
   if (!Alive(env) || !ArgCount(info, 1, "lossGrad")) return env.Undefined();
   double *grad, *state, *Q;
   if (!ArgF64(info, 0, "grad", net_.D, true, false, grad) || !Held(env, state, Q) ||
-      !ArgDistinct(env, "grad", grad, net_.D, "state", state, net_.S) ||
-      !ArgDistinct(env, "grad", grad, net_.D, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
+      !ArgDisjoint(env, "grad", grad, net_.D, "state", state, net_.S) ||
+      !ArgDisjoint(env, "grad", grad, net_.D, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
     return env.Undefined();
   const double loss = net_forward(net_, state);
   net_gradient(net_, state, grad);
@@ -167,8 +178,8 @@ Napi::Value NetworkBinding::Hessian(const Napi::CallbackInfo& info) {
   const size_t DD = static_cast<size_t>(net_.D) * net_.D;
   double *H, *state, *Q;
   if (!ArgF64(info, 0, "H", DD, true, false, H) || !Held(env, state, Q) ||
-      !ArgDistinct(env, "H", H, DD, "state", state, net_.S) ||
-      !ArgDistinct(env, "H", H, DD, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
+      !ArgDisjoint(env, "H", H, DD, "state", state, net_.S) ||
+      !ArgDisjoint(env, "H", H, DD, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
     return env.Undefined();
   net_forward(net_, state);
   Guarded(env, [&] { net_hessian(net_, state, H); });
@@ -185,9 +196,9 @@ Napi::Value NetworkBinding::Hvp(const Napi::CallbackInfo& info) {
   if (!ArgInt(info, 1, "k", 1, INT_MAX / net_.D, k)) return env.Undefined();
   const size_t n = static_cast<size_t>(net_.D) * k;
   if (!ArgF64(info, 0, "V", n, false, true, V) || !ArgF64(info, 2, "HV", n, false, false, HV) ||
-      !ArgDistinct(env, "V", V, n, "HV", HV, n) || !Held(env, state, Q) ||
-      !ArgDistinct(env, "HV", HV, n, "state", state, net_.S) ||
-      !ArgDistinct(env, "HV", HV, n, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
+      !ArgDisjoint(env, "V", V, n, "HV", HV, n) || !Held(env, state, Q) ||
+      !ArgDisjoint(env, "HV", HV, n, "state", state, net_.S) ||
+      !ArgDisjoint(env, "HV", HV, n, "Q", Q, static_cast<size_t>(net_.S) * net_.maxK))
     return env.Undefined();
   net_forward(net_, state);
   net_hvp(net_, state, V, k, HV);
@@ -258,7 +269,7 @@ Napi::Value NetworkBinding::TrainChunk(const Napi::CallbackInfo& info) {
       {"rOut", a.rOut, nR}, {"state", state, static_cast<size_t>(net_.S)}, {"Q", Q, nQ}};
   for (size_t i = 0; i < 5; ++i)
     for (size_t j = i + 1; j < 5; ++j)
-      if (!ArgDistinct(env, arrays[i].name, arrays[i].p, arrays[i].n, arrays[j].name, arrays[j].p, arrays[j].n))
+      if (!ArgDisjoint(env, arrays[i].name, arrays[i].p, arrays[i].n, arrays[j].name, arrays[j].p, arrays[j].n))
         return env.Undefined();
   for (size_t p = 0; p < static_cast<size_t>(net_.S) * a.k; ++p) {
     if (!std::isfinite(Q[p])) {

@@ -16,7 +16,7 @@ import type { Backend } from "./backend/types.js";
 import { trainingRule } from "./config/optimizer.js";
 import type { RunConfig } from "./config/schema.js";
 import { exponentCount, networkShape, parameterCount } from "./config/shape.js";
-import { buildDataset } from "./data/dataset.js";
+import { buildPlannedDataset } from "./data/dataset.js";
 import type { RunOutputs } from "./io/outputs.js";
 import { prepareRunClv, type RunClvResult } from "./run-clv.js";
 import { initialWeights } from "./system/init.js";
@@ -81,7 +81,8 @@ export function trainRun(config: RunConfig, options: TrainOptions = {}): Trainin
   const baseDir = options.baseDir ?? process.cwd();
   const D = parameterCount(config.network);
   const k = exponentCount(config);
-  const { X, Y, samples } = buildDataset(config, baseDir);
+  // The plan first: a run that does not fit is refused before its arrays exist (config/run-plan.ts).
+  const { X, Y, samples } = buildPlannedDataset(config, baseDir, backend.name).dataset;
   const w0 = initialWeights(config, D, baseDir);
   const batches = batchScheduleOf(config, samples, baseDir);
   const system = new NetworkSystem(backend, {

@@ -511,7 +511,70 @@ const cases: Case[] = [
       net(b).hvp(V, 1, V);
     },
     error: RangeError,
-    message: "weightdyn: V and HV must not share memory (they are views of one buffer that overlap)",
+    message: "weightdyn: V and HV must not overlap (they share memory)",
+  },
+  {
+    title: "hvp: HV a view of V shifted by one element",
+    run: (b) => {
+      const buf = f64(D + 1);
+      net(b).hvp(buf.subarray(0, D), 1, buf.subarray(1));
+    },
+    error: RangeError,
+    message: "weightdyn: V and HV must not overlap (they share memory)",
+  },
+  {
+    title: "hvp: HV the network's own tangent block",
+    run: (b) => {
+      const n = net(b);
+      n.hvp(f64(D), 1, n.tangent);
+    },
+    error: RangeError,
+    message: "weightdyn: HV and Q must not overlap (they share memory)",
+  },
+  {
+    title: "hessian: H a view of the network's tangent block",
+    run: (b) => {
+      const n = net(b, D);
+      n.hessian(new Float64Array(n.tangent.buffer, 0, D * D));
+    },
+    error: RangeError,
+    message: "weightdyn: H and Q must not overlap (they share memory)",
+  },
+  {
+    title: "trainChunk: rOut overlapping lossOut",
+    run: (b) => {
+      const buf = f64(10);
+      net(b).trainChunk({
+        k: 2,
+        nSteps: 2,
+        qrEvery: 1,
+        route: 0,
+        t0: 0,
+        lossOut: buf.subarray(0, 2),
+        logRDiag: f64(4),
+        rOut: buf.subarray(1, 9),
+      });
+    },
+    error: RangeError,
+    message: "weightdyn: lossOut and rOut must not overlap (they share memory)",
+  },
+  {
+    title: "activation: d1 and d2 the same array",
+    run: (b) => {
+      const d = f64(2);
+      b.activation(1, 0, f64(2), f64(2), d, d);
+    },
+    error: RangeError,
+    message: "weightdyn: d1 and d2 must not overlap (they share memory)",
+  },
+  {
+    title: "qrPositive: logRDiag inside R",
+    run: (b) => {
+      const R = f64(4);
+      b.qrPositive(Float64Array.from([3, 4, 1, 2, 0, 5]), 3, 2, R, R.subarray(2));
+    },
+    error: RangeError,
+    message: "weightdyn: R and logRDiag must not overlap (they share memory)",
   },
   {
     title: "hvp: non-finite weights",

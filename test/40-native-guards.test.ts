@@ -145,7 +145,7 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
     const buf = new Float64Array(8);
     const n = net();
     expect(() => n.trainChunk(1, 4, 1, 0, 0, null, null, buf.subarray(0, 4), buf.subarray(3, 7), null)).toThrow(
-      /must not share memory/,
+      /must not overlap \(they share memory\)/,
     );
   });
 
@@ -162,9 +162,13 @@ describe.skipIf(!addon)(`40 native argument guards${addon ? "" : ` [native: not 
     const n = make({ 9: w }) as Net;
     structuredClone(w.buffer, { transfer: [w.buffer] });
     expect(w.length).toBe(0);
-    expect(() => n.loss()).toThrow(/detached or resized/);
-    expect(() => n.trainChunk(0, 1, 1, 0, 0, null, null, f64(1), f64(1), null)).toThrow(/detached or resized/);
-    expect(() => n.tangentApply(1, 0, 0, null)).toThrow(/detached or resized/);
+    expect(() => n.loss()).toThrow(/expected state to have \d+ elements but its buffer was detached/);
+    expect(() => n.trainChunk(0, 1, 1, 0, 0, null, null, f64(1), f64(1), null)).toThrow(
+      /expected state to have \d+ elements but its buffer was detached/,
+    );
+    expect(() => n.tangentApply(1, 0, 0, null)).toThrow(
+      /expected state to have \d+ elements but its buffer was detached/,
+    );
   });
 
   it("use after dispose throws", () => {

@@ -44,6 +44,7 @@ const FULL_DEFAULTS = {
     tangentRoute: "auto",
   },
   backend: "auto",
+  limits: { memoryBudget: 2 * 1024 ** 3 },
 };
 
 describe("config defaults", () => {

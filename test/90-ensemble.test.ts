@@ -158,11 +158,18 @@ describe("study validation: every error names its study field", () => {
     expect(message).toContain(`Invalid study: ${field}: `);
     expect(message).toMatch(pattern);
   });
-  it("a missing data file names its field (checked before any worker starts)", async () => {
-    const study = parseStudy({ runs: 1, base: { data: { csv: "missing.csv" } } }, freshDir());
-    await expect(runEnsemble(study, { outDir: freshDir(), workers: 1 })).rejects.toMatchObject({
-      field: "base.data.csv",
-    });
+  it("a missing data file names its field (found when the study is read: its contents enter the study id)", () => {
+    expect(() => parseStudy({ runs: 1, base: { data: { csv: "missing.csv" } } }, freshDir())).toThrow(
+      expect.objectContaining({ field: "base.data.csv" }),
+    );
+  });
+  it("the study id changes with the contents of a data file, not with its folder", () => {
+    const raw = { runs: 1, base: { data: { csv: "d.csv" } } };
+    const a = parseStudy(raw, freshDir({ "d.csv": "x,y\n0,1\n" }));
+    const b = parseStudy(raw, freshDir({ "d.csv": "x,y\n0,1\n" }));
+    const c = parseStudy(raw, freshDir({ "d.csv": "x,y\n0,2\n" }));
+    expect(b.id).toBe(a.id);
+    expect(c.id).not.toBe(a.id);
   });
   it("the study id ignores key order and written defaults, and changes with the seed", () => {
     const a = parseStudy({ runs: 2, seed: 1, base: { network: { hidden: 3 } } }, dir);

@@ -159,7 +159,9 @@ describe("Redis URLs: parsing and redaction", () => {
     ["redis://alice:pw@host", "redis://alice:***@host"],
     ["rediss://pw@host:1", "rediss://***@host:1"],
     ["redis://host:6379", "redis://host:6379"],
-    ["not a url :pw@x", "not a url :***@x"],
+    ["not a url :pw@x", "***@x"],
+    ["redis://:pa/ss@host:1", "redis://:***@host:1"],
+    ["redis://h:1/0?password=pw&db=2", "redis://h:1/0?password=***&db=***"],
   ])("redactUrl(%s)", (text, shown) => {
     expect(redactUrl(text)).toBe(shown);
   });
@@ -376,7 +378,8 @@ describeTls(`queue mode over TLS (rediss://, WEIGHTDYN_REDIS_CA)${tlsProblem ? `
     const env = { WEIGHTDYN_REDIS_CA: files.ca };
     try {
       const tiny = writeStudy("tiny.json", { ...rawStudy(100, 1, 23), early: [50] });
-      const w = cli(["worker", "--queue", server.url, "--workers", "1", "--idle-exit", "1"], env);
+      // Idle for 10 s before it exits: under load the coordinator may take seconds to register the study.
+      const w = cli(["worker", "--queue", server.url, "--workers", "1", "--idle-exit", "10"], env);
       const out = join(dir, "queue-tls");
       const c = cli(["ensemble", "--config", tiny.path, "--out", out, "--queue", server.url], env);
       expect(await c.exited).toBe(0);

@@ -146,6 +146,27 @@ export function argF64(
   return v;
 }
 
+/** True when arr's buffer has been detached (transferred); Node 20 has no ArrayBuffer.prototype.detached. */
+function isDetached(arr: Float64Array): boolean {
+  const buffer = arr.buffer as ArrayBuffer & { detached?: boolean; resizable?: boolean };
+  return buffer.detached ?? (buffer.byteLength === 0 && buffer.resizable !== true);
+}
+
+/**
+ * native HeldArray (bind_network.cc): an array a network keeps between calls (its state, its tangent block Q)
+ * must still be attached and have its n elements, since the caller may have transferred its buffer meanwhile.
+ */
+export function heldF64(arr: Float64Array, name: string, n: number): Float64Array {
+  if (n > 0 && isDetached(arr)) {
+    throwRange(
+      `expected ${name} to have ${n} elements but its buffer was detached (transferred); create a new network`,
+    );
+  }
+  if (arr.length !== n)
+    throwRange(`expected ${name} to have ${n} elements but it has ${arr.length} (its buffer was resized)`);
+  return arr;
+}
+
 // Limits of native/bind_network.cc and the tables (native/kernels/tables.h).
 export const MAX_WIDTH = 1 << 20;
 export const MAX_SAMPLES = 1 << 26;
@@ -333,9 +354,7 @@ export function overlaps(a: ArrayBufferView | null, b: ArrayBufferView | null): 
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
-/** native ArgDistinct: a RangeError naming both arrays when they share memory. */
-export function argDistinct(nameA: string, a: ArrayBufferView | null, nameB: string, b: ArrayBufferView | null): void {
-  if (overlaps(a, b)) {
-    throwRange(`${nameA} and ${nameB} must not share memory (they are views of one buffer that overlap)`);
-  }
+/** native ArgDisjoint: a RangeError naming both arrays when they share memory (pass a subarray to check a prefix). */
+export function argDisjoint(nameA: string, a: ArrayBufferView | null, nameB: string, b: ArrayBufferView | null): void {
+  if (overlaps(a, b)) throwRange(`${nameA} and ${nameB} must not overlap (they share memory)`);
 }

@@ -113,10 +113,12 @@ export interface ChunkResult {
 
 /**
  * A network, its data and its update rule bound to a backend: the data (X, Y) and all workspaces live on the backend
- * side and are allocated once. `state` (length S = stateBlocks D; the weights are its first D numbers) and `tangent`
- * (length S maxK) are views owned by the kernel; the caller writes the initial state into them and reads results from
- * them. For WASM they are re-created whenever linear memory grows, so always read them through the getters, never
- * keep an old reference across calls.
+ * side and are allocated once. `state` (length S = stateBlocks D; `weights` is a view of its first D numbers) and
+ * `tangent` (length S maxK) are arrays owned by the kernel for its whole life; the caller writes the initial state
+ * into them and reads results from them, and may keep them (they stay valid, and keep the final state after
+ * dispose()). Every call checks them again: a transferred (detached) buffer is an error naming state or Q, never a
+ * crash. An output array that shares memory with them or with another array of the same call is refused
+ * (`<a> and <b> must not overlap`).
  */
 export interface NetworkKernel {
   /** D, the number of parameters. */

@@ -1,10 +1,18 @@
 /**
- * A network bound to the WASM backend (the NetworkKernel of wasm.ts): its data, workspaces, weights and tangent block
- * live in linear memory (assembly/network.ts) and are freed by dispose(). Every method validates its arguments as
- * native/bind_network.cc does, with the guards of guards.ts, before calling into the module.
+ * A network bound to the WASM backend (the NetworkKernel of wasm.ts): its data and workspaces live in linear memory
+ * (assembly/network.ts) and are freed by dispose(). Every method validates its arguments as native/bind_network.cc
+ * does, with the guards of guards.ts, before calling into the module.
+ *
+ * The state and the tangent block handed out (`state`, `weights`, `tangent`) are ordinary Float64Arrays owned by this
+ * object, not views of linear memory: they are copied into the module's state and Q before every call that reads them
+ * and back after every call that changes them. A view would go stale, silently: after memory grows it is detached
+ * (writes are lost), and after dispose() it points at memory the next network is given (writes land in that
+ * network). These arrays stay valid for the object's life, hold the final state after dispose(), and are checked
+ * again at every call like the native binding's (attached, length S and S maxK). The copies cost O(S + S k) per
+ * call, against the O(N D k) or more of the call itself.
  */
 import {
-  argDistinct,
+  argDisjoint,
   argF64,
   argFinite,
   argI32,
@@ -12,6 +20,7 @@ import {
   checkBatches,
   cppDoubleToString,
   firstNonFinite,
+  heldF64,
   INT_MAX,
   throwNonFinite,
   throwRange,
@@ -29,12 +38,11 @@ export class WasmNetworkKernel implements NetworkKernel {
   readonly stateDimension: number;
   readonly samples: number;
   readonly maxK: number;
+  readonly state: Float64Array;
+  readonly weights: Float64Array;
+  readonly tangent: Float64Array;
   private ptr: number;
   private disposed = false;
-  private viewBuffer: ArrayBuffer | null = null;
-  private sView = new Float64Array(0);
-  private wView = new Float64Array(0);
-  private qView = new Float64Array(0);
   private readonly sPtr: number;
   private readonly qPtr: number;
   private readonly scratchA: Scratch;
@@ -53,42 +61,22 @@ export class WasmNetworkKernel implements NetworkKernel {
     this.maxK = maxK;
     this.sPtr = ex.network_state(ptr);
     this.qPtr = ex.network_q(ptr);
+    this.state = new Float64Array(this.stateDimension);
+    this.weights = this.state.subarray(0, this.dimension);
+    this.tangent = new Float64Array(this.stateDimension * maxK);
     this.scratchA = new Scratch(ex);
     this.scratchB = new Scratch(ex);
-  }
-
-  /** Views into linear memory, re-created when memory has grown (the old buffer is then detached). */
-  private refreshViews(): void {
-    const buffer = this.ex.memory.buffer;
-    if (buffer === this.viewBuffer) return;
-    this.viewBuffer = buffer;
-    this.sView = new Float64Array(buffer, this.sPtr, this.stateDimension);
-    this.wView = this.sView.subarray(0, this.dimension);
-    this.qView = new Float64Array(buffer, this.qPtr, this.stateDimension * this.maxK);
-  }
-
-  get state(): Float64Array {
-    if (!this.disposed) this.refreshViews();
-    return this.sView;
-  }
-
-  get weights(): Float64Array {
-    if (!this.disposed) this.refreshViews();
-    return this.wView;
-  }
-
-  get tangent(): Float64Array {
-    if (!this.disposed) this.refreshViews();
-    return this.qView;
   }
 
   private f64(ptr: number, n: number): Float64Array {
     return new Float64Array(this.ex.memory.buffer, ptr, n);
   }
 
-  /** native NetworkBinding::Alive. */
+  /** native NetworkBinding::Alive and the first half of Held: the held arrays still attached with their lengths. */
   private alive(): void {
     if (this.disposed) throwRange("this network has been disposed");
+    heldF64(this.state, "state", this.stateDimension);
+    heldF64(this.tangent, "Q", this.stateDimension * this.maxK);
   }
 
   /** native NetworkBinding::Held: the current state must be finite. */
@@ -96,6 +84,28 @@ export class WasmNetworkKernel implements NetworkKernel {
     const st = this.state;
     const p = firstNonFinite(st, this.stateDimension);
     if (p >= 0) throwNonFinite(st, "state", p);
+  }
+
+  /** An output of a call apart from the held state and tangent block (native: ArgDisjoint against them). */
+  private apartFromHeld(name: string, out: Float64Array | null, n: number): void {
+    if (!out) return;
+    const v = out.subarray(0, n);
+    argDisjoint(name, v, "state", this.state);
+    argDisjoint(name, v, "Q", this.tangent);
+  }
+
+  /** The state (and the first k tangent columns) into linear memory, after every allocation of the call. */
+  private copyIn(k: number): void {
+    this.f64(this.sPtr, this.stateDimension).set(this.state);
+    const n = this.stateDimension * k;
+    if (n > 0) this.f64(this.qPtr, n).set(this.tangent.subarray(0, n));
+  }
+
+  /** The state and the first k tangent columns back out of linear memory after a call that changed them. */
+  private copyOut(k: number, state: boolean): void {
+    if (state) this.state.set(this.f64(this.sPtr, this.stateDimension));
+    const n = this.stateDimension * k;
+    if (n > 0) this.tangent.set(this.f64(this.qPtr, n), 0);
   }
 
   /** Copies n int32 values into a scratch buffer; returns its address. */
@@ -134,13 +144,16 @@ export class WasmNetworkKernel implements NetworkKernel {
   loss(): number {
     this.alive();
     this.checkWeights();
+    this.copyIn(0);
     return this.ex.network_loss(this.ptr);
   }
 
   lossGrad(grad: Float64Array): number {
     this.alive();
     const out = argF64(grad, "grad", this.dimension, true, false);
+    this.apartFromHeld("grad", out, this.dimension);
     this.checkWeights();
+    this.copyIn(0);
     const g = this.ex.network_grad(this.ptr);
     const loss = this.ex.network_loss_grad(this.ptr, g);
     out.set(this.f64(g, this.dimension));
@@ -151,8 +164,10 @@ export class WasmNetworkKernel implements NetworkKernel {
     this.alive();
     const D = this.dimension;
     const out = argF64(H, "H", D * D, true, false);
+    this.apartFromHeld("H", out, D * D);
     this.checkWeights();
     this.reserveHessian();
+    this.copyIn(0);
     const h = this.ex.network_h(this.ptr);
     this.ex.network_hessian(this.ptr, h);
     out.set(this.f64(h, D * D));
@@ -164,12 +179,14 @@ export class WasmNetworkKernel implements NetworkKernel {
     const kk = argInt(k, "k", 1, Math.floor(INT_MAX / D));
     const vIn = argF64(V, "V", D * kk, false, true);
     const hvOut = argF64(HV, "HV", D * kk, false, false);
-    argDistinct("V", vIn.subarray(0, D * kk), "HV", hvOut.subarray(0, D * kk));
+    argDisjoint("V", vIn.subarray(0, D * kk), "HV", hvOut.subarray(0, D * kk));
+    this.apartFromHeld("HV", hvOut, D * kk);
     this.checkWeights();
     // Columns are independent (hessian.ts: hvp_batch), so a large k runs in blocks of columns.
     const cols = Math.max(1, Math.min(kk, Math.floor(HVP_BLOCK_DOUBLES / D)));
     const vPtr = this.scratchA.ensure(D * cols);
     const hvPtr = this.scratchB.ensure(D * cols);
+    this.copyIn(0);
     for (let c0 = 0; c0 < kk; c0 += cols) {
       const n = Math.min(cols, kk - c0);
       this.f64(vPtr, D * n).set(vIn.subarray(c0 * D, (c0 + n) * D));
@@ -194,7 +211,9 @@ export class WasmNetworkKernel implements NetworkKernel {
       this.reserveBatches();
       bPtr = this.i32In(this.scratchA, b);
     }
+    this.copyIn(kk);
     this.ex.network_tangent_apply(this.ptr, kk, r, step, bPtr, b ? b.length : 0);
+    this.copyOut(kk, false);
   }
 
   trainChunk(req: ChunkRequest): ChunkResult {
@@ -221,7 +240,8 @@ export class WasmNetworkKernel implements NetworkKernel {
       ["rOut", rDst ? rDst.subarray(0, nQr * kk * kk) : null],
     ] as const;
     for (let i = 0; i < outs.length; i++)
-      for (let j = i + 1; j < outs.length; j++) argDistinct(outs[i][0], outs[i][1], outs[j][0], outs[j][1]);
+      for (let j = i + 1; j < outs.length; j++) argDisjoint(outs[i][0], outs[i][1], outs[j][0], outs[j][1]);
+    for (const [name, out] of outs) this.apartFromHeld(name, out, out ? out.length : 0);
     this.checkWeights();
     const Q = this.tangent;
     const bad = firstNonFinite(Q, this.stateDimension * kk);
@@ -245,6 +265,8 @@ export class WasmNetworkKernel implements NetworkKernel {
     const lossPtr = base;
     const logRPtr = base + 8 * nLoss;
     const rPtr = rDst ? logRPtr + 8 * nLogR : 0;
+    // Growing memory below (the blocks' minibatches) moves nothing already in it.
+    this.copyIn(kk);
 
     let done = 0;
     let qrDone = 0;
@@ -290,6 +312,7 @@ export class WasmNetworkKernel implements NetworkKernel {
       qrDone += nq;
       if (reason !== 0) break;
     }
+    this.copyOut(kk, true);
     return { steps: done, diverged: reason !== 0, reason };
   }
 
@@ -302,12 +325,7 @@ export class WasmNetworkKernel implements NetworkKernel {
 
   dispose(): void {
     if (this.disposed) return;
-    // Like native's arrays, the final weights and tangent stay readable: copies replace the views.
-    this.refreshViews();
-    this.sView = this.sView.slice();
-    this.wView = this.sView.subarray(0, this.dimension);
-    this.qView = this.qView.slice();
-    this.viewBuffer = null;
+    // The state and tangent arrays are this object's own: they keep the final state.
     this.scratchA.release();
     this.scratchB.release();
     this.ex.network_free(this.ptr);

@@ -18,7 +18,7 @@
  */
 import {
   ACT_COUNT,
-  argDistinct,
+  argDisjoint,
   argF64,
   argFinite,
   argInt,
@@ -94,6 +94,13 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
       const fOut = argF64(f, "f", n, true, false);
       const d1Out = argF64(d1, "d1", n, true, false);
       const d2Out = argF64(d2, "d2", n, true, false);
+      const all: [string, Float64Array][] = [
+        ["z", zIn],
+        ["f", fOut],
+        ["d1", d1Out],
+        ["d2", d2Out],
+      ];
+      for (let a = 0; a < 4; a++) for (let b = a + 1; b < 4; b++) argDisjoint(...all[a], ...all[b]);
       const base = actScratch.ensure(4 * ACTIVATION_BLOCK);
       const zp = base;
       const fp = zp + 8 * ACTIVATION_BLOCK;
@@ -116,9 +123,9 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
       const aIO = argF64(A, "A", rows * cols, false, true);
       const rOut = argF64(R, "R", cols * cols, false, false);
       const logROut = argF64(logRDiag, "logRDiag", cols, false, false);
-      argDistinct("A", aIO, "R", rOut);
-      argDistinct("A", aIO, "logRDiag", logROut);
-      argDistinct("R", rOut, "logRDiag", logROut);
+      argDisjoint("A", aIO, "R", rOut);
+      argDisjoint("A", aIO, "logRDiag", logROut);
+      argDisjoint("R", rOut, "logRDiag", logROut);
       const nA = even(rows * cols);
       const nR = even(cols * cols);
       const nK = even(cols);
@@ -141,7 +148,7 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
       const sIO = argF64(state, "state", S, true, true);
       const gIn = argF64(g, "g", n, true, true);
       const step = argStep(t);
-      argDistinct("state", sIO, "g", gIn);
+      argDisjoint("state", sIO, "g", gIn);
       const rulePtr = ruleScratch.ensure(even(ex.rule_bytes() / 8));
       const sPtr = stepScratch.ensure(even(S) + even(n));
       const gPtr = sPtr + 8 * even(S);
@@ -163,9 +170,9 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
       const cols = argInt(k, "k", 1, Math.floor(INT_MAX / S));
       const qIO = argF64(Q, "Q", S * cols, true, true);
       const hqIn = argF64(HQ, "HQ", n * cols, true, true);
-      argDistinct("Q", qIO, "HQ", hqIn);
-      argDistinct("Q", qIO, "state", sIn);
-      argDistinct("Q", qIO, "g", gIn);
+      argDisjoint("Q", qIO, "HQ", hqIn);
+      argDisjoint("Q", qIO, "state", sIn);
+      argDisjoint("Q", qIO, "g", gIn);
       const rulePtr = ruleScratch.ensure(even(ex.rule_bytes() / 8));
       const nS = even(S);
       const nG = even(n);

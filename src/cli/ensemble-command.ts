@@ -22,6 +22,7 @@ import { EnsembleOutputError } from "../ensemble/errors.js";
 import { expandGrid } from "../ensemble/grid.js";
 import type { EnsembleResult } from "../ensemble/runner.js";
 import { loadStudyFile, type Study } from "../ensemble/study.js";
+import { DirLockedError } from "../io/dir-lock.js";
 import { pickBackendName } from "./backend-choice.js";
 import { distributedFlags } from "./distributed-flags.js";
 import { runQueueFromCli } from "./ensemble-queue.js";
@@ -90,7 +91,7 @@ export async function runStudyFromCli(
     }
   };
   process.on("SIGINT", onSigint);
-  const progress = createProgress({ quiet: flags.quiet });
+  const progress = createProgress({ quiet: flags.quiet, unit: "runs" });
   let result: EnsembleResult;
   try {
     result = await runEnsemble(study, {
@@ -103,7 +104,9 @@ export async function runStudyFromCli(
       shard: flags.shard,
     });
   } catch (err) {
-    if (err instanceof EnsembleOutputError) throw new UsageError(`--out: ${err.message}`, { cause: err });
+    if (err instanceof EnsembleOutputError || err instanceof DirLockedError) {
+      throw new UsageError(`--out: ${err.message}`, { cause: err });
+    }
     throw err;
   } finally {
     progress.stop();

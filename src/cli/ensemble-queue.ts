@@ -18,6 +18,7 @@ import { parseBatch } from "../distributed/jobs.js";
 import { parseRedisUrl } from "../distributed/redis-url.js";
 import { EnsembleOutputError } from "../ensemble/errors.js";
 import type { Study } from "../ensemble/study.js";
+import { DirLockedError } from "../io/dir-lock.js";
 import { importOptional } from "../optional-deps.js";
 import { UsageError } from "./errors.js";
 import { createQueueProgress } from "./queue-progress.js";
@@ -30,10 +31,12 @@ export interface QueueFlags {
   quiet?: boolean;
 }
 
-/** DistributedInputError and EnsembleOutputError as the UsageErrors they are to the CLI (exit code 2). */
+/** DistributedInputError, EnsembleOutputError and DirLockedError as the UsageErrors they are to the CLI (exit 2). */
 export function asCliError(err: unknown, outFlag = "--out"): unknown {
   if (err instanceof DistributedInputError) return new UsageError(err.message, { cause: err });
-  if (err instanceof EnsembleOutputError) return new UsageError(`${outFlag}: ${err.message}`, { cause: err });
+  if (err instanceof EnsembleOutputError || err instanceof DirLockedError) {
+    return new UsageError(`${outFlag}: ${err.message}`, { cause: err });
+  }
   return err;
 }
 
@@ -90,7 +93,7 @@ export async function runQueueFromCli(study: Study, flags: QueueFlags): Promise<
       resume: flags.resume,
       batch,
       onProgress: (status) => progress.update(status),
-      onNotice: (message) => progress.notice(message),
+      onNotice: (message, kind) => progress.notice(message, kind),
       signal: controller.signal,
     });
   } catch (err) {

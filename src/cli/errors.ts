@@ -5,6 +5,7 @@
  */
 import { CommanderError } from "commander";
 import { ConfigError } from "../config/errors.js";
+import { redactSecrets } from "../distributed/redis-url.js";
 
 /** A bad command line or environment variable; the message names the flag or variable. Exit code 2. */
 export class UsageError extends Error {
@@ -21,11 +22,17 @@ export function exitCodeFor(err: unknown): number {
   return 1;
 }
 
+/** A line without the `weightdyn: ` its thrower already put in front (errors of the backends carry it). */
+function withoutPrefix(line: string): string {
+  return line.startsWith("weightdyn: ") ? line.slice("weightdyn: ".length) : line;
+}
+
 /**
  * reportError(err, stderr, env) -> exit code
  *
- * Prints `weightdyn: <message>` (each line of a multi-line message prefixed) and, when env.WEIGHTDYN_DEBUG is "1",
- * the stack. Commander errors are not printed again (commander has printed them through configureOutput).
+ * Prints `weightdyn: <message>` (each line of a multi-line message prefixed once, also when the message already
+ * starts with it) and, when env.WEIGHTDYN_DEBUG is "1", the stack. Every URL-like word is redacted (redactSecrets):
+ * no message prints a password, whatever the thrower quoted. Commander errors are not printed again (commander has printed them through configureOutput).
  */
 export function reportError(
   err: unknown,
@@ -36,7 +43,7 @@ export function reportError(
   if (err instanceof CommanderError) return code;
   const message = err instanceof Error ? err.message : String(err);
   const lines = (message === "" ? "unknown error" : message).split("\n");
-  stderr.write(`${lines.map((line) => `weightdyn: ${line}`).join("\n")}\n`);
-  if (env.WEIGHTDYN_DEBUG === "1" && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+  stderr.write(`${lines.map((line) => `weightdyn: ${withoutPrefix(redactSecrets(line))}`).join("\n")}\n`);
+  if (env.WEIGHTDYN_DEBUG === "1" && err instanceof Error && err.stack) stderr.write(`${redactSecrets(err.stack)}\n`);
   return code;
 }

@@ -17,6 +17,7 @@
  * Everything that can be wrong with the input (config fields, the data CSV, the weights file, flags, the
  * WEIGHTDYN_BACKEND variable, the output directory) is checked before the engine is loaded, and ends with
  * `weightdyn: <message>` on stderr and exit code 2. Other failures exit with 1. WEIGHTDYN_DEBUG=1 adds stacks.
+ * `run` locks its output directory and replaces the files of an earlier run there as one set (src/io/run-dir.ts).
  * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
  */
 import { mkdirSync } from "node:fs";
@@ -24,13 +25,17 @@ import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
 import { DEFAULT_RUN_CONFIG } from "../config/defaults.js";
 import { describeSystemError } from "../config/errors.js";
+import type { RunPlan } from "../config/run-plan.js";
 import type { RunConfig } from "../config/schema.js";
 import { BACKEND_CHOICES } from "../config/schema.js";
 import { parameterCount } from "../config/shape.js";
 import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
-import { buildDataset } from "../data/dataset.js";
+import { buildPlannedDataset } from "../data/dataset.js";
+import { redactSecrets } from "../distributed/redis-url.js";
 import { weightdynVersion } from "../ensemble/store.js";
+import { DirLockedError } from "../io/dir-lock.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
+import { openRunDir, type RunDir } from "../io/run-dir.js";
 import { initialWeights } from "../system/init.js";
 import { registerAtlasCommand } from "./atlas-command.js";
 import { pickBackendName } from "./backend-choice.js";
@@ -41,7 +46,7 @@ import { noticeWasmFallback } from "./fallback-notice.js";
 import { positiveIntFlag } from "./flags.js";
 import { registerMergeCommand } from "./merge-command.js";
 import { registerPredictCommand } from "./predict-command.js";
-import { createProgress } from "./progress.js";
+import { createProgress, planNotice } from "./progress.js";
 import { formatRunReport } from "./report.js";
 import { registerReportCommand } from "./report-command.js";
 import { registerStartCommand } from "./start-command.js";
@@ -62,14 +67,15 @@ async function loadEngine(): Promise<RunModule> {
 }
 
 /** Checks everything a run reads before any engine work: data, initial weights, the output directory. */
-function preflight(config: RunConfig, baseDir: string, outDir: string): void {
-  buildDataset(config, baseDir);
+function preflight(config: RunConfig, baseDir: string, outDir: string, backend: string): RunPlan {
+  const { plan } = buildPlannedDataset(config, baseDir, backend === "wasm" ? "wasm" : undefined);
   initialWeights(config, parameterCount(config.network), baseDir);
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (err) {
     throw new UsageError(`--out: cannot create directory ${outDir}: ${describeSystemError(err)}`, { cause: err });
   }
+  return plan;
 }
 
 /** A second bar for the CLV backward pass (which starts when training is done). */
@@ -82,33 +88,52 @@ function clvProgress(quiet: boolean | undefined): (done: number, total: number) 
   };
 }
 
+/** Locks the output directory (run-dir.ts); another process writing there is a UsageError naming --out. */
+function openOut(outDir: string): RunDir {
+  try {
+    return openRunDir(outDir);
+  } catch (err) {
+    if (err instanceof DirLockedError) throw new UsageError(`--out: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
   const threads = positiveIntFlag("--threads", flags.threads) ?? availableParallelism();
-  preflight(config, baseDir, flags.out);
+  const plan = preflight(config, baseDir, flags.out, backend);
   noticeWasmFallback(backend);
+  const notice = flags.quiet ? null : planNotice(plan);
+  if (notice) process.stderr.write(`weightdyn: ${notice}\n`);
   const engine = await loadEngine();
-  const progress = createProgress({ quiet: flags.quiet });
-  const started = performance.now();
-  let result: RunOutputs;
+  // Everything is written to a staging directory and committed as one set: never a mix of two runs.
+  const out = openOut(flags.out);
   try {
-    result = await engine.runTraining(
-      { config, baseDir },
-      {
-        backend,
-        threads,
-        onProgress: progress.onProgress,
-        outDir: flags.out,
-        onClvProgress: config.lyapunov.clv ? clvProgress(flags.quiet) : undefined,
-      },
-    );
+    const progress = createProgress({ quiet: flags.quiet });
+    const started = performance.now();
+    let result: RunOutputs;
+    try {
+      result = await engine.runTraining(
+        { config, baseDir },
+        {
+          backend,
+          threads,
+          onProgress: progress.onProgress,
+          outDir: out.staging,
+          onClvProgress: config.lyapunov.clv ? clvProgress(flags.quiet) : undefined,
+        },
+      );
+    } finally {
+      progress.stop();
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    const files = writeRunOutputs(out.staging, result);
+    out.commit();
+    const report = formatRunReport(result, { requestedBackend: backend, wallSeconds, outDir: flags.out, files });
+    process.stdout.write(`${report}\n`);
   } finally {
-    progress.stop();
+    out.close();
   }
-  const wallSeconds = (performance.now() - started) / 1000;
-  const files = writeRunOutputs(flags.out, result);
-  const report = formatRunReport(result, { requestedBackend: backend, wallSeconds, outDir: flags.out, files });
-  process.stdout.write(`${report}\n`);
 }
 
 function buildProgram(): Command {
@@ -116,7 +141,9 @@ function buildProgram(): Command {
     .description("Train a small neural network by gradient descent and measure the Lyapunov exponents of its weights.")
     .version(weightdynVersion())
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`weightdyn: ${text.replace(/^error: /, "")}`) });
+    .configureOutput({
+      outputError: (text, write) => write(`weightdyn: ${redactSecrets(text.replace(/^error: /, ""))}`),
+    });
   const backendOption = () =>
     new Option("--backend <name>", "compute backend (overrides WEIGHTDYN_BACKEND and config.backend)").choices(
       BACKEND_CHOICES,

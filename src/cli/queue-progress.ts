@@ -7,16 +7,18 @@
  *   weightdyn ████████░░░░ 62% | 620/1000 | 41.3 runs/s | workers 3 (2 live) | ETA 9s
  * lines with WEIGHTDYN_PROGRESS=lines (one each time another 10% is done, and at least every 30 s:
  * `weightdyn: 62% (620/1000), 41.3 runs/s, workers 3 (2 live)`), nothing with --quiet or when stderr is not a
- * terminal. Notices (a stalled job taken again, no workers yet, a lost connection) are printed in every mode but
- * --quiet, each on a line of its own: `weightdyn: <message>`.
+ * terminal. Notices (a stalled job taken again, no workers yet) are printed in every mode but --quiet, each on a
+ * line of its own: `weightdyn: <message>`; fault notices (Redis lost or not answering, a lease or registration
+ * taken again) in every mode, --quiet included: an outage must never look like a silent hang.
  */
 import cliProgress from "cli-progress";
 import type { QueueStatus } from "../distributed/coordinator.js";
+import { redactSecrets } from "../distributed/redis-url.js";
 import { type ProgressOptions, progressMode } from "./progress.js";
 
 export interface QueueProgress {
   update(status: QueueStatus): void;
-  notice(message: string): void;
+  notice(message: string, kind?: "fault"): void;
   stop(): void;
 }
 
@@ -28,10 +30,10 @@ export function createQueueProgress(options: ProgressOptions = {}): QueueProgres
   const stream = options.stream ?? process.stderr;
   const mode = progressMode(options);
   const quiet = options.quiet === true;
-  const noticeLine = (message: string) => {
-    if (quiet) return;
+  const noticeLine = (message: string, kind?: "fault") => {
+    if (quiet && kind !== "fault") return;
     // On a terminal with a bar, clear the bar's line first; the bar redraws itself on its next tick.
-    stream.write(`${mode === "bar" ? "\r\u001b[K" : ""}weightdyn: ${message}\n`);
+    stream.write(`${mode === "bar" ? "\r\u001b[K" : ""}weightdyn: ${redactSecrets(message)}\n`);
   };
   if (mode === "lines") {
     let lastDecile = -1;

@@ -2,8 +2,8 @@
  * formatRunReport(result, info) -> one paragraph for stdout after `weightdyn run` / `weightdyn start`.
  *
  * Reads these summary keys when present (the engine owns summary.json; anything missing is left out or taken from
- * the loss series): `steps`, `backend`, `finalLoss`, `diverged`, `divergedStep` (or `divergedAt`), `exponents`
- * (array or typed array, largest first).
+ * the loss series): `steps`, `backend`, `finalLoss` (null, as summary.json writes a non-finite loss: "no finite
+ * final loss"), `diverged`, `divergedStep` (or `divergedAt`), `exponents` (array or typed array, largest first).
  */
 import type { RunOutputFiles, RunOutputs } from "../io/outputs.js";
 
@@ -41,8 +41,15 @@ export function formatRunReport(result: RunOutputs, info: RunReportInfo): string
   const threads = typeof s.threads === "number" && s.threads > 1 ? ` (up to ${s.threads} threads)` : "";
   const parts: string[] = [`${what} on the ${backend} backend${threads} in ${info.wallSeconds.toFixed(2)} s`];
 
+  // The summary's own value: null there (a non-finite loss) is said as such, never replaced by an earlier loss.
   const finalLoss =
-    typeof s.finalLoss === "number" ? s.finalLoss : lossValues.length > 0 ? lossValues[lossValues.length - 1] : null;
+    typeof s.finalLoss === "number"
+      ? s.finalLoss
+      : s.finalLoss === null
+        ? null
+        : lossValues.length > 0
+          ? lossValues[lossValues.length - 1]
+          : undefined;
   const divergedStep = typeof s.divergedStep === "number" ? s.divergedStep : s.divergedAt;
   const diverged =
     s.diverged === true
@@ -50,7 +57,12 @@ export function formatRunReport(result: RunOutputs, info: RunReportInfo): string
       : s.diverged === false
         ? "did not diverge"
         : null;
-  const lossText = finalLoss === null ? "" : `final loss ${formatNumber(finalLoss)}`;
+  const lossText =
+    finalLoss === undefined
+      ? ""
+      : finalLoss === null
+        ? "no finite final loss"
+        : `final loss ${formatNumber(finalLoss)}`;
   const tail = [lossText, diverged].filter((t) => t !== null && t !== "");
   if (tail.length > 0) parts[0] += `: ${tail.length === 2 ? `${tail[0]} (${tail[1]})` : tail[0]}`;
 

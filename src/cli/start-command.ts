@@ -17,7 +17,7 @@
  *
  * --runs N replaces the study's initial conditions per activation (a quick look or a test; another study id).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -28,6 +28,7 @@ import { describeSystemError } from "../config/errors.js";
 import { BACKEND_CHOICES } from "../config/schema.js";
 import { RUNS_FILE, STUDY_FILE } from "../ensemble/store.js";
 import { parseStudy, type Study } from "../ensemble/study.js";
+import { type DirLock, DirLockedError, LOCK_FILE, lockDirectory } from "../io/dir-lock.js";
 import type { PredictOptions } from "../predict/types.js";
 import { parseWorkers, runStudyFromCli } from "./ensemble-command.js";
 import { UsageError } from "./errors.js";
@@ -86,19 +87,32 @@ function recordedStudyId(dir: string): string | null {
  * taken) when it holds another.
  */
 export function prepareStartDir(dir: string, studyId: string): string | null {
-  const previous = recordedStudyId(dir);
-  if (previous === null || previous === studyId) return null;
-  let target = `${dir}.previous-${previous}`;
-  for (let i = 2; existsSync(target); i++) target = `${dir}.previous-${previous}-${i}`;
+  // Never move a directory another process is writing into: looked at under its lock (io/dir-lock.ts).
+  let lock: DirLock;
   try {
-    renameSync(dir, target);
+    lock = lockDirectory(dir, { what: `start of study ${studyId}` });
   } catch (err) {
-    throw new UsageError(
-      `--out: ${dir} holds another study (${previous}) and cannot be moved aside: ${describeSystemError(err)}`,
-      { cause: err },
-    );
+    if (err instanceof DirLockedError) throw new UsageError(`--out: ${err.message}`, { cause: err });
+    throw err;
   }
-  return target;
+  try {
+    const previous = recordedStudyId(dir);
+    if (previous === null || previous === studyId) return null;
+    let target = `${dir}.previous-${previous}`;
+    for (let i = 2; existsSync(target); i++) target = `${dir}.previous-${previous}-${i}`;
+    try {
+      renameSync(dir, target);
+    } catch (err) {
+      throw new UsageError(
+        `--out: ${dir} holds another study (${previous}) and cannot be moved aside: ${describeSystemError(err)}`,
+        { cause: err },
+      );
+    }
+    rmSync(join(target, LOCK_FILE), { force: true });
+    return target;
+  } finally {
+    lock.release();
+  }
 }
 
 /** The machine, for provenance lines: cores, CPU model, Node, platform. */

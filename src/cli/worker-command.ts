@@ -8,14 +8,14 @@
  * Runs until stopped (or, with --idle-exit, until no study has been queued for that long). --queue may be left
  * out when WEIGHTDYN_QUEUE holds the URL; the password may come from WEIGHTDYN_REDIS_PASSWORD (either keeps it out
  * of the process list). Lines on stderr: what is served (`weightdyn: serving study <id>: ...`), jobs that failed,
- * lost connections. Ctrl-C or SIGTERM (Kubernetes, Slurm) stops taking jobs, lets the running ones finish and
+ * and, even with --quiet, lost connections and a Redis that does not answer. Ctrl-C or SIGTERM (Kubernetes, Slurm) stops taking jobs, lets the running ones finish and
  * report, and exits with 0; a second one ends the process at once (its jobs are taken again by other workers once
  * their locks expire). Summary on stdout: `worker host:pid: 12 jobs, 48 runs of 1 study`.
  */
 import type { Command } from "commander";
 import { Option } from "commander";
 import { BACKEND_CHOICES } from "../config/schema.js";
-import { parseRedisUrl } from "../distributed/redis-url.js";
+import { parseRedisUrl, redactSecrets } from "../distributed/redis-url.js";
 import { WORKER_DEFAULTS } from "../distributed/worker-defaults.js";
 import { importOptional } from "../optional-deps.js";
 import { pickBackendName } from "./backend-choice.js";
@@ -58,8 +58,9 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
   const stalledIntervalMs = positiveFlag("--stalled-interval", flags.stalledInterval, { integer: true });
   const maxStalledCount = positiveFlag("--max-stalled", flags.maxStalled, { integer: true });
   const idleExit = positiveFlag("--idle-exit", flags.idleExit, { integer: false });
-  const say = (message: string) => {
-    if (!flags.quiet) process.stderr.write(`weightdyn: ${message}\n`);
+  // Faults (Redis lost or not answering) are said even under --quiet: an outage must not look like a hang.
+  const say = (message: string, kind?: "fault") => {
+    if (!flags.quiet || kind === "fault") process.stderr.write(`weightdyn: ${redactSecrets(message)}\n`);
   };
   const controller = new AbortController();
   const detach = onSignals(["SIGINT", "SIGTERM"], () => {

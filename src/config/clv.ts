@@ -40,7 +40,8 @@ const MODE = 'one of "auto", "store", "checkpoint"';
 const int = (phrase: string, min: number) =>
   z.number({ error: phrase }).int({ error: phrase }).min(min, { error: phrase });
 
-const byteSize = z.union([z.number(), z.string()], { error: BYTES }).transform((v, ctx) => {
+/** A size in bytes: a positive number, or a string like "2GiB" (parseByteSize); shared with limits.memoryBudget. */
+export const byteSize = z.union([z.number(), z.string()], { error: BYTES }).transform((v, ctx) => {
   const bytes = parseByteSize(v);
   if (bytes === null) {
     ctx.addIssue({ code: "custom", message: BYTES, input: v });

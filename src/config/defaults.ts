@@ -30,6 +30,7 @@ export const DEFAULT_RUN_CONFIG = {
     tangentRoute: "auto",
   },
   backend: "auto",
+  limits: { memoryBudget: "2GiB" },
 } as const satisfies RunConfigInput;
 
 /** The default study that `weightdyn start` (`npm start`) runs, relative to the package root (shipped with it). */

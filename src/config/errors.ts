@@ -72,6 +72,34 @@ function shorten(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
+/** The most characters of a data file any message quotes. */
+export const MAX_FILE_EXCERPT = 12;
+
+/**
+ * quoteFromFile(value, partOfLine) -> how a message shows a piece of a file a config points to (which may be any
+ * readable file: the user's own data, or /etc/shadow named by mistake or by someone else): quoted whole when it is
+ * part of a line (a cell or a column name of a table with several columns) and at most MAX_FILE_EXCERPT characters;
+ * otherwise its first min(MAX_FILE_EXCERPT, length / 2) characters, an ellipsis and its length, e.g.
+ * `"daemon:*:190…" (27 characters)`. Never a whole line of the file.
+ */
+export function quoteFromFile(value: string, partOfLine: boolean): string {
+  const chars = [...value];
+  if (partOfLine && chars.length <= MAX_FILE_EXCERPT) return JSON.stringify(value);
+  const shown = chars.slice(0, Math.min(MAX_FILE_EXCERPT, Math.floor(chars.length / 2))).join("");
+  return `${JSON.stringify(`${shown}…`)} (${chars.length} characters)`;
+}
+
+/** What a value read from a JSON data file is, without its contents: `a string (40 characters)`, `an object`. */
+export function describeFileValue(value: unknown): string {
+  if (typeof value === "string") return `a string (${[...value].length} characters)`;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object") return "an object";
+  // A non-finite number (1e999 reads as Infinity) says nothing of the file's text.
+  if (typeof value === "number") return Number.isFinite(value) ? "a number" : String(value);
+  return `a ${typeof value}`;
+}
+
 /** `no such file`, `is a directory`, `permission denied`, or the message of another Node system error. */
 export function describeSystemError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

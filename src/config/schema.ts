@@ -16,6 +16,7 @@
  *   lyapunov  { exponents: "all", qrEvery: 1, ftleWindow: 100, transient: 0, basis: "identity", basisSeed: 0,
  *               tangentRoute: "auto", clv?: {...} (see clv.ts) }
  *   backend   "auto"
+ *   limits    { memoryBudget: "2GiB" }       what one run may use (run-plan.ts: the plan is checked before a run)
  *
  * Paths (data.csv, init.weights, training.schedule) are relative to the directory of the config file. Seeds are integers in
  * [0, 2^53]. Cross-field rules: ftleWindow and transient are multiples of qrEvery; lyapunov.exponents <= S, the
@@ -39,6 +40,7 @@ import {
   resolveActivationParams,
 } from "./depth.js";
 import { optimizerSchema } from "./optimizer.js";
+import { limitsSchema } from "./run-plan.js";
 import { parameterCount, stateDimensionOf } from "./shape.js";
 
 /** Largest accepted seed: 2^53 (every integer up to it is exact in a float64). */
@@ -192,6 +194,8 @@ export const runConfigSchema = section({
   training: trainingSchema.prefault({}),
   lyapunov: lyapunovSchema.prefault({}),
   backend: choice(BACKEND_CHOICES).default("auto"),
+  /** What a run may use (run-plan.ts). */
+  limits: limitsSchema.prefault({}),
 }).superRefine((c, ctx) => {
   const S = stateDimensionOf(c);
   const D = parameterCount(c.network);

@@ -41,8 +41,9 @@ export function parseRunConfig(raw: unknown): RunConfig {
 /**
  * loadRunConfigFile(path) -> {config, baseDir, path}
  *
- * Reads and validates a JSON config file. A missing or unreadable file and malformed JSON are ConfigErrors with
- * field "" whose message names the file (and, for malformed JSON, the parser's message with line and column).
+ * Reads (readJsonFile: a regular file of bounded size) and validates a JSON config file. A missing or unreadable
+ * file and malformed JSON are ConfigErrors with field "" whose message names the file (and, for malformed JSON, the
+ * line and column and the parser's message without any excerpt of the file).
  */
 export function loadRunConfigFile(path: string): LoadedRunConfig {
   const absolute = resolve(path);

@@ -20,6 +20,7 @@
  */
 import { resolve } from "node:path";
 import { ConfigError } from "../config/errors.js";
+import { checkRunPlan, plannedSamples, planRun, type RunPlan } from "../config/run-plan.js";
 import type { CsvDataConfig, FunctionDataConfig, RunConfig } from "../config/schema.js";
 import { CsvError, readNumericCsv } from "../io/csv.js";
 import { createRng } from "../system/rng.js";
@@ -44,6 +45,24 @@ export interface Dataset {
 export function buildDataset(config: RunConfig, baseDir: string): Dataset {
   const data = config.data;
   return "csv" in data ? csvDataset(config, data, baseDir) : functionDataset(config, data);
+}
+
+/**
+ * buildPlannedDataset(config, baseDir, backend) -> { dataset, plan }
+ *
+ * The training set, with the run's memory and time plan checked (config/run-plan.ts) before anything sized by it is
+ * allocated: for data.samples before the data are made, for a CSV once it is read (the file is bounded by the input
+ * file limit, io/input-file.ts). Throws the plan's RunPlanError (a ConfigError naming the field to change).
+ */
+export function buildPlannedDataset(
+  config: RunConfig,
+  baseDir: string,
+  backend?: "native" | "wasm",
+): { dataset: Dataset; plan: RunPlan } {
+  const planned = plannedSamples(config);
+  if (planned !== null) checkRunPlan(planRun(config, planned, backend), config);
+  const dataset = buildDataset(config, baseDir);
+  return { dataset, plan: checkRunPlan(planRun(config, dataset.samples, backend), config) };
 }
 
 /**
@@ -117,8 +136,8 @@ function csvDataset(config: RunConfig, data: CsvDataConfig, baseDir: string): Da
   if (table.cols !== cols) {
     throw new ConfigError(
       "data.csv",
-      `expected network.inputs + network.outputs = ${inputs} + ${outputs} = ${cols} columns but ${path} has ` +
-        `${table.cols} (header: ${table.header.join(",")})`,
+      `expected network.inputs + network.outputs = ${inputs} + ${outputs} = ${cols} columns but the header of ` +
+        `${path} has ${table.cols}`,
     );
   }
   if (table.rows === 0) throw new ConfigError("data.csv", `expected at least one data row but ${path} has none`);

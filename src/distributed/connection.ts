@@ -11,8 +11,10 @@
  * (default 5 s, WEIGHTDYN_REDIS_TIMEOUT_MS) with
  *   cannot reach Redis at redis://:***@host:port (connect ECONNREFUSED 127.0.0.1:6390)
  * Long-lived clients retry forever with a capped back-off (BullMQ's workers need maxRetriesPerRequest: null); while
- * they do, watchConnection prints `lost the connection to Redis at ...; retrying` at most every 10 s, so an outage is
- * never a silent hang.
+ * they do, watchConnection prints `lost the connection to Redis at ...; retrying` at most every 10 s, and
+ * watchLatency says when a server that keeps its connections open stops answering (a frozen or overloaded Redis:
+ * `Redis at ... has not answered for 5 s`, then `... answers again after 17 s`), so an outage is never a silent
+ * hang. These are fault notices (Notice kind "fault"): the CLI prints them even under --quiet.
  *
  * TLS (rediss://): `tls: {}` (the system's CAs), plus the CA file named by WEIGHTDYN_REDIS_CA for servers with a
  * private or self-signed certificate. The password is never part of a message: every reason passes through scrub().
@@ -27,6 +29,9 @@ import { type RedisTarget, scrub } from "./redis-url.js";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const NOTICE_EVERY_MS = 10_000;
+
+/** A line for the operator; kind "fault" (the link to Redis, the lease) is shown even under --quiet. */
+export type Notice = (message: string, kind?: "fault") => void;
 
 /** The connect-and-ping deadline: WEIGHTDYN_REDIS_TIMEOUT_MS or 5000. */
 export function redisTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -81,8 +86,9 @@ export function describeRedisError(err: unknown, target: RedisTarget): string {
 /**
  * checkRedis(target, { timeoutMs, env }) -> Promise<void>
  *
- * Connects, authenticates and sends PING; any failure, or no answer within timeoutMs, is a RedisConnectionError
- * (module comment). The client is closed either way.
+ * Connects, authenticates, sends PING and selects the URL's database; any failure, or no answer within timeoutMs,
+ * is a RedisConnectionError (module comment), a missing database a DistributedInputError. The client is closed
+ * either way.
  */
 export async function checkRedis(
   target: RedisTarget,
@@ -111,12 +117,15 @@ export async function checkRedis(
       (async () => {
         await client.connect();
         await client.ping();
+        await checkDatabase(client, target);
       })(),
       deadline,
     ]);
   } catch (err) {
+    if (err instanceof DistributedInputError) throw err;
     // ioredis rejects connect() with "Connection is closed"; the reason is the last error event.
     const cause = lastError ?? err;
+    if (SELECT_REFUSED.test(cause instanceof Error ? cause.message : String(cause))) throw noDatabase(cause, target);
     throw new RedisConnectionError(
       `cannot reach Redis at ${target.display} (${describeRedisError(cause, target)})`,
       // The cause is dropped on purpose: ioredis errors may carry the options (and so the password) with them.
@@ -147,6 +156,80 @@ export function openRedis(target: RedisTarget, env: NodeJS.ProcessEnv = process.
   return new Redis(longLived(target, env));
 }
 
+/**
+ * checkDatabase(client, target) -> Promise<void>
+ *
+ * SELECT of the URL's database on a connected client: a server without it (`ERR DB index is out of range`; 16
+ * databases by default) is a DistributedInputError naming --queue, so a wrong number is refused at once instead of
+ * leaving every later command on the wrong database or none.
+ */
+async function checkDatabase(client: Redis, target: RedisTarget): Promise<void> {
+  try {
+    await client.select(target.db);
+  } catch (err) {
+    throw noDatabase(err, target);
+  }
+}
+
+/** The error of a SELECT the server refused (also when ioredis's own SELECT on connecting failed first). */
+function noDatabase(err: unknown, target: RedisTarget): DistributedInputError {
+  return new DistributedInputError(
+    `--queue: Redis at ${target.display} has no database ${target.db} (${describeRedisError(err, target)}): ` +
+      "the number after the host picks one of the server's databases (0 to 15 unless its `databases` setting " +
+      "says otherwise)",
+  );
+}
+
+const SELECT_REFUSED = /DB index is out of range|value is not an integer or out of range/i;
+
+/**
+ * watchLatency(redis, target, notice, { afterMs, everyMs }) -> stop()
+ *
+ * Sends a PING every everyMs (1 s) while none is outstanding; when one has waited afterMs (5 s), says once that Redis
+ * does not answer, and when it is answered, that Redis answers again and after how long (fault notices).
+ */
+export function watchLatency(
+  redis: Redis,
+  target: RedisTarget,
+  notice: Notice,
+  options: { afterMs?: number; everyMs?: number } = {},
+): () => void {
+  const afterMs = options.afterMs ?? 5000;
+  let pendingSince: number | null = null;
+  let told = false;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (pendingSince === null) {
+      const since = now;
+      pendingSince = since;
+      redis.ping().then(
+        () => {
+          if (told) {
+            notice(
+              `Redis at ${target.display} answers again after ${Math.round((Date.now() - since) / 1000)} s`,
+              "fault",
+            );
+          }
+          told = false;
+          pendingSince = null;
+        },
+        () => {
+          pendingSince = null; // a link error: watchConnection reports it
+        },
+      );
+    } else if (!told && now - pendingSince >= afterMs) {
+      told = true;
+      notice(
+        `Redis at ${target.display} has not answered for ${Math.round((now - pendingSince) / 1000)} s: waiting for ` +
+          "it (nothing is lost; the work goes on when it answers)",
+        "fault",
+      );
+    }
+  }, options.everyMs ?? 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Errors of the link itself (as opposed to an error a command returned). */
 function isLinkError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? "";
@@ -161,7 +244,7 @@ function isLinkError(err: unknown): boolean {
  * most once every 10 s: `lost the connection to Redis at <display> (<reason>); retrying` for a broken link, `Redis
  * at <display>: <reason>` for anything else. Without a listener an 'error' event would end the process.
  */
-export function watchConnection(emitter: EventEmitter, target: RedisTarget, notice: (message: string) => void): void {
+export function watchConnection(emitter: EventEmitter, target: RedisTarget, notice: Notice): void {
   let last = Number.NEGATIVE_INFINITY;
   emitter.on("error", (err: unknown) => {
     const now = Date.now();
@@ -172,6 +255,7 @@ export function watchConnection(emitter: EventEmitter, target: RedisTarget, noti
       isLinkError(err)
         ? `lost the connection to Redis at ${target.display} (${reason}); retrying`
         : `Redis at ${target.display}: ${reason}`,
+      "fault",
     );
   });
 }

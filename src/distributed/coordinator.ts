@@ -26,17 +26,18 @@
  */
 import { performance } from "node:perf_hooks";
 import { type Job, Queue, QueueEvents } from "bullmq";
-import { expandGrid } from "../ensemble/grid.js";
+import { expandGrid, type GridPoint } from "../ensemble/grid.js";
 import type { RunRecord } from "../ensemble/record.js";
 import { checkStudyFiles } from "../ensemble/runner.js";
 import { RunStore, studyHeader } from "../ensemble/store.js";
 import { type Study, totalRuns } from "../ensemble/study.js";
-import { bullConnection, checkRedis, openRedis, watchConnection } from "./connection.js";
+import { lockDirectory } from "../io/dir-lock.js";
+import { bullConnection, checkRedis, type Notice, openRedis, watchConnection, watchLatency } from "./connection.js";
 import { QueueRunError } from "./errors.js";
-import { defaultBatch, jobId, jobRanges, type RunRange } from "./jobs.js";
+import { defaultBatch, jobId, jobRanges, ownRange, type RunRange } from "./jobs.js";
 import { RateMeter } from "./rate.js";
 import type { RedisTarget } from "./redis-url.js";
-import { Lease, QUEUE_PREFIX, readSpec, registerStudy, retireStudy } from "./registry.js";
+import { isRegistered, Lease, QUEUE_PREFIX, readSpec, registerStudy, retireStudy } from "./registry.js";
 import { queuedStudy } from "./study-spec.js";
 
 /** What a worker returns for a job. */
@@ -62,8 +63,9 @@ export interface QueueOptions {
   /** Runs per job (default: the batch of the queue already in Redis, else defaultBatch(total)). */
   batch?: number;
   onProgress?: (status: QueueStatus) => void;
-  /** Things worth a line on stderr: a stalled job taken again, no workers yet, a lost connection. */
-  onNotice?: (message: string) => void;
+  /** Things worth a line on stderr: a stalled job taken again, no workers yet; kind "fault": a lost connection, a
+   *  Redis that does not answer, a lease or a registration taken again after an outage (shown even under --quiet). */
+  onNotice?: Notice;
   signal?: AbortSignal;
   /** Lease time to live, ms (15 000). */
   leaseMs?: number;
@@ -103,11 +105,28 @@ const PENDING_STATES = ["waiting", "active", "delayed", "prioritized", "complete
 export async function runQueue(study: Study, options: QueueOptions): Promise<QueueResult> {
   const t0 = performance.now();
   const { target } = options;
-  const notice = options.onNotice ?? (() => {});
   const points = expandGrid(study);
   checkStudyFiles(study, points);
   await checkRedis(target);
   const total = totalRuns(study);
+  const lock = lockDirectory(options.outDir, { what: `queue coordinator of study ${study.id}` });
+  try {
+    return await collect(study, points, total, options, t0);
+  } finally {
+    lock.release();
+  }
+}
+
+/** runQueue once the output directory is locked. */
+async function collect(
+  study: Study,
+  points: GridPoint[],
+  total: number,
+  options: QueueOptions,
+  t0: number,
+): Promise<QueueResult> {
+  const { target } = options;
+  const notice = options.onNotice ?? (() => {});
   const store = RunStore.open(options.outDir, studyHeader(study, points), { resume: options.resume });
   const done = new Set<number>(store.done);
   const result: QueueResult = {
@@ -134,18 +153,24 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
   };
   const redis = openRedis(target);
   watchConnection(redis, target, notice);
+  const stopLatency = watchLatency(redis, target, notice);
   const connection = bullConnection(target);
   let queue: Queue | null = null;
   let events: QueueEvents | null = null;
   let lease: Lease | null = null;
-  let leaseLost = false;
+  let leaseLostTo: string | null = null;
   try {
     lease = await Lease.acquire(redis, study.id, {
       ttlMs: options.leaseMs,
       onWait: (holder) => notice(`study ${study.id} is held by coordinator ${holder}: waiting for its lease to expire`),
-      onLost: () => {
-        leaseLost = true;
+      onLost: (holder) => {
+        leaseLostTo = holder;
       },
+      onRegained: () =>
+        notice(
+          `the lease of study ${study.id} expired while Redis did not answer; no one else held it: taken again`,
+          "fault",
+        ),
     });
     queue = new Queue(study.id, { connection, prefix: QUEUE_PREFIX });
     watchConnection(queue, target, notice);
@@ -157,10 +182,7 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
     const existing = await readSpec(redis, study.id);
     let batch = options.batch ?? existing?.batch ?? defaultBatch(total);
     const spec = queuedStudy(study, points, batch);
-    if (existing && existing.fingerprint !== spec.fingerprint) {
-      notice(`Redis held a queue of study ${study.id} made with other data files: removing it`);
-      await q.obliterate({ force: true });
-    } else if (existing && existing.batch !== batch) {
+    if (existing && existing.batch !== batch) {
       notice(`the queue of study ${study.id} holds jobs of ${existing.batch} runs: keeping that batch size`);
       batch = existing.batch;
       spec.batch = batch;
@@ -184,11 +206,16 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
         const jobs = (await q.getJobs(["completed"], 0, PAGE - 1, true)) as Job<RunRange, JobResult>[];
         if (jobs.length === 0) return;
         for (const job of jobs) {
+          const range = ownRange(study.id, job, total, batch);
+          if (range === null) {
+            notice(`job ${job.id} is not one of study ${study.id}'s jobs: removed, its results ignored`);
+            continue;
+          }
           const value = job.returnvalue;
           if (value?.worker) seen.add(value.worker);
           for (const record of value?.records ?? []) {
             const index = record?.index;
-            if (record?.studyId !== study.id || !Number.isInteger(index) || index < 0 || index >= total) {
+            if (record?.studyId !== study.id || !Number.isInteger(index) || index < range.first || index > range.last) {
               notice(`job ${job.id} returned a record that is not a run of study ${study.id}: ignored`);
               continue;
             }
@@ -216,6 +243,19 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
       }
       result.jobs += ranges.length;
     };
+    /** The failed jobs of this study; anything else that failed in its queue is removed with a notice. */
+    const ownFailedJobs = async (): Promise<Job<RunRange, JobResult>[]> => {
+      const failed = (await q.getJobs(["failed"])) as Job<RunRange, JobResult>[];
+      const own: Job<RunRange, JobResult>[] = [];
+      for (const job of failed) {
+        if (ownRange(study.id, job, total, batch) !== null) own.push(job);
+        else {
+          notice(`job ${job.id} is not one of study ${study.id}'s jobs: removed`);
+          await job.remove();
+        }
+      }
+      return own;
+    };
     const missing = () => {
       const out: number[] = [];
       for (let i = 0; i < total; i++) if (!done.has(i)) out.push(i);
@@ -231,7 +271,7 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
     await registerStudy(redis, spec);
     await q.resume();
     await drain();
-    const failedAtStart = (await q.getJobs(["failed"])) as Job<RunRange, JobResult>[];
+    const failedAtStart = await ownFailedJobs();
     if (failedAtStart.length > 0) {
       notice(
         `retrying ${failedAtStart.length} failed job${failedAtStart.length === 1 ? "" : "s"} of study ${study.id}`,
@@ -271,9 +311,11 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
         await new Promise((resolve) => setTimeout(resolve, MIN_DRAIN_GAP_MS - since));
       }
       lastDrain = performance.now();
-      if (leaseLost) throw new QueueRunError(`study ${study.id}: another coordinator took over the lease`);
+      if (leaseLostTo !== null) {
+        throw new QueueRunError(`study ${study.id}: another coordinator (${leaseLostTo}) took over the lease`);
+      }
       await drain();
-      const failed = (await q.getJobs(["failed"], 0, 0, true)) as Job<RunRange, JobResult>[];
+      const failed = await ownFailedJobs();
       if (failed.length > 0) {
         const job = failed[0];
         throw new QueueRunError(
@@ -293,6 +335,14 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
       }
       if (now - lastSweep > SWEEP_MS && done.size < total) {
         lastSweep = now;
+        // Redis restarted empty or flushed: the workers learn of the study from the registry only.
+        if (!(await isRegistered(redis, study.id))) {
+          notice(
+            `study ${study.id} was no longer registered on Redis (restarted empty or flushed?): registered again`,
+            "fault",
+          );
+          await registerStudy(redis, spec);
+        }
         const counts = await q.getJobCounts(...PENDING_STATES);
         if (Object.values(counts).every((n) => n === 0)) {
           const ranges = jobRanges(missing(), batch);
@@ -309,6 +359,7 @@ export async function runQueue(study: Study, options: QueueOptions): Promise<Que
       await q.obliterate({ force: true });
     }
   } finally {
+    stopLatency();
     store.close();
     await events?.close().catch(() => {});
     await queue?.close().catch(() => {});

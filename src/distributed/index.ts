@@ -15,7 +15,7 @@ export { DistributedInputError, QueueRunError, RedisConnectionError } from "./er
 export { defaultBatch, jobId, jobRanges, type RunRange } from "./jobs.js";
 export { formatRanges, type MergeOptions, type MergeResult, mergeShards } from "./merge.js";
 export { runWorker, WORKER_DEFAULTS, type WorkerOptions, type WorkerSummary } from "./queue-worker.js";
-export { parseRedisUrl, type RedisTarget, redactUrl, scrub } from "./redis-url.js";
+export { parseRedisUrl, type RedisTarget, redactSecrets, redactUrl, scrub } from "./redis-url.js";
 export { leaseKey, QUEUE_PREFIX, STUDIES_CHANNEL, STUDIES_KEY, specKey } from "./registry.js";
 export { inShard, type ParsedShard, parseShard, type Shard, shardSize } from "./shard.js";
 export { type QueuedStudy, queuedStudy, restoreStudy } from "./study-spec.js";

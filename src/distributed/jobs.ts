@@ -72,22 +72,58 @@ export function rangeIndices(range: RunRange): number[] {
   return Array.from({ length: range.last - range.first + 1 }, (_, i) => range.first + i);
 }
 
-/** A job's data, checked against the study's run count (a worker never trusts what it reads from Redis). */
-export function parseRange(data: unknown, total: number): RunRange {
+/** Largest --batch: a job's runs are handed to a worker's pool at once, and its records travel as one value. */
+export const MAX_BATCH = 10_000;
+
+/**
+ * parseRange(data, total, batch) -> RunRange
+ *
+ * A job's data, checked as a worker and the coordinator must check anything read from Redis, which anyone who can
+ * reach it may write: {first, last} integer run indices of the study (below `total`), first <= last, both in one
+ * cell of `batch` runs (so never more than `batch` runs, whatever the study's size). Anything else throws an Error
+ * saying why (the data are quoted shortened).
+ */
+export function parseRange(data: unknown, total: number, batch: number): RunRange {
   const { first, last } = (data ?? {}) as Partial<RunRange>;
   const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < total;
+  const shown = JSON.stringify(data)?.slice(0, 60) ?? String(data);
   if (!ok(first) || !ok(last) || last < first) {
-    throw new Error(`job data ${JSON.stringify(data)}: expected {first, last} run indices below ${total}`);
+    throw new Error(`job data ${shown}: expected {first, last} run indices below ${total}`);
+  }
+  if (Math.floor(first / batch) !== Math.floor(last / batch)) {
+    throw new Error(`job data ${shown}: runs ${first}-${last} are not in one job of ${batch} runs`);
   }
   return { first, last };
+}
+
+/**
+ * ownRange(studyId, job, total, batch) -> RunRange | null
+ *
+ * The runs of a job that the coordinator of `studyId` enqueued itself (valid data under the id jobId gives them),
+ * null for anything else found in the study's queue.
+ */
+export function ownRange(
+  studyId: string,
+  job: { id?: string; data: unknown },
+  total: number,
+  batch: number,
+): RunRange | null {
+  try {
+    const range = parseRange(job.data, total, batch);
+    return job.id === jobId(studyId, range) ? range : null;
+  } catch {
+    return null;
+  }
 }
 
 /** --batch: a positive integer, else a DistributedInputError naming the flag. */
 export function parseBatch(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-    throw new DistributedInputError(`--batch: expected a positive integer but received ${JSON.stringify(text)}`);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1 || n > MAX_BATCH) {
+    throw new DistributedInputError(
+      `--batch: expected a positive integer of at most ${MAX_BATCH} but received ${JSON.stringify(text)}`,
+    );
   }
   return n;
 }

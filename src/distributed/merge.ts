@@ -21,24 +21,14 @@
  * themselves, so a merge of 10^6 runs fits in a small machine.
  */
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EnsembleOutputError } from "../ensemble/errors.js";
 import type { RunRecord } from "../ensemble/record.js";
 import { canonicalJson } from "../ensemble/seeds.js";
 import { RUNS_FILE, readRuns, STUDY_FILE, type StudyHeader } from "../ensemble/store.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import { lockDirectory } from "../io/dir-lock.js";
 import { DistributedInputError } from "./errors.js";
 import { forEachLine } from "./lines.js";
 
@@ -194,7 +184,21 @@ function writeMerged(
   first: StudyHeader,
   where: { source: Int32Array; offset: Float64Array; length: Int32Array },
 ): void {
-  mkdirSync(outDir, { recursive: true });
+  // Locked while written (io/dir-lock.ts): a merge and an ensemble never write one directory at once.
+  const lock = lockDirectory(outDir, { what: `merge of study ${first.studyId}` });
+  try {
+    writeLocked(outDir, dirs, first, where);
+  } finally {
+    lock.release();
+  }
+}
+
+function writeLocked(
+  outDir: string,
+  dirs: readonly string[],
+  first: StudyHeader,
+  where: { source: Int32Array; offset: Float64Array; length: Int32Array },
+): void {
   const runsPath = join(outDir, RUNS_FILE);
   if (existsSync(runsPath) && statSync(runsPath).size > 0) {
     throw new DistributedInputError(`merge: ${runsPath} already holds runs: choose another --out`);

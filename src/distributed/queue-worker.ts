@@ -14,6 +14,13 @@
  * instead of waiting for a Redis round trip (bench/queue.ts: it about halves the queue's cost per 1-run job).
  * A study that leaves the registry (finished, or withdrawn) is no longer served; with `study` only that id is.
  *
+ * What comes through Redis is checked, since anyone who can reach the server may write there: a spec that does not
+ * parse or restore (study-spec.ts), or names a file it did not send, is refused with a notice and the other studies
+ * are served (it is looked at again only if it changes); a job whose data are not a range of the study within one
+ * batch (jobs.ts: parseRange) fails at once, without retries, with a notice; the worker goes on. Every run is
+ * planned (config/run-plan.ts) against the spec's memory budget, but never more than this machine's memory divided
+ * by the threads.
+ *
  * Faults: a job's lock is renewed every lockDurationMs / 2 while it runs (the main thread only waits for the
  * pool, so renewals are never starved). A worker that dies (SIGKILL, a lost machine) stops renewing; after
  * lockDurationMs its lock expires, and the next stalled-job check of any worker (every stalledIntervalMs) puts the
@@ -25,26 +32,27 @@
  * the connections close. `idleExitMs` ends the worker after that long with no study to serve (default: never).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { type Job, Worker } from "bullmq";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { BackendChoice } from "../backend/loader.js";
 import type { GridPoint } from "../ensemble/grid.js";
 import type { RunRecord } from "../ensemble/record.js";
 import { createRunPool, DEFAULT_TASK_RUNS, runTask, taskBatches, workerInit } from "../ensemble/runner.js";
 import type { Study } from "../ensemble/study.js";
-import { bullConnection, checkRedis, openRedis, watchConnection } from "./connection.js";
+import { bullConnection, checkRedis, type Notice, openRedis, watchConnection, watchLatency } from "./connection.js";
 import type { JobResult } from "./coordinator.js";
 import { parseRange, type RunRange, rangeIndices } from "./jobs.js";
 import type { RedisTarget } from "./redis-url.js";
 import {
   activeStudies,
+  parseSpec,
   processName,
   QUEUE_PREFIX,
-  readSpec,
   removeLeftovers,
   STUDIES_CHANNEL,
   STUDIES_KEY,
+  specKey,
 } from "./registry.js";
 import { restoreStudy } from "./study-spec.js";
 import { WORKER_DEFAULTS } from "./worker-defaults.js";
@@ -65,7 +73,8 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Exit after this long with no study to serve, ms (default: never). */
   idleExitMs?: number;
-  onNotice?: (message: string) => void;
+  /** Lines for the operator; kind "fault" (Redis lost or not answering) is shown even under --quiet. */
+  onNotice?: Notice;
   /** After each job: its study, its runs and their records. */
   onJob?: (studyId: string, range: RunRange, records: RunRecord[]) => void;
   /** Once connected, with the pool running: before any study is looked up. */
@@ -101,20 +110,29 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const summary: WorkerSummary = { name, backend: init.backend, threads, jobs: 0, runs: 0, studies: [] };
   const redis = openRedis(target);
   watchConnection(redis, target, notice);
+  const stopLatency = watchLatency(redis, target, notice);
   const sub = redis.duplicate();
   watchConnection(sub, target, notice);
   const workDir = mkdtempSync(join(tmpdir(), "weightdyn-worker-"));
   const connection = bullConnection(target);
   const served = new Map<string, Served>();
-  const refused = new Set<string>();
+  /** Studies refused, with the spec text refused: a spec that changes is looked at again. */
+  const refused = new Map<string, string>();
 
-  const serve = (study: Study, points: GridPoint[], dir: string): Served => {
+  const serve = (study: Study, points: GridPoint[], dir: string, batch: number): Served => {
     const total = points.length * study.runs;
     const entryOf: Served = { worker: null as unknown as Worker, dir, retiring: false };
     const worker = new Worker<RunRange, JobResult>(
       study.id,
       async (job: Job<RunRange, JobResult>) => {
-        const range = parseRange(job.data, total);
+        let range: RunRange;
+        try {
+          range = parseRange(job.data, total, batch);
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          notice(`job ${job.id} of study ${study.id} is not a valid job (${why}): skipped`);
+          throw new UnrecoverableError(`not a valid job: ${why}`);
+        }
         // The job's runs in lockstep tasks of one grid point, shared out over the pool.
         const batches = taskBatches(study, rangeIndices(range), DEFAULT_TASK_RUNS);
         const records = (
@@ -140,7 +158,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (!entryOf.retiring) notice(message);
     };
     watchConnection(worker, target, quiet);
-    worker.on("failed", (job, err) => quiet(`study ${study.id}: job ${job?.id ?? "?"} failed: ${err.message}`));
+    worker.on("failed", (job, err) => {
+      // A malformed job was reported when it was refused.
+      if (!(err instanceof UnrecoverableError))
+        quiet(`study ${study.id}: job ${job?.id ?? "?"} failed: ${err.message}`);
+    });
     entryOf.worker = worker;
     return entryOf;
   };
@@ -154,17 +176,21 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         : []
       : await activeStudies(redis);
     for (const id of ids) {
-      if (served.has(id) || refused.has(id)) continue;
-      const spec = await readSpec(redis, id);
-      if (spec === null) continue;
+      if (served.has(id)) continue;
+      const text = await redis.get(specKey(id));
+      if (text === null || refused.get(id) === text) continue;
       const dir = mkdtempSync(join(workDir, `${id}-`));
       try {
-        const { study, points } = restoreStudy(spec, dir);
-        served.set(id, serve(study, points, dir));
+        const spec = parseSpec(text, id);
+        // Each thread runs one run at a time: together they stay within this machine's memory.
+        const { study, points } = restoreStudy(spec, dir, { memoryCap: Math.floor(totalmem() / threads) });
+        served.set(id, serve(study, points, dir, spec.batch));
+        refused.delete(id);
         if (!summary.studies.includes(id)) summary.studies.push(id);
         notice(`serving study ${id}: ${spec.totalRuns} runs, ${spec.batch} per job`);
       } catch (err) {
-        refused.add(id);
+        // One bad spec never stops the others from being served.
+        refused.set(id, text);
         rmSync(dir, { recursive: true, force: true });
         notice(`not serving study ${id}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -222,6 +248,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       options.signal?.addEventListener("abort", done, { once: true });
     });
   } finally {
+    stopLatency();
     await refreshing;
     // Graceful: the running jobs finish and are reported before the connections close.
     await Promise.all([...served.values()].map((entry) => entry.worker.close().catch(() => {})));

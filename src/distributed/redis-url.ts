@@ -10,9 +10,12 @@
  * decoded (`redis://:p%40ss@host` has the password `p@ss`).
  *
  * Redaction keeps what helps to find the server and hides what opens it: `redis://:***@host:6379`,
- * `rediss://alice:***@host:6380/2`. A userinfo without a colon (`redis://secret@host`, which some clients read as a
- * password) is hidden whole: `redis://***@host`. Text that is not a URL at all is redacted the same way around its
- * last `@`, so a mistyped flag is never echoed with its secret.
+ * `rediss://alice:***@host:6380/2`. Everything between the scheme and the last `@` of the text is userinfo, whatever
+ * it holds (`/`, `#`, `?`, spaces: a password typed without percent-encoding), so it is hidden whole apart from a
+ * plain user name before a colon: `redis://***@host` for a userinfo without a colon, which some clients read as a
+ * password. Values in a query string (`?password=...`) and a fragment are hidden too. Text that is not a URL at all
+ * is redacted the same way, and redactSecrets does it for every URL-like word of a free text (an error message that
+ * quotes a command line), so a mistyped flag is never echoed with its secret.
  */
 import { DistributedInputError } from "./errors.js";
 
@@ -33,24 +36,52 @@ export interface RedisTarget {
 const DEFAULT_PORT = 6379;
 const MASK = "***";
 
+/** `scheme:` or `scheme:/` or `scheme://` at the start of a URL. */
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/{0,2}/;
+/** A plain user name: shown before `:***`. */
+const USER_NAME = /^[A-Za-z0-9._~%-]*$/;
+
 /**
  * redactUrl(text) -> text with the password of a URL replaced by ***
  *
  * `redis://user:pw@h:1/0` -> `redis://user:***@h:1/0`, `redis://:pw@h` -> `redis://:***@h`, `redis://pw@h` ->
- * `redis://***@h`; text without userinfo is returned as it is.
+ * `redis://***@h`, `redis://h/0?password=pw` -> `redis://h/0?password=***`; text without userinfo, query or
+ * fragment is returned as it is. Never throws.
  */
 export function redactUrl(text: string): string {
-  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(text);
+  const scheme = SCHEME.exec(text);
   const start = scheme ? scheme[0].length : 0;
-  // The userinfo ends at the last @ before the path: passwords may contain @ when not percent-encoded.
-  const pathStart = text.indexOf("/", start);
-  const authority = pathStart < 0 ? text.slice(start) : text.slice(start, pathStart);
-  const at = authority.lastIndexOf("@");
-  if (at < 0) return text;
-  const userinfo = authority.slice(0, at);
-  const colon = userinfo.indexOf(":");
-  const shown = colon < 0 ? MASK : `${userinfo.slice(0, colon)}:${MASK}`;
-  return `${text.slice(0, start)}${shown}${text.slice(start + at)}`;
+  const rest = text.slice(start);
+  const at = rest.lastIndexOf("@");
+  let shown = "";
+  let after = rest;
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(":");
+    const user = colon < 0 ? "" : userinfo.slice(0, colon);
+    shown = colon >= 0 && USER_NAME.test(user) ? `${user}:${MASK}` : MASK;
+    after = rest.slice(at);
+  }
+  // Query values and fragments: `?password=pw&a=b` -> `?password=***&a=***`, `#frag` -> `#***`.
+  const hidden = after.replace(/([?&;][^=&;#]*=)[^&;#]*/g, `$1${MASK}`).replace(/#.*$/s, `#${MASK}`);
+  return `${text.slice(0, start)}${shown}${hidden}`;
+}
+
+/**
+ * redactSecrets(text) -> text with every URL-like word redacted (redactUrl)
+ *
+ * For free text that may quote what a user typed (an error message about a flag or a path): each word (between
+ * spaces and quotes) that holds a `scheme:/` is redacted from its scheme on; when the text holds one, so is every
+ * word with an `@` (the rest of a password with a space in it). Other words are left alone (a path with an `@`).
+ */
+export function redactSecrets(text: string): string {
+  const schemeIn = /[a-zA-Z][a-zA-Z0-9+.-]*:\//;
+  const anyUrl = schemeIn.test(text);
+  return text.replace(/[^\s"'`]+/g, (word) => {
+    const scheme = schemeIn.exec(word);
+    if (scheme) return word.slice(0, scheme.index) + redactUrl(word.slice(scheme.index));
+    return anyUrl && word.includes("@") ? redactUrl(word) : word;
+  });
 }
 
 /** Every occurrence of `secret` (and of its percent-encoded form) in `text` replaced by ***. */

@@ -14,7 +14,9 @@
  *
  * The lease makes a study's coordinator unique: results are collected (and removed from Redis) by one process
  * only. It expires `ttlMs` (15 s) after its holder stops renewing it; a coordinator restarted on the same machine
- * takes over at once from a holder whose process is gone.
+ * takes over at once from a holder whose process is gone. A lease that expired while Redis could not be reached
+ * (frozen longer than the time to live, or restarted empty) is taken again by its holder when no one else holds it;
+ * only a lease held by another process means another coordinator took over.
  */
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
@@ -37,6 +39,12 @@ export async function registerStudy(redis: Redis, spec: QueuedStudy): Promise<vo
   await redis.set(specKey(spec.studyId), JSON.stringify(spec));
   await redis.sadd(STUDIES_KEY, spec.studyId);
   await redis.publish(STUDIES_CHANNEL, spec.studyId);
+}
+
+/** True when the study's spec is stored and the study is in the registry (a restarted Redis has neither). */
+export async function isRegistered(redis: Redis, id: string): Promise<boolean> {
+  const [member, spec] = await Promise.all([redis.sismember(STUDIES_KEY, id), redis.exists(specKey(id))]);
+  return member === 1 && spec === 1;
 }
 
 /** Removes the study from the registry, deletes its spec and tells the workers (the caller obliterates the queue). */
@@ -63,15 +71,19 @@ export async function activeStudies(redis: Redis): Promise<string[]> {
   return (await redis.smembers(STUDIES_KEY)).sort();
 }
 
-/** The stored spec of a study, or null when there is none. */
-export async function readSpec(redis: Redis, id: string): Promise<QueuedStudy | null> {
-  const text = await redis.get(specKey(id));
-  if (text === null) return null;
+/** A spec's text as read from Redis, parsed; malformed JSON is a QueueRunError naming the key. */
+export function parseSpec(text: string, id: string): QueuedStudy {
   try {
     return JSON.parse(text) as QueuedStudy;
   } catch {
     throw new QueueRunError(`Redis key ${specKey(id)} does not hold a study spec (malformed JSON)`);
   }
+}
+
+/** The stored spec of a study, or null when there is none. */
+export async function readSpec(redis: Redis, id: string): Promise<QueuedStudy | null> {
+  const text = await redis.get(specKey(id));
+  return text === null ? null : parseSpec(text, id);
 }
 
 // Compare-and-set scripts: only the holder renews or releases its lease.
@@ -93,6 +105,20 @@ function deadHere(holder: string): boolean {
   }
 }
 
+/** Renews the lease of `me`; if it expired, takes it again when free; else says who holds it now. */
+async function renewOrRetake(
+  redis: Redis,
+  key: string,
+  me: string,
+  ttlMs: number,
+): Promise<"renewed" | "retaken" | { holder: string }> {
+  if ((await redis.eval(RENEW, 1, key, me, ttlMs)) !== 0) return "renewed";
+  if ((await redis.set(key, me, "PX", ttlMs, "NX")) === "OK") return "retaken";
+  const holder = await redis.get(key);
+  if (holder === null || holder === me) return "renewed"; // free again or ours: the next renewal settles it
+  return { holder };
+}
+
 /** The lease of one study (module comment). */
 export class Lease {
   private timer: NodeJS.Timeout | null = null;
@@ -109,12 +135,19 @@ export class Lease {
    *
    * Takes the lease, waiting up to ttlMs + 1 s for another holder's lease to expire (onWait is told once). A holder
    * on this machine whose process is gone is replaced at once. Still held after the wait: a QueueRunError.
-   * The lease is renewed every ttlMs / 3 until release(); `onLost` is called if it is ever taken over.
+   * The lease is renewed every ttlMs / 3 until release(). A renewal that finds the lease gone (it expired during an
+   * outage) takes it again if it is free and calls `onRegained`; `onLost(holder)` is called only when another
+   * process holds it.
    */
   static async acquire(
     redis: Redis,
     studyId: string,
-    options: { ttlMs?: number; onWait?: (holder: string) => void; onLost?: () => void } = {},
+    options: {
+      ttlMs?: number;
+      onWait?: (holder: string) => void;
+      onLost?: (holder: string) => void;
+      onRegained?: () => void;
+    } = {},
   ): Promise<Lease> {
     const ttlMs = options.ttlMs ?? 15_000;
     const key = leaseKey(studyId);
@@ -139,14 +172,22 @@ export class Lease {
       await new Promise((r) => setTimeout(r, 250));
     }
     const lease = new Lease(redis, key, me, ttlMs);
+    let renewing = false;
     lease.timer = setInterval(
       () => {
-        redis.eval(RENEW, 1, key, me, ttlMs).then(
-          (ok) => {
-            if (ok === 0) options.onLost?.();
-          },
-          () => {}, // a connection error: the next renewal tries again (watchConnection reports it)
-        );
+        if (renewing) return; // a renewal still waits for Redis (an outage): one at a time
+        renewing = true;
+        renewOrRetake(redis, key, me, ttlMs)
+          .then(
+            (outcome) => {
+              if (outcome === "retaken") options.onRegained?.();
+              else if (outcome !== "renewed") options.onLost?.(outcome.holder);
+            },
+            () => {}, // a connection error: the next renewal tries again (watchConnection reports it)
+          )
+          .finally(() => {
+            renewing = false;
+          });
       },
       Math.max(100, Math.floor(ttlMs / 3)),
     );

@@ -11,20 +11,26 @@
  * record depends on where a file lives, so the records are the same as on the coordinator's machine. Absolute
  * paths cannot be recreated elsewhere and are refused: queue mode needs paths relative to the study file.
  *
- * The worker re-derives the study id from the fields it received and refuses the study when it differs from the
- * coordinator's id: a worker whose weightdyn resolves configs differently (another version, other defaults) would
- * otherwise compute other runs under the same id. The `fingerprint` hashes the id with the file contents, which the
- * study id leaves out (docs/ensemble.md), so that a queue left in Redis for other data files is never mixed in.
+ * The worker re-derives the study id from the fields and files it received and refuses the study when it differs from
+ * the coordinator's id: a worker whose weightdyn resolves configs differently (another version, other defaults)
+ * would otherwise compute other runs under the same id. The id covers the file contents (study-files.ts), so a queue
+ * left in Redis for other data files has another id and is never mixed in.
+ *
+ * A spec comes from Redis, which anyone who can reach it may write: the worker never opens a path that a spec names.
+ * The study is parsed with a reader that takes file contents from the spec only (a config path missing from it is
+ * refused), and the files are written only inside the worker's own directory (a path that would leave it is
+ * refused), so the runs read nothing but what came with the study.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, posix, resolve, sep } from "node:path";
-import { describeSystemError } from "../config/errors.js";
 import { StudyError } from "../ensemble/errors.js";
 import { expandGrid, type GridPoint } from "../ensemble/grid.js";
-import { studyIdOf } from "../ensemble/seeds.js";
 import { weightdynVersion } from "../ensemble/store.js";
 import { parseStudy, type Study, totalRuns } from "../ensemble/study.js";
+import { configFiles } from "../ensemble/study-files.js";
+import { InputFileError, readInputFile } from "../io/input-file.js";
 import { DistributedInputError, QueueRunError } from "./errors.js";
+import { MAX_BATCH } from "./jobs.js";
 
 export const SPEC_FORMAT = "weightdyn-queued-study/1";
 
@@ -41,20 +47,9 @@ export interface QueuedStudy {
   };
   /** Path as written in the configs -> file contents (UTF-8). */
   files: Record<string, string>;
-  /** 16 hex digits: the hash of the study id and the files. */
-  fingerprint: string;
   totalRuns: number;
   /** Runs per job (jobs.ts). */
   batch: number;
-}
-
-/** The file paths a grid point's config reads: data.csv and init.weights, as written. */
-function filesOf(point: GridPoint): { field: string; path: string }[] {
-  const out: { field: string; path: string }[] = [];
-  const { data, init } = point.config;
-  if ("csv" in data) out.push({ field: "data.csv", path: data.csv });
-  if ("weights" in init) out.push({ field: "init.weights", path: init.weights });
-  return out;
 }
 
 /**
@@ -66,7 +61,7 @@ function filesOf(point: GridPoint): { field: string; path: string }[] {
 export function queuedStudy(study: Study, points: GridPoint[], batch: number): QueuedStudy {
   const files: Record<string, string> = {};
   for (const point of points) {
-    for (const { field, path } of filesOf(point)) {
+    for (const { field, path } of configFiles(point.config)) {
       if (Object.hasOwn(files, path)) continue;
       if (isAbsolute(path)) {
         throw new DistributedInputError(
@@ -75,9 +70,10 @@ export function queuedStudy(study: Study, points: GridPoint[], batch: number): Q
         );
       }
       try {
-        files[path] = readFileSync(resolve(study.baseDir, path), "utf8");
+        files[path] = readInputFile(resolve(study.baseDir, path));
       } catch (err) {
-        throw new StudyError(field, `cannot read ${path}: ${describeSystemError(err)}`, { cause: err });
+        const detail = err instanceof InputFileError ? err.detail : String(err);
+        throw new StudyError(field, `cannot read ${path}: ${detail}`, { cause: err });
       }
     }
   }
@@ -97,7 +93,6 @@ export function queuedStudy(study: Study, points: GridPoint[], batch: number): Q
       ...(description === undefined ? {} : { description }),
     },
     files,
-    fingerprint: studyIdOf({ studyId: study.id, files }),
     totalRuns: totalRuns(study),
     batch,
   };
@@ -112,17 +107,29 @@ function ups(path: string): number {
 }
 
 /**
- * restoreStudy(spec, workDir) -> { study, points }
+ * restoreStudy(spec, workDir, { memoryCap }) -> { study, points }
  *
+ * memoryCap (bytes) bounds the memory budget of every run (limits.memoryBudget, which the spec sets): a worker
+ * plans each run against at most what it allows.
  * Writes the spec's files under workDir (module comment), parses its study against the directory they resolve
  * from, and checks the study id. A spec that is not one, or whose id this weightdyn does not reproduce, is a
  * QueueRunError saying why.
  */
-export function restoreStudy(spec: QueuedStudy, workDir: string): { study: Study; points: GridPoint[] } {
+export function restoreStudy(
+  spec: QueuedStudy,
+  workDir: string,
+  options: { memoryCap?: number } = {},
+): { study: Study; points: GridPoint[] } {
   if (spec?.format !== SPEC_FORMAT) {
     throw new QueueRunError(
       `not a weightdyn study spec (format ${JSON.stringify(spec?.format)}, expected ${SPEC_FORMAT})`,
     );
+  }
+  if (spec.files === null || typeof spec.files !== "object" || Array.isArray(spec.files)) {
+    throw new QueueRunError(`study ${spec.studyId}: the spec's files are not an object of path -> contents`);
+  }
+  if (!Number.isInteger(spec.batch) || spec.batch < 1 || spec.batch > MAX_BATCH) {
+    throw new QueueRunError(`study ${spec.studyId}: the spec's batch is not an integer in 1..${MAX_BATCH}`);
   }
   const depth = Math.max(0, ...Object.keys(spec.files).map(ups));
   const baseDir = join(workDir, "study", ...Array.from({ length: depth }, (_, i) => `up${i}`));
@@ -136,12 +143,31 @@ export function restoreStudy(spec: QueuedStudy, workDir: string): { study: Study
     mkdirSync(resolve(target, ".."), { recursive: true });
     writeFileSync(target, text);
   }
-  const study = parseStudy(spec.study, baseDir);
+  // File contents from the spec only: a path the spec names but did not send is refused, never read from disk.
+  const fromSpec = (path: string): string => {
+    if (!Object.hasOwn(spec.files, path) || typeof spec.files[path] !== "string") {
+      throw new Error("the file did not come with the study (a worker reads no file a spec names)");
+    }
+    return spec.files[path];
+  };
+  const study = parseStudy(spec.study, baseDir, fromSpec);
   if (study.id !== spec.studyId) {
     throw new QueueRunError(
       `study ${spec.studyId}: this worker's weightdyn (${weightdynVersion()}) derives the study id ${study.id} from ` +
         `it, the coordinator's (${spec.weightdynVersion}) ${spec.studyId}: run the same weightdyn version on both`,
     );
   }
-  return { study, points: expandGrid(study) };
+  if (spec.totalRuns !== totalRuns(study)) {
+    throw new QueueRunError(
+      `study ${spec.studyId}: the spec says ${spec.totalRuns} runs, its study has ${totalRuns(study)}`,
+    );
+  }
+  // limits.memoryBudget came from Redis too (it is not part of the id): never above what this worker allows.
+  const cap = options.memoryCap ?? Number.POSITIVE_INFINITY;
+  const points = expandGrid(study).map((p) =>
+    p.config.limits.memoryBudget <= cap
+      ? p
+      : { ...p, config: { ...p.config, limits: { ...p.config.limits, memoryBudget: cap } } },
+  );
+  return { study, points };
 }

@@ -24,8 +24,12 @@
  *              study.json records it, resume refuses a directory of another shard, and `total` is the shard's
  *              number of runs
  *
- * Before any thread starts, every grid point's data and initial weights are built once, so a missing or malformed
- * data.csv or init.weights is a StudyError naming its study field. A run that throws (an engine bug, never a
+ * The output directory is locked while the ensemble writes into it (io/dir-lock.ts): a second process on the same
+ * directory gets a DirLockedError naming the first; a lock left by a killed process is taken over.
+ *
+ * Before any thread starts, every grid point's data and initial weights are built once and its memory plan checked
+ * (config/run-plan.ts), so a missing or malformed data.csv or init.weights, or a point that does not fit
+ * limits.memoryBudget, is a StudyError naming its study field. A run that throws (an engine bug, never a
  * divergence) stops the ensemble: no new runs start, running ones are written, and the error is rethrown.
  */
 import { existsSync } from "node:fs";
@@ -38,13 +42,14 @@ import type { BackendName } from "../backend/types.js";
 import { compileWasmModule } from "../backend/wasm-file.js";
 import { ConfigError, type ConfigIssue } from "../config/errors.js";
 import { parameterCount } from "../config/shape.js";
-import { buildDataset } from "../data/dataset.js";
+import { buildPlannedDataset } from "../data/dataset.js";
+import { lockDirectory } from "../io/dir-lock.js";
 import { initialWeights } from "../system/init.js";
 import { StudyError } from "./errors.js";
 import { expandGrid, type GridPoint, studyIssue } from "./grid.js";
 import type { RunRecord, RunTask } from "./record.js";
 import { runSeed, seededConfig } from "./seeds.js";
-import { RunStore, studyHeader } from "./store.js";
+import { RunStore, type StudyHeader, studyHeader } from "./store.js";
 import { lossCheckpointsOf, type Study, totalRuns } from "./study.js";
 import type { WorkerInit } from "./worker.js";
 
@@ -123,7 +128,7 @@ export function checkStudyFiles(study: Study, points: GridPoint[]): void {
   for (const point of points) {
     const config = seededConfig(point.config, runSeed(study.seed, point.index * study.runs));
     try {
-      buildDataset(config, study.baseDir);
+      buildPlannedDataset(config, study.baseDir);
       initialWeights(config, parameterCount(config.network), study.baseDir);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
@@ -191,6 +196,25 @@ export async function runEnsemble(study: Study, options: EnsembleOptions): Promi
   const { shard } = options;
   const header = studyHeader(study, points);
   if (shard) header.shard = { index: shard.index, count: shard.count };
+  const lock = lockDirectory(options.outDir, {
+    what: `${shard ? `shard ${shard.index}/${shard.count} of ` : "ensemble of "}study ${study.id}`,
+  });
+  try {
+    return await runLocked(study, options, { points, total, init, header, t0 });
+  } finally {
+    lock.release();
+  }
+}
+
+/** runEnsemble once the output directory is locked. */
+async function runLocked(
+  study: Study,
+  options: EnsembleOptions,
+  ctx: { points: GridPoint[]; total: number; init: WorkerInit; header: StudyHeader; t0: number },
+): Promise<EnsembleResult> {
+  const { points, total, init, header, t0 } = ctx;
+  const requested = options.workers ?? availableParallelism();
+  const { shard } = options;
   const store = RunStore.open(options.outDir, header, { resume: options.resume });
   const pending: number[] = [];
   let selected = 0;

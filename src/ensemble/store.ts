@@ -23,6 +23,7 @@ import { EnsembleOutputError } from "./errors.js";
 import type { GridPoint } from "./grid.js";
 import type { RunRecord } from "./record.js";
 import { type Study, totalRuns } from "./study.js";
+import { changedFiles } from "./study-files.js";
 
 export const STUDY_FILE = "study.json";
 export const RUNS_FILE = "runs.ndjson";
@@ -150,8 +151,12 @@ export class RunStore {
       const stored = readHeader(studyPath);
       const previous = stored.studyId;
       if (previous !== header.studyId) {
+        // The most common cause, said plainly: the same study file, another dataset.
+        const changed = changedFiles(stored.study?.files, header.study.files);
+        const why = changed === null ? "" : ` (made with other data: ${changed})`;
         throw new EnsembleOutputError(
-          `${dir} holds study ${String(previous)} but this study is ${header.studyId}: refusing to mix two studies`,
+          `${dir} holds study ${String(previous)} but this study is ${header.studyId}${why}: refusing to mix two ` +
+            "studies; use another output directory",
         );
       }
       if (JSON.stringify(stored.shard ?? null) !== JSON.stringify(header.shard ?? null)) {

@@ -29,9 +29,10 @@
  * Paths in the base or the grid (data.csv, init.weights) are relative to `baseDir`, the study file's folder.
  *
  * The study id (16 hex digits) is the hash of the canonical JSON of what determines the results: the grid (keys in
- * order, values), the settings (when given), runs, seed, early, lossCheckpoints and every grid point's resolved
- * config, without `backend` and without the seeds that each run replaces. Writing a field with its default value, or the keys of an object in
- * another order, does not change the id; the contents of files the config points to are not part of it.
+ * order, values), the settings (when given), runs, seed, early, lossCheckpoints, every grid point's resolved config
+ * (without `backend`, `limits` and the seeds that each run replaces), and the SHA-256 of the contents of every file the
+ * configs point to (data.csv, init.weights; study-files.ts), so that two datasets never share an id. Writing a field
+ * with its default value, or the keys of an object in another order, does not change the id.
  */
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
@@ -43,6 +44,7 @@ import { fieldPath } from "../config/validate.js";
 import { StudyError } from "./errors.js";
 import { configPathProblem, expandGrid, type GridPoint, gridField, pointCount, settingField } from "./grid.js";
 import { canonicalJson, studyIdOf } from "./seeds.js";
+import { type StudyFile, type StudyFileReader, studyFiles } from "./study-files.js";
 
 export { StudyError } from "./errors.js";
 
@@ -64,6 +66,8 @@ export interface Study {
   lossCheckpoints: number[] | null;
   /** Absolute directory that relative paths in configs are resolved against. */
   baseDir: string;
+  /** Every file the configs point to, with the hash of its contents (covered by the id). */
+  files: StudyFile[];
   description?: string;
 }
 
@@ -235,6 +239,8 @@ function checkPoints(
 function identity(study: Omit<Study, "id">, points: GridPoint[]): unknown {
   return {
     format: "weightdyn-study/1",
+    // Only when there are files, so that the ids of studies without files stay what they were.
+    ...(study.files.length > 0 ? { files: study.files.map((f) => [f.path, f.sha256]) } : {}),
     grid: Object.entries(study.grid),
     // Absent without settings, so that the ids of studies written before settings existed stay the same.
     ...(study.settings === null ? {} : { settings: study.settings }),
@@ -243,7 +249,8 @@ function identity(study: Omit<Study, "id">, points: GridPoint[]): unknown {
     early: study.early,
     lossCheckpoints: study.lossCheckpoints,
     configs: points.map(({ config }) => {
-      const { backend: _backend, ...rest } = config;
+      // Neither the backend nor the limits change a run's results.
+      const { backend: _backend, limits: _limits, ...rest } = config;
       const init = "seed" in config.init ? { ...config.init, seed: null } : config.init;
       const lyapunov = config.lyapunov.basis === "random" ? { ...config.lyapunov, basisSeed: null } : config.lyapunov;
       return { ...rest, init, lyapunov, training: trainingIdentity(config.training) };
@@ -270,11 +277,12 @@ function trainingIdentity(training: RunConfig["training"]): Record<string, unkno
  * parseStudy(raw, baseDir) -> Study
  *
  * Validates a parsed study file (module comment): its own fields, every grid path against the run-config schema,
- * every grid point's config (parseRunConfig), and early / lossCheckpoints against every point. Throws a StudyError
- * (a ConfigError; exit code 2 in the CLI) listing every problem, each naming its field. `baseDir` (default: the
- * current directory) is where relative paths in the configs are resolved.
+ * every grid point's config (parseRunConfig), and early / lossCheckpoints against every point, and hashes every file
+ * the configs point to (through `readFile`, default: from disk; study-files.ts). Throws a StudyError (a ConfigError;
+ * exit code 2 in the CLI) listing every problem, each naming its field. `baseDir` (default: the current directory)
+ * is where relative paths in the configs are resolved.
  */
-export function parseStudy(raw: unknown, baseDir: string = process.cwd()): Study {
+export function parseStudy(raw: unknown, baseDir: string = process.cwd(), readFile?: StudyFileReader): Study {
   const parsed = studySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new StudyError(parsed.error.issues.flatMap(toIssues));
   const s = parsed.data;
@@ -283,6 +291,7 @@ export function parseStudy(raw: unknown, baseDir: string = process.cwd()): Study
   const points = expandGrid({ base: s.base, grid: s.grid, settings: s.settings });
   const timeIssues = checkPoints(s, points, Object.keys(s.grid).length + (s.settings === null ? 0 : 1));
   if (timeIssues.length > 0) throw new StudyError(timeIssues);
+  const absolute = resolve(baseDir);
   const study: Omit<Study, "id"> = {
     base: s.base,
     grid: s.grid,
@@ -291,7 +300,8 @@ export function parseStudy(raw: unknown, baseDir: string = process.cwd()): Study
     seed: s.seed,
     early: ascending(s.early),
     lossCheckpoints: s.lossCheckpoints === null ? null : ascending(s.lossCheckpoints),
-    baseDir: resolve(baseDir),
+    baseDir: absolute,
+    files: studyFiles(points, absolute, readFile),
     ...(s.description === undefined ? {} : { description: s.description }),
   };
   return { id: studyIdOf(identity(study, points)), ...study };

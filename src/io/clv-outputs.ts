@@ -130,6 +130,16 @@ function* rowsOf(values: Float64Array, cols: number): Generator<Float64Array> {
   for (let r = 0; r * cols < values.length; r++) yield values.subarray(r * cols, (r + 1) * cols);
 }
 
+/** The file name of each CLV output (ClvFileNames holds the paths of those a run wrote). */
+export const CLV_FILES = {
+  clv: "clv.npy",
+  weights: "weights.npy",
+  times: "clv-times.csv",
+  angles: "clv-angles.csv",
+  layers: "clv-layers.npy",
+  top: "clv-top.csv",
+} as const;
+
 export interface ClvFileNames {
   clv: string;
   weights: string;
@@ -156,12 +166,12 @@ export class ClvFileWriter {
     const topN = this.analysis.topIndices.length;
     this.rows = new CsvRows(spec, this.analysis.angleCols, topN);
     this.files = {
-      clv: join(dir, "clv.npy"),
-      weights: join(dir, "weights.npy"),
-      times: join(dir, "clv-times.csv"),
-      angles: join(dir, "clv-angles.csv"),
-      ...(spec.blocks ? { layers: join(dir, "clv-layers.npy") } : {}),
-      ...(spec.blocks && topN > 0 ? { top: join(dir, "clv-top.csv") } : {}),
+      clv: join(dir, CLV_FILES.clv),
+      weights: join(dir, CLV_FILES.weights),
+      times: join(dir, CLV_FILES.times),
+      angles: join(dir, CLV_FILES.angles),
+      ...(spec.blocks ? { layers: join(dir, CLV_FILES.layers) } : {}),
+      ...(spec.blocks && topN > 0 ? { top: join(dir, CLV_FILES.top) } : {}),
     };
     const opened: NpyWriter[] = [];
     try {

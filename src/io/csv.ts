@@ -5,7 +5,8 @@
  * training data: every data line must have as many cells as the header; a cell must be a decimal number
  * (`-1.5`, `3`, `.5`, `2e-3`; surrounding spaces and double quotes are ignored); empty cells, `NaN`, `Infinity`,
  * `inf`, hexadecimal and numbers beyond the float64 range are errors. Errors are CsvErrors naming the file, the
- * 1-based line number and, for a bad cell, the 1-based column and its header name. Lines end in LF or CRLF; a
+ * 1-based line number and, for a bad cell, the 1-based column and its header name (when short), quoting at most a
+ * short piece of the file (quoteFromFile: the file may be any readable file). Lines end in LF or CRLF; a
  * UTF-8 byte-order mark is skipped; empty lines at the end of the file are ignored (elsewhere they are errors).
  * Quoted cells containing commas are not supported (this is a reader for numeric tables).
  *
@@ -13,9 +14,9 @@
  * (ECMAScript Number::toString), so a round trip is exact; -0 is written as `-0`. Non-finite values are written as
  * `NaN`, `Infinity`, `-Infinity` (e.g. the loss of a diverged run); the strict reader rejects them.
  */
-import { readFileSync } from "node:fs";
-import { describeSystemError } from "../config/errors.js";
+import { MAX_FILE_EXCERPT, quoteFromFile } from "../config/errors.js";
 import { writeFileAtomic } from "./atomic.js";
+import { InputFileError, readInputFile } from "./input-file.js";
 
 /** A numeric table: `rows` x `cols` values, row-major. */
 export interface NumericTable {
@@ -84,12 +85,16 @@ export function parseNumericCsv(text: string, file: string): NumericTable {
     }
     for (let c = 0; c < cols; c++) {
       const cell = unquote(cells[c]);
-      const fail = (detail: string) => new CsvError(file, lineNumber, detail, c + 1, header[c]);
+      // Cells and column names are quoted as pieces of the file only (quoteFromFile): it may be any readable file.
+      const name = cols > 1 && [...header[c]].length <= MAX_FILE_EXCERPT ? header[c] : undefined;
+      const fail = (detail: string) => new CsvError(file, lineNumber, detail, c + 1, name);
+      const quoted = () => quoteFromFile(cell, cols > 1);
       if (cell === "") throw fail("expected a finite number but received an empty cell");
+      // Only nan / inf / infinity with a sign match: safe to show as they are.
       if (NON_FINITE.test(cell)) throw fail(`expected a finite number but received ${JSON.stringify(cell)}`);
-      if (!DECIMAL.test(cell)) throw fail(`expected a number but received ${JSON.stringify(cell)}`);
+      if (!DECIMAL.test(cell)) throw fail(`expected a number but received ${quoted()}`);
       const value = Number(cell);
-      if (!Number.isFinite(value)) throw fail(`expected a finite number but ${JSON.stringify(cell)} overflows float64`);
+      if (!Number.isFinite(value)) throw fail(`expected a finite number but ${quoted()} overflows float64`);
       values[r * cols + c] = value;
     }
   }
@@ -99,14 +104,16 @@ export function parseNumericCsv(text: string, file: string): NumericTable {
 /**
  * readNumericCsv(path) -> NumericTable
  *
- * Reads and parses a numeric CSV file; errors (including a missing file, line 0) are CsvErrors naming `path`.
+ * Reads (readInputFile: a regular file of bounded size) and parses a numeric CSV file; errors (including a missing
+ * file or a FIFO, line 0) are CsvErrors naming `path`.
  */
 export function readNumericCsv(path: string): NumericTable {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readInputFile(path);
   } catch (err) {
-    throw new CsvError(path, 0, `cannot read: ${describeSystemError(err)}`);
+    if (err instanceof InputFileError) throw new CsvError(path, 0, `cannot read: ${err.detail}`);
+    throw err;
   }
   return parseNumericCsv(text, path);
 }
@@ -116,17 +123,18 @@ export function formatCsvNumber(x: number): string {
   return Object.is(x, -0) ? "-0" : String(x);
 }
 
+/** Lines per chunk of csvChunks: about a megabyte of text. */
+const CHUNK_LINES = 40_000;
+
 /**
- * formatCsv(header, rows) -> string
- *
- * The CSV text of a table: the header line, then one line per row (every row must have header.length values).
- * Header names must not contain commas, quotes or line breaks.
+ * csvChunks(header, rows) -> the CSV text of a table in chunks of whole lines: the header line, then one line per
+ * row (every row must have header.length values). Header names must not contain commas, quotes or line breaks.
  */
-export function formatCsv(header: readonly string[], rows: Iterable<ArrayLike<number>>): string {
+export function* csvChunks(header: readonly string[], rows: Iterable<ArrayLike<number>>): Generator<string> {
   for (const name of header) {
     if (/[,"\r\n]/.test(name)) throw new RangeError(`formatCsv: header: invalid column name ${JSON.stringify(name)}`);
   }
-  const parts: string[] = [header.join(",")];
+  let parts: string[] = [header.join(",")];
   let index = 0;
   for (const row of rows) {
     if (row.length !== header.length) {
@@ -136,15 +144,25 @@ export function formatCsv(header: readonly string[], rows: Iterable<ArrayLike<nu
     for (let c = 0; c < row.length; c++) cells[c] = formatCsvNumber(row[c]);
     parts.push(cells.join(","));
     index++;
+    if (parts.length >= CHUNK_LINES) {
+      yield `${parts.join("\n")}\n`;
+      parts = [];
+    }
   }
-  return `${parts.join("\n")}\n`;
+  if (parts.length > 0) yield `${parts.join("\n")}\n`;
+}
+
+/** formatCsv(header, rows) -> the whole CSV text (csvChunks joined). */
+export function formatCsv(header: readonly string[], rows: Iterable<ArrayLike<number>>): string {
+  return [...csvChunks(header, rows)].join("");
 }
 
 /**
  * writeCsv(path, header, rows)
  *
- * Writes a numeric table with full float64 precision, atomically (writeFileAtomic: never a half-written file).
+ * Writes a numeric table with full float64 precision, atomically (writeFileAtomic: never a half-written file), in
+ * chunks: the loss of a run of 10^8 steps is more text than one JavaScript string holds.
  */
 export function writeCsv(path: string, header: readonly string[], rows: Iterable<ArrayLike<number>>): void {
-  writeFileAtomic(path, formatCsv(header, rows));
+  writeFileAtomic(path, csvChunks(header, rows));
 }

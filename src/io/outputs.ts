@@ -9,7 +9,8 @@
  *                  window), values row-major in RunOutputs.ftle.values.
  *
  * Every file is written atomically (writeFileAtomic), and summary.json last, so an interrupted run never leaves a
- * half-written file and a directory with a summary.json holds a complete run.
+ * half-written file. The CLI writes them into a staging directory and commits the whole set (run-dir.ts), so a
+ * directory with a summary.json holds the files of one complete run.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +26,9 @@ export interface RunOutputs {
   /** Finite-time Lyapunov exponents: values is windows x k, row-major; starts[w] is the first step of window w. */
   ftle: { starts: number[]; values: Float64Array; k: number };
 }
+
+/** The file names writeRunOutputs writes. */
+export const RUN_OUTPUT_FILES = { summary: "summary.json", loss: "loss.csv", ftle: "ftle.csv" } as const;
 
 /** Paths of the files writeRunOutputs wrote. */
 export interface RunOutputFiles {
@@ -43,9 +47,9 @@ export function writeRunOutputs(dir: string, result: RunOutputs): RunOutputFiles
   checkShapes(result);
   mkdirSync(dir, { recursive: true });
   const files: RunOutputFiles = {
-    summary: join(dir, "summary.json"),
-    loss: join(dir, "loss.csv"),
-    ftle: join(dir, "ftle.csv"),
+    summary: join(dir, RUN_OUTPUT_FILES.summary),
+    loss: join(dir, RUN_OUTPUT_FILES.loss),
+    ftle: join(dir, RUN_OUTPUT_FILES.ftle),
   };
   writeCsv(files.loss, ["step", "loss"], lossRows(result.loss));
   const { k } = result.ftle;

@@ -7,7 +7,9 @@
  * RunRecord). Non-finite numbers are null. Blank lines are skipped. Text after the last newline is a run still being
  * written (the ensemble appends each line with one write) and is ignored, as the ensemble's own reader does (counted
  * in `lines.partialIgnored`); a complete line that does not parse, or lacks `index`, is an error naming the file and
- * line. A run index seen twice keeps its first line (counted in `lines.duplicates`). study.json (src/ensemble/
+ * line, as is a negative final loss (no loss is negative). A run index seen twice with the same result (wall time
+ * aside) is read once (counted in `lines.duplicates`); with another result it is an error naming both lines, since
+ * which line is the run cannot be told. study.json (src/ensemble/
  * store.ts: { studyId, study: { base, grid, runs, seed, early }, baseDir, points }) is read as-is; a missing file
  * gives study = null (the report then cannot rerun runs for the FTLE-over-time figure).
  */
@@ -70,6 +72,12 @@ function checkRecord(value: unknown, where: string): RunRecord {
       `${where}: finalLoss: expected a number or null but received ${JSON.stringify(r.finalLoss)}`,
     );
   }
+  // C(w) = 1/(2N) sum ||f(x) - y||^2 is never negative: such a record was not written by a run.
+  if (typeof r.finalLoss === "number" && r.finalLoss < 0) {
+    throw new PredictInputError(
+      `${where}: finalLoss: expected a number >= 0 (a loss is a mean of squares) or null but received ${r.finalLoss}`,
+    );
+  }
   if (r.early !== undefined && !Array.isArray(r.early)) {
     throw new PredictInputError(`${where}: early: expected an array`);
   }
@@ -92,7 +100,8 @@ export function parseRunsNdjson(
 ): { runs: RunRecord[]; lines: EnsembleInput["lines"] } {
   const parts = text.split("\n");
   const runs: RunRecord[] = [];
-  const seen = new Set<number>();
+  /** Line number and result (the record without its wall time) of each run index seen. */
+  const seen = new Map<number, { line: number; result: string }>();
   const lines = { read: 0, partialIgnored: 0, duplicates: 0 };
   parts.forEach((raw, i) => {
     const line = raw.trim();
@@ -109,11 +118,21 @@ export function parseRunsNdjson(
     }
     lines.read++;
     const record = checkRecord(value, `${file}:${i + 1}`);
-    if (seen.has(record.index)) {
+    const { wallTimeSeconds: _time, ...rest } = value as Record<string, unknown>;
+    const result = JSON.stringify(rest);
+    const first = seen.get(record.index);
+    if (first) {
+      // The same run twice (a shard merged twice, a copied line) is read once; two results for one run are a
+      // corrupted or tampered file, and which is the real one cannot be told.
+      if (first.result !== result) {
+        throw new PredictInputError(
+          `${file}:${first.line} and :${i + 1} hold different results for run ${record.index}: refusing to choose one`,
+        );
+      }
       lines.duplicates++;
       return;
     }
-    seen.add(record.index);
+    seen.set(record.index, { line: i + 1, result });
     runs.push(record);
   });
   runs.sort((a, b) => a.index - b.index);

@@ -10,7 +10,7 @@
  * a ConfigError naming `init.weights`.
  */
 import { resolve } from "node:path";
-import { ConfigError, describeReceived } from "../config/errors.js";
+import { ConfigError, describeFileValue } from "../config/errors.js";
 import { readJsonFile } from "../config/json-file.js";
 import type { FileInitConfig, RandomInitConfig, RunConfig } from "../config/schema.js";
 import { createRng } from "./rng.js";
@@ -47,7 +47,7 @@ function weightsFromFile(init: FileInitConfig, D: number, baseDir: string): Floa
   if (!Array.isArray(raw)) {
     throw new ConfigError(
       "init.weights",
-      `expected a JSON array of D = ${D} numbers in ${path} but received ${describeReceived(raw)}`,
+      `expected a JSON array of D = ${D} numbers in ${path} but received ${describeFileValue(raw)}`,
     );
   }
   if (raw.length !== D) {
@@ -62,7 +62,7 @@ function weightsFromFile(init: FileInitConfig, D: number, baseDir: string): Floa
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new ConfigError(
         "init.weights",
-        `expected a finite number at index ${p} of ${path} but received ${describeReceived(v)}`,
+        `expected a finite number at index ${p} of ${path} but received ${describeFileValue(v)}`,
       );
     }
     w[p] = v;

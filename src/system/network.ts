@@ -168,7 +168,7 @@ export class NetworkSystem implements TangentSystem {
     if (!(snapshot instanceof NetworkSnapshot) || snapshot.owner !== this) {
       throw new TypeError("weightdyn: NetworkSystem.restore expects a snapshot taken by snapshot() of the same system");
     }
-    // Through the getters: a WASM kernel re-creates its views when linear memory grows.
+    // The kernel's own state and tangent arrays (types.ts: NetworkKernel), valid for its whole life.
     this.kernel.state.set(snapshot.state);
     this.kernel.tangent.set(snapshot.Q);
     this.t = snapshot.time;

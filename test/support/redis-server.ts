@@ -3,7 +3,10 @@
  * password (and TLS when asked), no persistence, stopped by stop(). Nothing here talks to any host but 127.0.0.1.
  *
  *   redisServerBinary() -> path | null                 null when redis-server is not installed (suites skip)
- *   startRedisServer({ password, tls }) -> { port, url, stop }
+ *   startRedisServer({ password, tls }) -> { port, url, stop, freeze, thaw, restart }
+ *                                                      freeze/thaw: SIGSTOP/SIGCONT (a server that hangs: connections
+ *                                                      stay open, nothing answers); restart(downMs): stopped, then
+ *                                                      after downMs a new empty server on the same port
  *   freePort() -> a port that was free a moment ago (bind 127.0.0.1:0, read it, close)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -19,6 +22,12 @@ export interface RedisServer {
   url: string;
   password: string;
   stop(): Promise<void>;
+  /** SIGSTOP: the server hangs with its connections open. */
+  freeze(): void;
+  /** SIGCONT. */
+  thaw(): void;
+  /** Stops the server (its data are lost: no persistence), waits downMs, starts an empty one on the same port. */
+  restart(downMs: number): Promise<void>;
 }
 
 export interface TlsFiles {
@@ -141,20 +150,38 @@ export async function startRedisServer(options: { password: string; tls?: TlsFil
         "no",
       ]
     : ["--port", String(port)];
-  const child = spawn(binary, [...listen, ...common, ...auth], { stdio: "ignore" });
-  await waitForPing(port, options.password, options.tls, child);
+  const launch = async () => {
+    const started = spawn(binary, [...listen, ...common, ...auth], { stdio: "ignore" });
+    await waitForPing(port, options.password, options.tls, started);
+    return started;
+  };
+  let child = await launch();
+  const halt = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGCONT");
+    child.kill("SIGTERM");
+    await exited;
+  };
   const scheme = options.tls ? "rediss" : "redis";
   return {
     port,
     password: options.password,
     url: `${scheme}://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
+    },
+    freeze() {
+      child.kill("SIGSTOP");
+    },
+    thaw() {
+      child.kill("SIGCONT");
+    },
+    async restart(downMs: number) {
+      await halt();
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch();
     },
   };
 }
