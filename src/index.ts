@@ -12,12 +12,10 @@
 
 export { availableBackends, BackendUnavailableError, loadBackend } from "./backend/loader.js";
 export { compileWasmModule } from "./backend/wasm-file.js";
-export { DEFAULT_RUN_CONFIG } from "./config/defaults.js";
-export type { RunConfig, RunConfigInput } from "./config/schema.js";
-export { loadRunConfigFile, parseRunConfig } from "./config/validate.js";
+export { loadRunConfigFile } from "./config/validate.js";
 export * from "./core.js";
 export { buildDataset } from "./data/dataset.js";
 export { type BackendDiagnosis, type Diagnosis, diagnose } from "./diagnose.js";
 export { NpyWriter, readNpy, writeNpy } from "./io/npy.js";
-export { runTraining, type TrainingRun, trainRun } from "./run.js";
+export { runTraining, trainRun } from "./run.js";
 export { batchScheduleOf } from "./system/schedule-file.js";

@@ -1,19 +1,19 @@
 /**
  * Covariant Lyapunov vectors inside a training run (trainRun in run.ts), when `lyapunov.clv` is set.
  *
- *   const clv = prepareRunClv(config, system, { outDir });   // validates and checks memory; allocates nothing
+ *   const clv = prepareRunClv(config, system, { files });    // validates and checks memory; allocates nothing
  *   lyapunovSpectrum(system, { ..., ...clv.hooks });          // the one forward pass (training + exponents)
  *   // read the final loss and weights here: checkpoint mode moves the system back during the backward pass
  *   const info = clv.finish(spectrum);                        // backward pass -> files in outDir, or arrays
  *
- * Without outDir the CLVs are collected into arrays (ClvArrays), which the memory estimate counts. The split
+ * With `files` (Node: clvFileOutput(outDir) of io/clv-outputs.ts) the CLVs are streamed to files; without, they are
+ * collected into arrays (ClvArrays), which the memory estimate counts. No Node built-in here: the playground collects
+ * the CLVs of a run with this same code. The split
  * "positive" uses the exponents of this same forward pass. A run that diverged before the end of the backward
  * transient has no CLVs: the summary says why (a diverged training is a result, not an error).
  * summary.clv.memory: estimatedBytes (the chosen mode, sinks included), storeModeBytes, checkpointModeBytes,
  * budgetBytes, and peakBytes: what the CLV computation's own arrays and snapshots took at their peak.
  */
-import { mkdirSync } from "node:fs";
-import { basename } from "node:path";
 import { type ClvBackwardStats, type ClvPlan, ClvRecorder, planClv } from "./algorithms/clv.js";
 import { formatBytes } from "./algorithms/clv-memory.js";
 import type { SpectrumOptions, SpectrumResult } from "./algorithms/spectrum.js";
@@ -23,20 +23,22 @@ import type { RunConfig } from "./config/schema.js";
 import {
   type ClvArrays,
   ClvCollector,
-  type ClvFileNames,
-  ClvFileWriter,
+  type ClvFileOutput,
+  type ClvFilePaths,
   type ClvOutputSpec,
   clvSinkBytesPerTime,
-} from "./io/clv-outputs.js";
+} from "./io/clv-frames.js";
 import type { NetworkSystem } from "./system/network.js";
 
 export interface RunClvResult {
   /** The `clv` section of summary.json. */
   summary: Record<string, unknown>;
-  /** The CLVs and derived quantities, when no output directory was given. */
+  /** The CLVs and derived quantities, when they were collected (no files). */
   arrays?: ClvArrays;
-  /** Paths of the files written, with an output directory. */
-  files?: ClvFileNames;
+  /** The collector, for the texts of the CSV files of collected CLVs (ClvCollector.csvTexts). */
+  collector?: ClvCollector;
+  /** Paths of the files written, when streamed. */
+  files?: ClvFilePaths;
   stats?: ClvBackwardStats;
 }
 
@@ -49,7 +51,7 @@ export interface RunClv {
 export function prepareRunClv(
   config: RunConfig,
   system: NetworkSystem,
-  options: { outDir?: string; onProgress?: (done: number, total: number) => void } = {},
+  options: { files?: ClvFileOutput; onProgress?: (done: number, total: number) => void } = {},
 ): RunClv | null {
   const clv = resolveClvConfig(config);
   if (!clv) return null;
@@ -63,7 +65,8 @@ export function prepareRunClv(
     blocks,
     topWeights: clv.topWeights,
   });
-  const collect = options.outDir === undefined;
+  const output = options.files;
+  const collect = output === undefined;
   const plan = planClv(system, {
     from: clv.from,
     to: clv.to,
@@ -95,11 +98,10 @@ export function prepareRunClv(
       const { split, splitNote } = resolveSplit(clv, spectrum);
       const spec = baseSpec(plan.times, split);
       const splitInfo = { split, ...(splitNote ? { splitNote } : {}), layers: blocks.map((b) => b.name) };
-      if (options.outDir !== undefined) {
-        mkdirSync(options.outDir, { recursive: true });
-        const writer = new ClvFileWriter(options.outDir, spec);
+      if (output !== undefined) {
+        const writer = output.open(spec);
         let stats: ClvBackwardStats;
-        let files: ClvFileNames;
+        let files: ClvFilePaths;
         try {
           stats = recorder.backward(writer.sink, { onProgress: options.onProgress });
           files = writer.finish();
@@ -107,7 +109,7 @@ export function prepareRunClv(
           writer.abort();
           throw err;
         }
-        const names = Object.fromEntries(Object.entries(files).map(([key, path]) => [key, basename(path)]));
+        const names = Object.fromEntries(Object.entries(files).map(([key, path]) => [key, output.nameOf(path)]));
         return { summary: { ...common, ...describeStats(common, stats), ...splitInfo, files: names }, files, stats };
       }
       const collector = new ClvCollector(spec);
@@ -115,6 +117,7 @@ export function prepareRunClv(
       return {
         summary: { ...common, ...describeStats(common, stats), ...splitInfo },
         arrays: collector.result(),
+        collector,
         stats,
       };
     },

@@ -96,6 +96,15 @@ describe("the gap rule's fallback to the median", () => {
     expect(computeThreshold(values, { split: "gap", threshold: 1e-3 }).rule).toBe("threshold");
     expect(computeThreshold([-2], { split: "gap" })).toMatchObject({ rule: "median", log10: -2 });
   });
+
+  it("computeThreshold without minGap and minShare takes the gap rule's defaults (the playground calls it so)", () => {
+    // Two groups 0.5 decades apart, 40% on the smaller side: the default rule (0.2 decades, 10%) keeps the gap.
+    const values = [...spaced(300, -4.3, -3.7), ...spaced(200, -3.2, -2.9)];
+    const t = computeThreshold(values, { split: "gap" });
+    expect(t).toEqual(splitThreshold(values));
+    expect(t.rule).toBe("gap");
+    expect(t.log10).toBeCloseTo(-3.45, 12);
+  });
 });
 
 describe("predict prints the rule used per group", () => {

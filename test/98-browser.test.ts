@@ -6,7 +6,6 @@
  * equal bit for bit: Henon exponents (generic-map API) and a small network's exponents, FTLEs, losses and weights.
  * Without a chromium binary the suite is skipped with the reason.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,19 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWasmBackend } from "../src/backend/wasm.js";
 import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { type CaseBits, type NetworkInput, runCases } from "./support/browser-cases.js";
+import { chromiumBinary, launchChromium } from "./support/chromium.js";
 import { sineNetwork141 } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Debian's chromium (or another on PATH); null when there is none. */
-function chromiumBinary(): string | null {
-  for (const name of ["chromium", "chromium-browser"]) {
-    const which = spawnSync("which", [name], { encoding: "utf8" });
-    if (which.status === 0 && which.stdout.trim() !== "") return which.stdout.trim();
-  }
-  return null;
-}
 
 const chromium = chromiumBinary();
 
@@ -95,22 +86,7 @@ if (!chromium) {
       });
       await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
       const { port } = server.address() as AddressInfo;
-      const puppeteer = await import("puppeteer-core");
-      const browser = await puppeteer.launch({
-        executablePath: chromium,
-        headless: false, // the flags below say --headless themselves, exactly as listed
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          `--user-data-dir=${join(dir, "profile")}`,
-        ],
-      });
+      const browser = await launchChromium(chromium, dir);
       try {
         const page = await browser.newPage();
         page.on("pageerror", (err) => pageErrors.push(String(err)));

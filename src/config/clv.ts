@@ -22,7 +22,7 @@
  * and checkpointEvery are multiples of lyapunov.qrEvery; from <= to; to + backwardTransient <= training.steps
  * (named as lyapunov.clv.backwardTransient); pair indices and split within [0, k).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_CLV_MEMORY_BUDGET, parseByteSize } from "../algorithms/clv-memory.js";
 import { ConfigError, type ConfigIssue, describeReceived } from "./errors.js";
 import { exponentCount, type NetworkSection } from "./shape.js";

@@ -11,7 +11,7 @@
  * entry: `network.hidden[1]: expected a positive integer but received 0`, `network.activation: expected a list of 3
  * names (one per hidden layer) but received ["tanh","relu"]`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_HIDDEN_LAYERS } from "../backend/guards.js";
 import { ACTIVATION_NAMES, type ActivationName } from "../backend/tables.js";
 import { defaultActivationParam } from "./shape.js";

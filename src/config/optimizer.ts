@@ -10,7 +10,7 @@
  * filled in, so summary.json states exactly what ran. Errors name the field: `training.optimizer.beta: expected a
  * number in [0, 1) but received 1`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { entryOf, inRange, RULE_NAMES, RULES, type RuleName, rangeText } from "../backend/tables.js";
 import type { TrainingRule } from "../backend/types.js";
 import { ConfigError } from "./errors.js";

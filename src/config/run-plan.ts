@@ -65,7 +65,7 @@
  * flops are those of a step on a batch. The CLI turns steps x flops per step into a time estimate with the rate it
  * measures (src/cli/progress.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { formatBytes } from "../algorithms/clv-memory.js";
 import { INT_MAX, MAX_SAMPLES, MAX_STATE, MAX_WIDTH } from "../backend/guards.js";
 import { layerWidths } from "../backend/layers.js";

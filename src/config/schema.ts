@@ -23,7 +23,7 @@
  * dimension of the training state (D for gd, 2D for momentum and nesterov, 3D for adam);
  * a planar target (sin2d, ripple) needs network.inputs = 2.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   OUTPUT_ACTIVATION_NAMES,
   type OutputActivationName,

@@ -2,7 +2,7 @@
  * The early windows of a run's record (record.ts): the exact FTLE spectrum over steps [0, e) from the log R_jj of every
  * QR, and its summaries.
  */
-import { jsonNumber } from "../run.js";
+import { jsonNumber } from "../run-summary.js";
 import type { EarlyWindow } from "./record.js";
 
 /** Sums log R_jj over the QRs of every chunk and takes a snapshot at the end of each early window. */

@@ -141,7 +141,11 @@ export function computeThreshold(
   if (rule.split === "median") return medianThreshold(log10s);
   // One converged run has no gap: the median (the run itself) is the only split there is.
   if (sortedFinite(log10s).length < 2) return { ...medianThreshold(log10s), fallback: "gap rule not used: one run" };
-  return splitThreshold(log10s, { minGap: rule.minGap, minShare: rule.minShare });
+  // Only the given parts of the gap rule: an absent one keeps its default (a key set to undefined would override it).
+  const given: Partial<GapRule> = {};
+  if (rule.minGap !== undefined) given.minGap = rule.minGap;
+  if (rule.minShare !== undefined) given.minShare = rule.minShare;
+  return splitThreshold(log10s, given);
 }
 
 /** 1 (high) if diverged (log10 null) or log10 c_f > threshold, else 0. */

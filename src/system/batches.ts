@@ -94,6 +94,20 @@ export class EpochBatches implements BatchSchedule {
   }
 }
 
+/**
+ * epochBatchesOf({batchSize, batchSeed}, N) -> EpochBatches | null
+ *
+ * The minibatches of training.batchSize for N samples, or null for full batch (batchSize null or >= N). The one
+ * place of that rule: schedule-file.ts (the command line) and the playground call it.
+ */
+export function epochBatchesOf(
+  training: { batchSize: number | null; batchSeed: number },
+  N: number,
+): EpochBatches | null {
+  const { batchSize, batchSeed } = training;
+  return batchSize === null || batchSize >= N ? null : new EpochBatches(N, batchSize, batchSeed);
+}
+
 /** An explicit schedule, used cyclically (module comment). */
 export class ListedBatches implements BatchSchedule {
   readonly description: string;

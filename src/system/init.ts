@@ -1,9 +1,7 @@
 /**
- * The initial weights w_0 of a run (length D, the fixed order W1, b1, W2, b2).
+ * The initial weights w_0 of a run (length D, the fixed order W1, b1, W2, b2) from its config (Node).
  *
- * `init: {distribution, scale, seed}`: all D parameters, biases included, are drawn in parameter order from
- * createRng(seed): uniform on [-scale, scale) as scale (2u - 1), or normal with standard deviation scale as
- * scale z (Box-Muller, see rng.ts).
+ * `init: {distribution, scale, seed}`: seeded draws (random-weights.ts, which has no Node built-in).
  *
  * `init: {weights: "w0.json"}`: a JSON file (relative to the config file's directory) holding an array of exactly
  * D finite numbers in the parameter order. A missing file, malformed JSON, a wrong length or a non-finite entry is
@@ -12,8 +10,10 @@
 import { resolve } from "node:path";
 import { ConfigError, describeFileValue } from "../config/errors.js";
 import { readJsonFile } from "../config/json-file.js";
-import type { FileInitConfig, RandomInitConfig, RunConfig } from "../config/schema.js";
-import { createRng } from "./rng.js";
+import type { FileInitConfig, RunConfig } from "../config/schema.js";
+import { randomWeights } from "./random-weights.js";
+
+export { randomWeights } from "./random-weights.js";
 
 /**
  * initialWeights(config, D, baseDir) -> w0 (length D)
@@ -27,18 +27,6 @@ export function initialWeights(config: RunConfig, D: number, baseDir: string): F
   }
   const init = config.init;
   return "weights" in init ? weightsFromFile(init, D, baseDir) : randomWeights(init, D);
-}
-
-/** D seeded draws: uniform on [-scale, scale) or normal with standard deviation scale. */
-export function randomWeights(init: RandomInitConfig, D: number): Float64Array {
-  const rng = createRng(init.seed);
-  const w = new Float64Array(D);
-  if (init.distribution === "uniform") {
-    for (let p = 0; p < D; p++) w[p] = init.scale * (2 * rng.uniform() - 1);
-  } else {
-    for (let p = 0; p < D; p++) w[p] = init.scale * rng.normal();
-  }
-  return w;
 }
 
 function weightsFromFile(init: FileInitConfig, D: number, baseDir: string): Float64Array {

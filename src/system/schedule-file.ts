@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { ConfigError } from "../config/errors.js";
 import { readJsonFile } from "../config/json-file.js";
-import { type BatchSchedule, EpochBatches, ListedBatches, parseSchedule } from "./batches.js";
+import { type BatchSchedule, epochBatchesOf, ListedBatches, parseSchedule } from "./batches.js";
 
 /**
  * The minibatches of a run with N samples, or null for full batch. Relative schedule paths are resolved against
@@ -17,7 +17,7 @@ export function batchScheduleOf(
   N: number,
   baseDir: string,
 ): BatchSchedule | null {
-  const { batchSize, batchSeed, schedule } = config.training;
+  const { schedule } = config.training;
   if (schedule !== null) {
     const path = resolve(baseDir, schedule);
     const raw = readJsonFile(
@@ -27,6 +27,5 @@ export function batchScheduleOf(
     );
     return new ListedBatches(parseSchedule(raw, N, path));
   }
-  if (batchSize === null || batchSize >= N) return null;
-  return new EpochBatches(N, batchSize, batchSeed);
+  return epochBatchesOf(config.training, N);
 }

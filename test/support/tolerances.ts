@@ -34,6 +34,9 @@ export const TOL = {
   clvEigenvector: 1e-10,
   /** Covariance J_t V_t parallel to V_{t+every}: sine of the angle between them (issue 3). */
   clvCovariance: 1e-8,
+  /** One Math function (atan2, sin, exp, ...) of two JavaScript engines on the same argument, relative: the V8 of
+   *  Node 20 and of Chromium 156 differ in the last bits (issue 14: the playground's CLV angles). */
+  jsMathUlps: 4 * Number.EPSILON,
   /** Checkpoint-and-recompute against store mode (issue 3). */
   clvModes: 1e-10,
 } as const;
