@@ -199,5 +199,6 @@ describe("24 lockstep: an ensemble's records do not depend on how it is cut", ()
     }
     for (const o of outs.slice(1)) expect(o).toEqual(outs[0]);
     expect((outs[0] as unknown[]).length).toBe(22);
-  });
+    // Four ensembles with their worker pools: seconds on a loaded machine.
+  }, 60_000);
 });
