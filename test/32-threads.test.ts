@@ -6,6 +6,7 @@
  * more threads runs on one.
  */
 import { describe, expect, it } from "vitest";
+import { idleCores } from "../src/backend/cpu.js";
 import { loadNativeAddon } from "../src/backend/native.js";
 import { RESOLVED_ROUTE_IDS, TANGENT_ROUTES } from "../src/backend/tables.js";
 import { type Backend, RuleId, type TrainingRule } from "../src/backend/types.js";
@@ -130,5 +131,16 @@ describeEachBackend("threads of a run", (backend) => {
         /threads/,
       );
     }
+  });
+});
+
+describe("the default thread count of a run: the idle cores", () => {
+  it("cores minus the load average, rounded, between 1 and the cores", () => {
+    expect(idleCores(2, 3.8)).toBe(1);
+    expect(idleCores(2, 0.2)).toBe(2);
+    expect(idleCores(8, 2.4)).toBe(6);
+    expect(idleCores(8, 2.6)).toBe(5);
+    expect(idleCores(4, 0)).toBe(4);
+    expect(idleCores(1, 0)).toBe(1);
   });
 });

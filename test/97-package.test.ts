@@ -351,7 +351,8 @@ if (skip) {
         const mentioned = [...readme.matchAll(/`((?:docs|studies)\/[^`\s]+)`/g)].map((m) => m[1]);
         expect(mentioned.length).toBeGreaterThan(5);
         // A folder (`docs/depth-study/`) is there when some packed file is in it.
-        for (const m of mentioned) expect(m.endsWith("/") ? [...f].some((p) => p.startsWith(m)) : f.has(m), m).toBe(true);
+        for (const m of mentioned)
+          expect(m.endsWith("/") ? [...f].some((p) => p.startsWith(m)) : f.has(m), m).toBe(true);
         expect(readFileSync(join(consumers.plain, "node_modules/weightdyn/LICENSE"), "utf8")).toMatch(/^MIT License/);
         expect(pkg.license).toBe("MIT");
         expect(pkg.repository.url).toMatch(/^git\+https:\/\//);

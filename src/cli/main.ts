@@ -4,7 +4,7 @@
  *
  *   weightdyn run (--config cfg.json | --default) --out DIR [--backend auto|native|wasm] [--threads N] [--quiet]
  *                                         one training run; --default: the embedded DEFAULT_RUN_CONFIG; --threads:
- *                                         of its tangent products and QR (default all cores)
+ *                                         of its tangent products and QR (default: the idle cores)
  *   weightdyn ensemble ...                a study (ensemble-command.ts)
  *   weightdyn predict DIR ...             its prediction report (predict-command.ts)
  *   weightdyn start ...                   npm start: the default study and its report (start-command.ts)
@@ -21,8 +21,8 @@
  * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
  */
 import { mkdirSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
+import { idleCores } from "../backend/cpu.js";
 import { DEFAULT_RUN_CONFIG } from "../config/defaults.js";
 import { describeSystemError } from "../config/errors.js";
 import type { RunPlan } from "../config/run-plan.js";
@@ -100,7 +100,7 @@ function openOut(outDir: string): RunDir {
 
 async function execute(config: RunConfig, baseDir: string, flags: RunFlags): Promise<void> {
   const backend = pickBackendName(flags.backend, process.env.WEIGHTDYN_BACKEND, config.backend);
-  const threads = positiveIntFlag("--threads", flags.threads) ?? availableParallelism();
+  const threads = positiveIntFlag("--threads", flags.threads) ?? idleCores();
   const plan = preflight(config, baseDir, flags.out, backend);
   noticeWasmFallback(backend);
   const notice = flags.quiet ? null : planNotice(plan);
@@ -163,7 +163,7 @@ function buildProgram(): Command {
     .addOption(backendOption())
     .option(
       "--threads <n>",
-      "threads of the run's tangent products and QR (default: all cores; small networks use one, WASM uses one; the results are the same for any count)",
+      "threads of the run's tangent products and QR (default: the idle cores, all cores minus the load average; small networks use one, WASM uses one; the results are the same for any count)",
     )
     .option("-q, --quiet", "no progress display")
     .action(async (flags: RunFlags & { config?: string; default?: boolean }) => {
