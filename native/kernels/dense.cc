@@ -1,6 +1,7 @@
 #include "dense.h"
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -195,14 +196,20 @@ int dense_max_threads() {
 #endif
 }
 
-bool dense_parallel_run(int parts, int n, void (*body)(void*, int, int), void* ctx) {
+bool dense_parallel_run(int parts, int n, bool triangle, void (*body)(void*, int, int), void* ctx) {
 #ifdef _OPENMP
   if (omp_in_parallel()) return false;
   const int slivers = (n + NR - 1) / NR;
+  // Part t ends at sliver slivers * f(t / parts): f(x) = x for equal widths, sqrt(x) for equal areas of a triangle.
+  const auto edge = [&](int t) {
+    const double x = static_cast<double>(t) / parts;
+    const int s = static_cast<int>(std::lround(slivers * (triangle ? std::sqrt(x) : x)));
+    return std::min(n, s * NR);
+  };
   bool failed = false;
 #pragma omp parallel for num_threads(parts) schedule(static, 1)
   for (int t = 0; t < parts; ++t) {
-    const int j0 = std::min(n, (slivers * t / parts) * NR), j1 = std::min(n, (slivers * (t + 1) / parts) * NR);
+    const int j0 = edge(t), j1 = edge(t + 1);
     try {
       body(ctx, j0, j1);
     } catch (...) {
@@ -213,7 +220,7 @@ bool dense_parallel_run(int parts, int n, void (*body)(void*, int, int), void* c
   if (failed) throw std::bad_alloc();
   return true;
 #else
-  (void)parts, (void)n, (void)body, (void)ctx;
+  (void)parts, (void)n, (void)triangle, (void)body, (void)ctx;
   return false;
 #endif
 }
@@ -340,6 +347,24 @@ void syrk_upper(int n, int kk, const double* A, int lda, const double* B, int ld
     syrk_upper_small(n, kk, A, lda, B, ldb, C, ldc);
     return;
   }
+#ifdef WEIGHTDYN_HAVE_EIGEN
+  if (dense_use_eigen) {
+    // Eigen's triangular product (only the blocks on and above the diagonal are computed, by the gebp kernel of its
+    // gemm). With several threads, parts of the columns: the rectangle above a part by gemm, its own triangle by
+    // the triangular product; their work grows with j1^2 - j0^2, so the parts are equal in area, not in width.
+    using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+    using Map = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
+    dense_for_triangle(n, 0.5 * n * static_cast<double>(n) * kk, [&](int j0, int j1) {
+      if (j0 > 0) gemm(false, true, j0, j1 - j0, kk, 1.0, A, lda, B + j0, ldb, 0.0, C + static_cast<size_t>(j0) * ldc, ldc);
+      Map a(A + j0, j1 - j0, kk, Eigen::OuterStride<>(lda));
+      Map b(B + j0, j1 - j0, kk, Eigen::OuterStride<>(ldb));
+      Eigen::Map<Mat, 0, Eigen::OuterStride<>> c(C + static_cast<size_t>(j0) * ldc + j0, j1 - j0, j1 - j0,
+                                                  Eigen::OuterStride<>(ldc));
+      c.triangularView<Eigen::Upper>() = a * b.transpose();
+    });
+    return;
+  }
+#endif
   for (int j0 = 0; j0 < n; j0 += SYRK_BLOCK) {
     const int jb = std::min(SYRK_BLOCK, n - j0);
     // C[0 : j0+jb, j0 : j0+jb] = A[0 : j0+jb, :] B[j0 : j0+jb, :]^T

@@ -34,14 +34,24 @@ constexpr double GEMM_PAR_MIN = 131072.0;
 // thread, in one parallel region. fn must touch only its own columns' outputs; a dense call inside runs on its part's
 // thread alone. An exception inside (out of memory) is caught per part and std::bad_alloc thrown after the region.
 constexpr int DENSE_NR = 4;
-bool dense_parallel_run(int parts, int n, void (*body)(void*, int, int), void* ctx);
+// dense_for_triangle: the same for the columns of an upper triangle, parts of equal area (column j costs j).
+bool dense_parallel_run(int parts, int n, bool triangle, void (*body)(void*, int, int), void* ctx);
 template <typename F>
-void dense_for_columns(int n, double work, F&& fn) {
+void dense_for_parts(int n, double work, bool triangle, F&& fn) {
   const int parts = std::min(dense_threads(), n / (2 * DENSE_NR));
   if (parts > 1 && work >= GEMM_PAR_MIN &&
-      dense_parallel_run(parts, n, [](void* c, int j0, int j1) { (*static_cast<std::remove_reference_t<F>*>(c))(j0, j1); }, &fn))
+      dense_parallel_run(parts, n, triangle,
+                         [](void* c, int j0, int j1) { (*static_cast<std::remove_reference_t<F>*>(c))(j0, j1); }, &fn))
     return;
   fn(0, n);
+}
+template <typename F>
+void dense_for_columns(int n, double work, F&& fn) {
+  dense_for_parts(n, work, false, fn);
+}
+template <typename F>
+void dense_for_triangle(int n, double work, F&& fn) {
+  dense_for_parts(n, work, true, fn);
 }
 
 // C (m x n, ldc) = beta C + alpha op(A) op(B), op(A) m x kk, op(B) kk x n; op(X) = X^T when transX. beta == 0
