@@ -116,7 +116,7 @@ export function network_dimension(L: i32, widths: usize): i64 {
 
 // Bytes of an array of n doubles, rounded up to 16 so every array starts 16-byte aligned.
 // @ts-ignore: decorator
-@inline function bytesOf(n: i64): u64 {
+@inline export function bytesOf(n: i64): u64 {
   return (<u64>n * 8 + 15) & ~(<u64>15);
 }
 
@@ -272,7 +272,7 @@ export function network_create(
 
 // ptr when already allocated, else a new block of n zeroed doubles (0 when memory cannot grow).
 // @ts-ignore: decorator
-@inline function reserve(ptr: usize, n: u64): usize {
+@inline export function reserve(ptr: usize, n: u64): usize {
   if (ptr != 0) return ptr;
   const p = heap_alloc(n * 8);
   if (p != 0) memory.fill(p, 0, <usize>(n * 8));
