@@ -86,88 +86,141 @@ function ensemble_factors(e: Ensemble): void {
 }
 
 // C (n x n per lane, upper triangle) = sum_r (w_r G[r]) G[r]^T over `rows` rows of G (rows x n per lane) with the
-// row weights w (rows per lane), four columns of C at a time so that a scaled row entry is formed once per tile.
+// row weights w (rows per lane). native forms each scaled row entry w_r G[r, p] once per tile of four columns q; here
+// a tile is two rows p, p+1 by three columns q (C[p+1, p], below the diagonal, is computed too and left to be
+// overwritten by the mirror), and the two halves of the lanes run one after the other (hb: their byte offset), so
+// that a tile fits the 16 vector registers of V8's x64 code. Every element is the same sum in the same order:
+// C[p, q] = sum_r (w_r G[r, p]) G[r, q], r ascending.
 function syrk_upper_lanes(n: i32, rows: i32, G: usize, w: usize, C: usize): void {
   const stride = (<usize>n) << 5;
-  for (let p = 0; p < n; ++p) {
-    let q = p;
-    for (; q + 4 <= n; q += 4) {
-      let a00 = splat(0.0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      let gp = lv(G, p), gq = lv(G, q), wr = w;
-      for (let r = 0; r < rows; ++r) {
-        const sp0 = vmul(ld0(wr), ld0(gp));
-        const sp1 = vmul(ld1(wr), ld1(gp));
-        a00 = vadd(a00, vmul(sp0, v128.load(gq)));
-        a01 = vadd(a01, vmul(sp1, v128.load(gq, 16)));
-        a10 = vadd(a10, vmul(sp0, v128.load(gq, 32)));
-        a11 = vadd(a11, vmul(sp1, v128.load(gq, 48)));
-        a20 = vadd(a20, vmul(sp0, v128.load(gq, 64)));
-        a21 = vadd(a21, vmul(sp1, v128.load(gq, 80)));
-        a30 = vadd(a30, vmul(sp0, v128.load(gq, 96)));
-        a31 = vadd(a31, vmul(sp1, v128.load(gq, 112)));
-        gp += stride;
-        gq += stride;
-        wr += 32;
+  for (let hb: usize = 0; hb < 32; hb += 16) {
+    let p = 0;
+    for (; p + 2 <= n; p += 2) {
+      let q = p;
+      for (; q + 3 <= n; q += 3) {
+        let a0 = splat(0.0), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+        let gp = lv(G, p) + hb, gq = lv(G, q) + hb, wr = w + hb;
+        for (let r = 0; r < rows; ++r) {
+          const wv = v128.load(wr);
+          const sp = vmul(wv, v128.load(gp));
+          const sp1 = vmul(wv, v128.load(gp, 32));
+          const g0 = v128.load(gq);
+          const g1 = v128.load(gq, 32);
+          const g2 = v128.load(gq, 64);
+          a0 = vadd(a0, vmul(sp, g0));
+          b0 = vadd(b0, vmul(sp1, g0));
+          a1 = vadd(a1, vmul(sp, g1));
+          b1 = vadd(b1, vmul(sp1, g1));
+          a2 = vadd(a2, vmul(sp, g2));
+          b2 = vadd(b2, vmul(sp1, g2));
+          gp += stride;
+          gq += stride;
+          wr += 32;
+        }
+        const c = lv(C, q * n + p) + hb;
+        v128.store(c, a0);
+        v128.store(c, b0, 32);
+        v128.store(c + stride, a1);
+        v128.store(c + stride, b1, 32);
+        v128.store(c + 2 * stride, a2);
+        v128.store(c + 2 * stride, b2, 32);
       }
-      st2(lv(C, q * n + p), a00, a01);
-      st2(lv(C, (q + 1) * n + p), a10, a11);
-      st2(lv(C, (q + 2) * n + p), a20, a21);
-      st2(lv(C, (q + 3) * n + p), a30, a31);
+      for (; q < n; ++q) {
+        let a0 = splat(0.0), b0 = a0;
+        let gp = lv(G, p) + hb, gq = lv(G, q) + hb, wr = w + hb;
+        for (let r = 0; r < rows; ++r) {
+          const wv = v128.load(wr);
+          const g = v128.load(gq);
+          a0 = vadd(a0, vmul(vmul(wv, v128.load(gp)), g));
+          b0 = vadd(b0, vmul(vmul(wv, v128.load(gp, 32)), g));
+          gp += stride;
+          gq += stride;
+          wr += 32;
+        }
+        const c = lv(C, q * n + p) + hb;
+        v128.store(c, a0);
+        v128.store(c, b0, 32);
+      }
     }
-    for (; q < n; ++q) {
-      let c0 = splat(0.0), c1 = c0;
-      let gp = lv(G, p), gq = lv(G, q), wr = w;
+    for (; p < n; ++p) {
+      let acc = splat(0.0);
+      let gp = lv(G, p) + hb, wr = w + hb;
       for (let r = 0; r < rows; ++r) {
-        c0 = vadd(c0, vmul(vmul(ld0(wr), ld0(gp)), ld0(gq)));
-        c1 = vadd(c1, vmul(vmul(ld1(wr), ld1(gp)), ld1(gq)));
+        acc = vadd(acc, vmul(vmul(v128.load(wr), v128.load(gp)), v128.load(gp)));
         gp += stride;
-        gq += stride;
         wr += 32;
       }
-      st2(lv(C, q * n + p), c0, c1);
+      v128.store(lv(C, p * n + p) + hb, acc);
     }
   }
 }
 
-// HV = H V (H: n x n per lane, column-major, both triangles; V, HV: n x k per lane), four rows at a time.
+// HV = H V (H: n x n per lane, column-major, both triangles; V, HV: n x k per lane). native takes four rows at a time;
+// here a tile is three rows by two columns of V, the two halves of the lanes one after the other (as
+// syrk_upper_lanes). Every element is the same sum in the same order: HV[p, c] = sum_q H[p, q] V[q, c], q ascending.
 function symm_times_lanes(H: usize, n: i32, V: usize, k: i32, HV: usize): void {
   const stride = (<usize>n) << 5;
-  for (let c = 0; c < k; ++c) {
-    const v = lv(V, c * n);
-    const hv = lv(HV, c * n);
-    let p = 0;
-    for (; p + 4 <= n; p += 4) {
-      let a00 = splat(0.0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      let hq = lv(H, p), vq = v; // H(p .. p+3, q): column q, rows p ..
-      for (let q = 0; q < n; ++q) {
-        const v0 = ld0(vq);
-        const v1 = ld1(vq);
-        a00 = vadd(a00, vmul(v128.load(hq), v0));
-        a01 = vadd(a01, vmul(v128.load(hq, 16), v1));
-        a10 = vadd(a10, vmul(v128.load(hq, 32), v0));
-        a11 = vadd(a11, vmul(v128.load(hq, 48), v1));
-        a20 = vadd(a20, vmul(v128.load(hq, 64), v0));
-        a21 = vadd(a21, vmul(v128.load(hq, 80), v1));
-        a30 = vadd(a30, vmul(v128.load(hq, 96), v0));
-        a31 = vadd(a31, vmul(v128.load(hq, 112), v1));
-        hq += stride;
-        vq += 32;
+  let c = 0;
+  for (; c + 2 <= k; c += 2) {
+    for (let hb: usize = 0; hb < 32; hb += 16) {
+      const v = lv(V, c * n) + hb;
+      const hv = lv(HV, c * n) + hb;
+      let p = 0;
+      for (; p + 3 <= n; p += 3) {
+        let a0 = splat(0.0), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+        let hq = lv(H, p) + hb, vq = v; // H(p .. p+2, q): column q, rows p ..
+        for (let q = 0; q < n; ++q) {
+          const x = v128.load(vq);
+          const y = v128.load(vq + stride);
+          const h0 = v128.load(hq);
+          const h1 = v128.load(hq, 32);
+          const h2 = v128.load(hq, 64);
+          a0 = vadd(a0, vmul(h0, x));
+          b0 = vadd(b0, vmul(h0, y));
+          a1 = vadd(a1, vmul(h1, x));
+          b1 = vadd(b1, vmul(h1, y));
+          a2 = vadd(a2, vmul(h2, x));
+          b2 = vadd(b2, vmul(h2, y));
+          hq += stride;
+          vq += 32;
+        }
+        const o = lv(hv, p);
+        v128.store(o, a0);
+        v128.store(o, a1, 32);
+        v128.store(o, a2, 64);
+        v128.store(o + stride, b0);
+        v128.store(o + stride, b1, 32);
+        v128.store(o + stride, b2, 64);
       }
-      st2(lv(hv, p), a00, a01);
-      st2(lv(hv, p + 1), a10, a11);
-      st2(lv(hv, p + 2), a20, a21);
-      st2(lv(hv, p + 3), a30, a31);
+      for (; p < n; ++p) {
+        let a0 = splat(0.0), b0 = a0;
+        let hq = lv(H, p) + hb, vq = v;
+        for (let q = 0; q < n; ++q) {
+          const h = v128.load(hq);
+          a0 = vadd(a0, vmul(h, v128.load(vq)));
+          b0 = vadd(b0, vmul(h, v128.load(vq + stride)));
+          hq += stride;
+          vq += 32;
+        }
+        v128.store(lv(hv, p), a0);
+        v128.store(lv(hv, p) + stride, b0);
+      }
     }
-    for (; p < n; ++p) {
-      let c0 = splat(0.0), c1 = c0;
-      let hq = lv(H, p), vq = v;
-      for (let q = 0; q < n; ++q) {
-        c0 = vadd(c0, vmul(ld0(hq), ld0(vq)));
-        c1 = vadd(c1, vmul(ld1(hq), ld1(vq)));
-        hq += stride;
-        vq += 32;
+  }
+  for (; c < k; ++c) {
+    for (let hb: usize = 0; hb < 32; hb += 16) {
+      const v = lv(V, c * n) + hb;
+      const hv = lv(HV, c * n) + hb;
+      for (let p = 0; p < n; ++p) {
+        let acc = splat(0.0);
+        let hq = lv(H, p) + hb, vq = v;
+        for (let q = 0; q < n; ++q) {
+          acc = vadd(acc, vmul(v128.load(hq), v128.load(vq)));
+          hq += stride;
+          vq += 32;
+        }
+        v128.store(lv(hv, p), acc);
       }
-      st2(lv(hv, p), c0, c1);
     }
   }
 }

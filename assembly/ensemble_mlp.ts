@@ -15,12 +15,104 @@ import {
   ACT_SILU,
   ACT_TANH,
 } from "./tables";
-import { exp, logistic, tanh } from "./vecmath";
+import { exp_lanes, logistic_lanes, tanh_lanes } from "./vecmath";
+
+// f, f', f'' of one lane-vector at z, to f, d1, d2 (each activation's formulas of activations.ts with the functions of
+// vecmath.ts, which leave their result in memory: f itself, or d1 / d2 as scratch before their final values; f may
+// be z, so z is read first).
+// @ts-ignore: decorator
+@inline function tanh_lv(z: usize, f: usize, d1: usize, d2: usize): void {
+  tanh_lanes(z, f);
+  const t0 = ld0(f);
+  const t1 = ld1(f);
+  const s0 = vsub(splat(1.0), vmul(t0, t0));
+  const s1 = vsub(splat(1.0), vmul(t1, t1));
+  st2(d1, s0, s1);
+  st2(d2, vmul(vmul(splat(-2.0), t0), s0), vmul(vmul(splat(-2.0), t1), s1));
+}
+
+// @ts-ignore: decorator
+@inline function sigmoid_lv(z: usize, f: usize, d1: usize, d2: usize): void {
+  logistic_lanes(z, f);
+  const one = splat(1.0);
+  const s0 = ld0(f);
+  const s1 = ld1(f);
+  const ds0 = vmul(s0, vsub(one, s0));
+  const ds1 = vmul(s1, vsub(one, s1));
+  st2(d1, ds0, ds1);
+  st2(d2, vmul(ds0, vsub(one, vmul(splat(2.0), s0))), vmul(ds1, vsub(one, vmul(splat(2.0), s1))));
+}
+
+// @ts-ignore: decorator
+@inline function elu_lv(alpha: v128, z: usize, f: usize, d1: usize, d2: usize): void {
+  const zero = splat(0.0);
+  const one = splat(1.0);
+  const x0 = ld0(z);
+  const x1 = ld1(z);
+  const on0 = f64x2.gt(x0, zero);
+  const on1 = f64x2.gt(x1, zero);
+  st2(d2, vsel(on0, zero, x0), vsel(on1, zero, x1));
+  exp_lanes(d2, d2);
+  const e0 = vmul(alpha, ld0(d2));
+  const e1 = vmul(alpha, ld1(d2));
+  st2(f, vsel(on0, x0, vsub(e0, alpha)), vsel(on1, x1, vsub(e1, alpha)));
+  st2(d1, vsel(on0, one, e0), vsel(on1, one, e1));
+  st2(d2, vsel(on0, zero, e0), vsel(on1, zero, e1));
+}
+
+// @ts-ignore: decorator
+@inline function silu_lv(z: usize, f: usize, d1: usize, d2: usize): void {
+  const one = splat(1.0);
+  const two = splat(2.0);
+  const x0 = ld0(z);
+  const x1 = ld1(z);
+  logistic_lanes(z, d1);
+  const s0 = ld0(d1);
+  const s1 = ld1(d1);
+  const o0 = vsub(one, s0);
+  const o1 = vsub(one, s1);
+  st2(f, vmul(x0, s0), vmul(x1, s1));
+  st2(d1, vmul(s0, vadd(one, vmul(x0, o0))), vmul(s1, vadd(one, vmul(x1, o1))));
+  const c0 = vadd(two, vmul(x0, vsub(one, vmul(two, s0))));
+  const c1 = vadd(two, vmul(x1, vsub(one, vmul(two, s1))));
+  st2(d2, vmul(vmul(s0, o0), c0), vmul(vmul(s1, o1), c1));
+}
+
+// gelu of one half given x, its t = tanh(u) and du, ddu: f, f', f'' to f, d1, d2 (half addresses).
+// @ts-ignore: decorator
+@inline function gelu_finish(x: v128, t: v128, du: v128, ddu: v128, f: usize, d1: usize, d2: usize): void {
+  const one = splat(1.0);
+  const s = vsub(one, vmul(t, t));
+  const hx = vmul(splat(0.5), x);
+  v128.store(f, vmul(hx, vadd(one, t)));
+  v128.store(d1, vadd(vmul(splat(0.5), vadd(one, t)), vmul(vmul(hx, s), du)));
+  const dd = vsub(ddu, vmul(vmul(vmul(splat(2.0), t), du), du));
+  v128.store(d2, vadd(vmul(s, du), vmul(vmul(hx, s), dd)));
+}
+
+// @ts-ignore: decorator
+@inline function gelu_lv(z: usize, f: usize, d1: usize, d2: usize): void {
+  const c = 0.7978845608028654;
+  const a = 0.044715;
+  const one = splat(1.0);
+  const x0 = ld0(z);
+  const x1 = ld1(z);
+  const u0 = vmul(splat(c), vadd(x0, vmul(vmul(vmul(splat(a), x0), x0), x0)));
+  const u1 = vmul(splat(c), vadd(x1, vmul(vmul(vmul(splat(a), x1), x1), x1)));
+  const du0 = vmul(splat(c), vadd(one, vmul(vmul(splat(3.0 * a), x0), x0)));
+  const du1 = vmul(splat(c), vadd(one, vmul(vmul(splat(3.0 * a), x1), x1)));
+  st2(d2, u0, u1);
+  tanh_lanes(d2, d2);
+  const t0 = ld0(d2);
+  const t1 = ld1(d2);
+  gelu_finish(x0, t0, du0, vmul(splat(c * 6.0 * a), x0), f, d1, d2);
+  gelu_finish(x1, t1, du1, vmul(splat(c * 6.0 * a), x1), f + 16, d1 + 16, d2 + 16);
+}
 
 /**
  * f, f', f'' of activation `id` at `count` lane-vectors of z (f may be z itself), with the formulas of
  * activations.ts and the vectorised exp, tanh and logistic function of vecmath.ts: one switch, then one loop over the
- * block. The functions are elementwise, so the loop runs over the 2 count f64x2 halves of the block.
+ * block (one lane-vector per iteration).
  */
 export function activation_block(id: i32, param: f64, z: usize, f: usize, d1: usize, d2: usize, count: i32): void {
   const zero = splat(0.0);
@@ -43,56 +135,16 @@ export function activation_block(id: i32, param: f64, z: usize, f: usize, d1: us
       v128.store(d2 + i, zero);
     }
   } else if (id == ACT_TANH) {
-    for (let i: usize = 0; i < n; i += 16) {
-      const t = tanh(v128.load(z + i));
-      const s = vsub(one, vmul(t, t));
-      v128.store(f + i, t);
-      v128.store(d1 + i, s);
-      v128.store(d2 + i, vmul(vmul(splat(-2.0), t), s));
-    }
+    for (let i: usize = 0; i < n; i += 32) tanh_lv(z + i, f + i, d1 + i, d2 + i);
   } else if (id == ACT_SIGMOID) {
-    for (let i: usize = 0; i < n; i += 16) {
-      const s = logistic(v128.load(z + i));
-      const ds = vmul(s, vsub(one, s));
-      v128.store(f + i, s);
-      v128.store(d1 + i, ds);
-      v128.store(d2 + i, vmul(ds, vsub(one, vmul(splat(2.0), s))));
-    }
+    for (let i: usize = 0; i < n; i += 32) sigmoid_lv(z + i, f + i, d1 + i, d2 + i);
   } else if (id == ACT_ELU) {
     const alpha = splat(param);
-    for (let i: usize = 0; i < n; i += 16) {
-      const x = v128.load(z + i);
-      const on = f64x2.gt(x, zero);
-      const e = vmul(alpha, exp(vsel(on, zero, x)));
-      v128.store(f + i, vsel(on, x, vsub(e, alpha)));
-      v128.store(d1 + i, vsel(on, one, e));
-      v128.store(d2 + i, vsel(on, zero, e));
-    }
+    for (let i: usize = 0; i < n; i += 32) elu_lv(alpha, z + i, f + i, d1 + i, d2 + i);
   } else if (id == ACT_SILU) {
-    for (let i: usize = 0; i < n; i += 16) {
-      const x = v128.load(z + i);
-      const s = logistic(x);
-      const oms = vsub(one, s);
-      v128.store(f + i, vmul(x, s));
-      v128.store(d1 + i, vmul(s, vadd(one, vmul(x, oms))));
-      v128.store(d2 + i, vmul(vmul(s, oms), vadd(splat(2.0), vmul(x, vsub(one, vmul(splat(2.0), s))))));
-    }
+    for (let i: usize = 0; i < n; i += 32) silu_lv(z + i, f + i, d1 + i, d2 + i);
   } else if (id == ACT_GELU) {
-    const c = 0.7978845608028654;
-    const a = 0.044715;
-    for (let i: usize = 0; i < n; i += 16) {
-      const x = v128.load(z + i);
-      const u = vmul(splat(c), vadd(x, vmul(vmul(vmul(splat(a), x), x), x)));
-      const du = vmul(splat(c), vadd(one, vmul(vmul(splat(3.0 * a), x), x)));
-      const ddu = vmul(splat(c * 6.0 * a), x);
-      const t = tanh(u);
-      const s = vsub(one, vmul(t, t));
-      const hx = vmul(splat(0.5), x);
-      v128.store(f + i, vmul(hx, vadd(one, t)));
-      v128.store(d1 + i, vadd(vmul(splat(0.5), vadd(one, t)), vmul(vmul(hx, s), du)));
-      const dd = vsub(ddu, vmul(vmul(vmul(splat(2.0), t), du), du));
-      v128.store(d2 + i, vadd(vmul(s, du), vmul(vmul(hx, s), dd)));
-    }
+    for (let i: usize = 0; i < n; i += 32) gelu_lv(z + i, f + i, d1 + i, d2 + i);
   } else {
     // softplus and sin: the libm's log1p and sin (activations.ts), one lane at a time.
     const m = count * 4;

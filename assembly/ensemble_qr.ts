@@ -1,64 +1,59 @@
 // Householder QR with a positive diagonal of R for every lane of a batch of tangent blocks. Twin:
 // native/kernels/ensemble_qr.{h,cc} (each native `lanes` value, and each of its per-lane scalar loops, a pair of f64x2
 // halves here: lanes.ts).
-import { f64At, ld0, ld1, lv, splat, st2, vdiv, vmul, vsel, vsub } from "./lanes";
+import { f64At, ld0, ld1, lv, splat, st2, vadd, vdiv, vmul, vsel, vsub } from "./lanes";
 
-// H_j (rows j .. n-1; v_j[0] = 1 and v_j below the diagonal of column j) on the columns [c0, c1) of every lane, two
-// columns at a time so that each entry of v_j is loaded once per pair. tauj: the lane-vector tau_j.
+// H_j (rows j .. n-1; v_j[0] = 1 and v_j below the diagonal of column j) on the columns [c0, c1) of every lane. native
+// takes two columns at a time so that each entry of v_j is loaded once per pair; here four, with the two halves of
+// the lanes one after the other (hb: their byte offset), which keeps a tile in the 16 vector registers. Each column's
+// sums run in the same order either way. tauj: the lane-vector tau_j.
 function reflect_columns_lanes(A: usize, n: i32, j: i32, tauj: usize, c0: i32, c1: i32): void {
-  const v = lv(A, j * n + j);
-  const tau0 = ld0(tauj);
-  const tau1 = ld1(tauj);
   const len = n - j;
   const colBytes = (<usize>n) << 5;
-  let c = c0;
-  for (; c + 2 <= c1; c += 2) {
-    const t0 = lv(A, c * n + j);
-    const t1 = t0 + colBytes;
-    let s00 = ld0(t0), s01 = ld1(t0), s10 = ld0(t1), s11 = ld1(t1);
-    for (let i = 1; i < len; ++i) {
-      const vi = lv(v, i);
-      const v0 = ld0(vi);
-      const v1 = ld1(vi);
-      const a = lv(t0, i);
-      const b = lv(t1, i);
-      s00 = f64x2.add(s00, vmul(v0, ld0(a)));
-      s01 = f64x2.add(s01, vmul(v1, ld1(a)));
-      s10 = f64x2.add(s10, vmul(v0, ld0(b)));
-      s11 = f64x2.add(s11, vmul(v1, ld1(b)));
+  for (let hb: usize = 0; hb < 32; hb += 16) {
+    const v = lv(A, j * n + j) + hb;
+    const tau = v128.load(tauj + hb);
+    let c = c0;
+    for (; c + 4 <= c1; c += 4) {
+      const t = lv(A, c * n + j) + hb;
+      let s0 = v128.load(t), s1 = v128.load(t + colBytes), s2 = v128.load(t + 2 * colBytes);
+      let s3 = v128.load(t + 3 * colBytes);
+      for (let i = 1; i < len; ++i) {
+        const vi = v128.load(lv(v, i));
+        const ti = lv(t, i);
+        s0 = vadd(s0, vmul(vi, v128.load(ti)));
+        s1 = vadd(s1, vmul(vi, v128.load(ti + colBytes)));
+        s2 = vadd(s2, vmul(vi, v128.load(ti + 2 * colBytes)));
+        s3 = vadd(s3, vmul(vi, v128.load(ti + 3 * colBytes)));
+      }
+      s0 = vmul(s0, tau);
+      s1 = vmul(s1, tau);
+      s2 = vmul(s2, tau);
+      s3 = vmul(s3, tau);
+      // Row 0 of v_j is an implicit 1: t_0 - s, then t_i - s v_i below it.
+      v128.store(t, vsub(v128.load(t), s0));
+      v128.store(t + colBytes, vsub(v128.load(t + colBytes), s1));
+      v128.store(t + 2 * colBytes, vsub(v128.load(t + 2 * colBytes), s2));
+      v128.store(t + 3 * colBytes, vsub(v128.load(t + 3 * colBytes), s3));
+      for (let i = 1; i < len; ++i) {
+        const ti = lv(t, i);
+        const vi = v128.load(lv(v, i));
+        v128.store(ti, vsub(v128.load(ti), vmul(s0, vi)));
+        v128.store(ti + colBytes, vsub(v128.load(ti + colBytes), vmul(s1, vi)));
+        v128.store(ti + 2 * colBytes, vsub(v128.load(ti + 2 * colBytes), vmul(s2, vi)));
+        v128.store(ti + 3 * colBytes, vsub(v128.load(ti + 3 * colBytes), vmul(s3, vi)));
+      }
     }
-    s00 = vmul(s00, tau0);
-    s01 = vmul(s01, tau1);
-    s10 = vmul(s10, tau0);
-    s11 = vmul(s11, tau1);
-    st2(t0, vsub(ld0(t0), s00), vsub(ld1(t0), s01));
-    st2(t1, vsub(ld0(t1), s10), vsub(ld1(t1), s11));
-    for (let i = 1; i < len; ++i) {
-      const vi = lv(v, i);
-      const v0 = ld0(vi);
-      const v1 = ld1(vi);
-      const a = lv(t0, i);
-      const b = lv(t1, i);
-      st2(a, vsub(ld0(a), vmul(s00, v0)), vsub(ld1(a), vmul(s01, v1)));
-      st2(b, vsub(ld0(b), vmul(s10, v0)), vsub(ld1(b), vmul(s11, v1)));
-    }
-  }
-  for (; c < c1; ++c) {
-    const t = lv(A, c * n + j);
-    let s0 = ld0(t), s1 = ld1(t);
-    for (let i = 1; i < len; ++i) {
-      const vi = lv(v, i);
-      const ti = lv(t, i);
-      s0 = f64x2.add(s0, vmul(ld0(vi), ld0(ti)));
-      s1 = f64x2.add(s1, vmul(ld1(vi), ld1(ti)));
-    }
-    s0 = vmul(s0, tau0);
-    s1 = vmul(s1, tau1);
-    st2(t, vsub(ld0(t), s0), vsub(ld1(t), s1));
-    for (let i = 1; i < len; ++i) {
-      const vi = lv(v, i);
-      const ti = lv(t, i);
-      st2(ti, vsub(ld0(ti), vmul(s0, ld0(vi))), vsub(ld1(ti), vmul(s1, ld1(vi))));
+    for (; c < c1; ++c) {
+      const t = lv(A, c * n + j) + hb;
+      let s = v128.load(t);
+      for (let i = 1; i < len; ++i) s = vadd(s, vmul(v128.load(lv(v, i)), v128.load(lv(t, i))));
+      s = vmul(s, tau);
+      v128.store(t, vsub(v128.load(t), s));
+      for (let i = 1; i < len; ++i) {
+        const ti = lv(t, i);
+        v128.store(ti, vsub(v128.load(ti), vmul(s, v128.load(lv(v, i)))));
+      }
     }
   }
 }
@@ -87,8 +82,8 @@ export function qr_positive_lanes(A: usize, n: i32, k: i32, logRDiag: usize, tau
     let g0 = splat(0.0), g1 = g0;
     for (let i = j + 1; i < n; ++i) {
       const x = lv(col, i);
-      g0 = f64x2.add(g0, vmul(ld0(x), ld0(x)));
-      g1 = f64x2.add(g1, vmul(ld1(x), ld1(x)));
+      g0 = vadd(g0, vmul(ld0(x), ld0(x)));
+      g1 = vadd(g1, vmul(ld1(x), ld1(x)));
     }
     const cj = lv(col, j);
     const tj = lv(tau, j);
