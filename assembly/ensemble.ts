@@ -102,8 +102,10 @@ export function ensemble_create(
   const k1: i64 = maxK > 0 ? maxK : 1;
   if (runs < 1 || runs > LANES || S > i32.MAX_VALUE / 4 || S * k1 * L > i32.MAX_VALUE) return 0;
   if (<i64>N * nHid * L > i32.MAX_VALUE || <i64>N * nOut * D * L > i32.MAX_VALUE) return 0;
-  const nh = bytesOf(<i64>N * nHid * L);
-  const no = bytesOf(<i64>N * nOut * L);
+  // The caches a, s1, s2 (N h) and fo, p1, p2 (N o) are padded to an even number of lane-vectors: activation_block
+  // runs two at a time (the one past the end is computed and never read). da, du and cw take the same sizes.
+  const nh = bytesOf(((<i64>N * nHid + 1) & ~1) * L);
+  const no = bytesOf(((<i64>N * nOut + 1) & ~1) * L);
   const head = bytesOf(<i64>((offsetof<Ensemble>() + 7) >> 3));
   // X, Y, rule, state, Q, a, s1, s2, da, du, cw, fo, p1, p2, grad, loss, HQ, Vw, rz, q, tau, logr, status.
   const vw: u64 = S > D ? bytesOf(D * k1 * L) : 0;

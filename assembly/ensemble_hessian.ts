@@ -16,7 +16,8 @@ import { ROUTE_FACTORED, ROUTE_HESSIAN } from "./tables";
 }
 
 // G rows grad u_m(x_s) of every lane (row r = s o + m: the W1 and b1 entries W2[m,j] s'(z_j) x~, the W2 block of
-// output m holding a, b2[m] = 1, zeros for the other outputs) and the summed second-order blocks Sblk, Sx.
+// output m holding a, b2[m] = 1, zeros for the other outputs) and the summed second-order blocks Sblk, Sx. (The fields
+// of e are read into locals first, as in ensemble_forward.)
 function ensemble_factors(e: Ensemble): void {
   const nIn = e.nIn;
   const h = e.nHid;
@@ -24,61 +25,78 @@ function ensemble_factors(e: Ensemble): void {
   const N = e.Na;
   const D = e.D;
   const i1 = nIn + 1;
-  zero_lanes(e.Sblk, h * i1 * i1);
-  zero_lanes(e.Sx, o * h * i1);
+  const offB1 = e.offB1;
+  const offW2 = e.offW2;
+  const offB2 = e.offB2;
+  const Xa = e.Xa;
+  const G = e.G;
+  const A = e.a;
+  const S1 = e.s1;
+  const S2 = e.s2;
+  const DA = e.da;
+  const DU = e.du;
+  const Sblk = e.Sblk;
+  const Sx = e.Sx;
+  zero_lanes(Sblk, h * i1 * i1);
+  zero_lanes(Sx, o * h * i1);
   const inv = splat(1.0 / N);
-  const W2 = lv(e.state, e.offW2);
+  const W2 = lv(e.state, offW2);
   const zero = splat(0.0);
   const one = splat(1.0);
   for (let s = 0; s < N; ++s) {
-    const x = f64At(e.Xa, s * nIn);
+    const x = f64At(Xa, s * nIn);
+    const as = lv(A, s * h);
+    const s1s = lv(S1, s * h);
     for (let m = 0; m < o; ++m) {
-      const g = lv(e.G, (s * o + m) * D);
+      const g = lv(G, (s * o + m) * D);
       for (let j = 0; j < h; ++j) {
         const wp = lv(W2, m * h + j);
-        const sp = lv(e.s1, s * h + j);
+        const sp = lv(s1s, j);
         const c0 = vmul(ld0(wp), ld0(sp));
         const c1 = vmul(ld1(wp), ld1(sp));
+        const gj = lv(g, j * nIn);
         for (let i = 0; i < nIn; ++i) {
           const xi = splat(load<f64>(f64At(x, i)));
-          st2(lv(g, j * nIn + i), vmul(c0, xi), vmul(c1, xi));
+          st2(lv(gj, i), vmul(c0, xi), vmul(c1, xi));
         }
-        st2(lv(g, e.offB1 + j), c0, c1);
+        st2(lv(g, offB1 + j), c0, c1);
       }
       for (let m2 = 0; m2 < o; ++m2) {
-        for (let j = 0; j < h; ++j) {
-          const dst = lv(g, e.offW2 + m2 * h + j);
-          if (m2 == m) {
-            const aj = lv(e.a, s * h + j);
-            st2(dst, ld0(aj), ld1(aj));
-          } else st2(dst, zero, zero);
+        const gm = lv(g, offW2 + m2 * h);
+        if (m2 == m) {
+          for (let j = 0; j < h; ++j) {
+            const aj = lv(as, j);
+            st2(lv(gm, j), ld0(aj), ld1(aj));
+          }
+          st2(lv(g, offB2 + m2), one, one);
+        } else {
+          zero_lanes(gm, h);
+          st2(lv(g, offB2 + m2), zero, zero);
         }
-        st2(lv(g, e.offB2 + m2), m2 == m ? one : zero, m2 == m ? one : zero);
       }
     }
     for (let j = 0; j < h; ++j) {
       const sj = s * h + j;
-      const dap = lv(e.da, sj);
-      const s2p = lv(e.s2, sj);
-      const s1p = lv(e.s1, sj);
+      const dap = lv(DA, sj);
+      const s2p = lv(S2, sj);
+      const s1p = lv(S1, sj);
       const cd0 = vmul(vmul(ld0(dap), ld0(s2p)), inv);
       const cd1 = vmul(vmul(ld1(dap), ld1(s2p)), inv);
-      const B = lv(e.Sblk, j * i1 * i1);
+      const B = lv(Sblk, j * i1 * i1);
       for (let a = 0; a < i1; ++a) {
         const xa = splat(a < nIn ? load<f64>(f64At(x, a)) : 1.0);
         const ca0 = vmul(cd0, xa);
         const ca1 = vmul(cd1, xa);
         const cx0 = vmul(vmul(ld0(s1p), xa), inv);
         const cx1 = vmul(vmul(ld1(s1p), xa), inv);
+        const Ba = lv(B, a * i1);
         for (let c2 = a; c2 < i1; ++c2) {
-          const bac = lv(B, a * i1 + c2);
           const xc = splat(c2 < nIn ? load<f64>(f64At(x, c2)) : 1.0);
-          add2(bac, vmul(ca0, xc), vmul(ca1, xc));
+          add2(lv(Ba, c2), vmul(ca0, xc), vmul(ca1, xc));
         }
         for (let m = 0; m < o; ++m) {
-          const sx = lv(e.Sx, (m * h + j) * i1 + a);
-          const dup = lv(e.du, s * o + m);
-          add2(sx, vmul(ld0(dup), cx0), vmul(ld1(dup), cx1));
+          const dup = lv(DU, s * o + m);
+          add2(lv(Sx, (m * h + j) * i1 + a), vmul(ld0(dup), cx0), vmul(ld1(dup), cx1));
         }
       }
     }

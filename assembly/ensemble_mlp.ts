@@ -17,102 +17,83 @@ import {
 } from "./tables";
 import { exp_lanes, logistic_lanes, tanh_lanes } from "./vecmath";
 
-// f, f', f'' of one lane-vector at z, to f, d1, d2 (each activation's formulas of activations.ts with the functions of
-// vecmath.ts, which leave their result in memory: f itself, or d1 / d2 as scratch before their final values; f may
-// be z, so z is read first).
+// f, f', f'' of two lane-vectors at z, to f, d1, d2: each activation's formulas of activations.ts with the functions
+// of vecmath.ts, which leave their results in memory (f itself, or d1 / d2 as scratch before their final values),
+// then the formulas for each of the four halves (k: its byte offset). f may be z, so a half of z is read before the
+// same half of f is written.
+
 // @ts-ignore: decorator
-@inline function tanh_lv(z: usize, f: usize, d1: usize, d2: usize): void {
-  tanh_lanes(z, f);
-  const t0 = ld0(f);
-  const t1 = ld1(f);
-  const s0 = vsub(splat(1.0), vmul(t0, t0));
-  const s1 = vsub(splat(1.0), vmul(t1, t1));
-  st2(d1, s0, s1);
-  st2(d2, vmul(vmul(splat(-2.0), t0), s0), vmul(vmul(splat(-2.0), t1), s1));
+@inline function tanh_half(f: usize, d1: usize, d2: usize, k: usize): void {
+  const t = v128.load(f + k);
+  const s = vsub(splat(1.0), vmul(t, t));
+  v128.store(d1 + k, s);
+  v128.store(d2 + k, vmul(vmul(splat(-2.0), t), s));
 }
 
 // @ts-ignore: decorator
-@inline function sigmoid_lv(z: usize, f: usize, d1: usize, d2: usize): void {
-  logistic_lanes(z, f);
+@inline function sigmoid_half(f: usize, d1: usize, d2: usize, k: usize): void {
   const one = splat(1.0);
-  const s0 = ld0(f);
-  const s1 = ld1(f);
-  const ds0 = vmul(s0, vsub(one, s0));
-  const ds1 = vmul(s1, vsub(one, s1));
-  st2(d1, ds0, ds1);
-  st2(d2, vmul(ds0, vsub(one, vmul(splat(2.0), s0))), vmul(ds1, vsub(one, vmul(splat(2.0), s1))));
+  const s = v128.load(f + k);
+  const ds = vmul(s, vsub(one, s));
+  v128.store(d1 + k, ds);
+  v128.store(d2 + k, vmul(ds, vsub(one, vmul(splat(2.0), s))));
 }
 
+// d2 holds e^(x > 0 ? 0 : x).
 // @ts-ignore: decorator
-@inline function elu_lv(alpha: v128, z: usize, f: usize, d1: usize, d2: usize): void {
-  const zero = splat(0.0);
-  const one = splat(1.0);
-  const x0 = ld0(z);
-  const x1 = ld1(z);
-  const on0 = f64x2.gt(x0, zero);
-  const on1 = f64x2.gt(x1, zero);
-  st2(d2, vsel(on0, zero, x0), vsel(on1, zero, x1));
-  exp_lanes(d2, d2);
-  const e0 = vmul(alpha, ld0(d2));
-  const e1 = vmul(alpha, ld1(d2));
-  st2(f, vsel(on0, x0, vsub(e0, alpha)), vsel(on1, x1, vsub(e1, alpha)));
-  st2(d1, vsel(on0, one, e0), vsel(on1, one, e1));
-  st2(d2, vsel(on0, zero, e0), vsel(on1, zero, e1));
+@inline function elu_half(alpha: v128, z: usize, f: usize, d1: usize, d2: usize, k: usize): void {
+  const x = v128.load(z + k);
+  const on = f64x2.gt(x, splat(0.0));
+  const e = vmul(alpha, v128.load(d2 + k));
+  v128.store(f + k, vsel(on, x, vsub(e, alpha)));
+  v128.store(d1 + k, vsel(on, splat(1.0), e));
+  v128.store(d2 + k, vsel(on, splat(0.0), e));
 }
 
+// d1 holds the logistic function of x.
 // @ts-ignore: decorator
-@inline function silu_lv(z: usize, f: usize, d1: usize, d2: usize): void {
+@inline function silu_half(z: usize, f: usize, d1: usize, d2: usize, k: usize): void {
   const one = splat(1.0);
-  const two = splat(2.0);
-  const x0 = ld0(z);
-  const x1 = ld1(z);
-  logistic_lanes(z, d1);
-  const s0 = ld0(d1);
-  const s1 = ld1(d1);
-  const o0 = vsub(one, s0);
-  const o1 = vsub(one, s1);
-  st2(f, vmul(x0, s0), vmul(x1, s1));
-  st2(d1, vmul(s0, vadd(one, vmul(x0, o0))), vmul(s1, vadd(one, vmul(x1, o1))));
-  const c0 = vadd(two, vmul(x0, vsub(one, vmul(two, s0))));
-  const c1 = vadd(two, vmul(x1, vsub(one, vmul(two, s1))));
-  st2(d2, vmul(vmul(s0, o0), c0), vmul(vmul(s1, o1), c1));
+  const x = v128.load(z + k);
+  const s = v128.load(d1 + k);
+  const oms = vsub(one, s);
+  v128.store(f + k, vmul(x, s));
+  v128.store(d1 + k, vmul(s, vadd(one, vmul(x, oms))));
+  v128.store(d2 + k, vmul(vmul(s, oms), vadd(splat(2.0), vmul(x, vsub(one, vmul(splat(2.0), s))))));
 }
 
-// gelu of one half given x, its t = tanh(u) and du, ddu: f, f', f'' to f, d1, d2 (half addresses).
+const GELU_C: f64 = 0.7978845608028654; // sqrt(2 / pi)
+const GELU_A: f64 = 0.044715;
+
+// u = c (x + a x^3), the argument of gelu's tanh, of half k of z to d2.
 // @ts-ignore: decorator
-@inline function gelu_finish(x: v128, t: v128, du: v128, ddu: v128, f: usize, d1: usize, d2: usize): void {
+@inline function gelu_arg(z: usize, d2: usize, k: usize): void {
+  const x = v128.load(z + k);
+  v128.store(d2 + k, vmul(splat(GELU_C), vadd(x, vmul(vmul(vmul(splat(GELU_A), x), x), x))));
+}
+
+// d2 holds tanh(u).
+// @ts-ignore: decorator
+@inline function gelu_half(z: usize, f: usize, d1: usize, d2: usize, k: usize): void {
   const one = splat(1.0);
+  const x = v128.load(z + k);
+  const du = vmul(splat(GELU_C), vadd(one, vmul(vmul(splat(3.0 * GELU_A), x), x)));
+  const ddu = vmul(splat(GELU_C * 6.0 * GELU_A), x);
+  const t = v128.load(d2 + k);
   const s = vsub(one, vmul(t, t));
   const hx = vmul(splat(0.5), x);
-  v128.store(f, vmul(hx, vadd(one, t)));
-  v128.store(d1, vadd(vmul(splat(0.5), vadd(one, t)), vmul(vmul(hx, s), du)));
+  v128.store(f + k, vmul(hx, vadd(one, t)));
+  v128.store(d1 + k, vadd(vmul(splat(0.5), vadd(one, t)), vmul(vmul(hx, s), du)));
   const dd = vsub(ddu, vmul(vmul(vmul(splat(2.0), t), du), du));
-  v128.store(d2, vadd(vmul(s, du), vmul(vmul(hx, s), dd)));
-}
-
-// @ts-ignore: decorator
-@inline function gelu_lv(z: usize, f: usize, d1: usize, d2: usize): void {
-  const c = 0.7978845608028654;
-  const a = 0.044715;
-  const one = splat(1.0);
-  const x0 = ld0(z);
-  const x1 = ld1(z);
-  const u0 = vmul(splat(c), vadd(x0, vmul(vmul(vmul(splat(a), x0), x0), x0)));
-  const u1 = vmul(splat(c), vadd(x1, vmul(vmul(vmul(splat(a), x1), x1), x1)));
-  const du0 = vmul(splat(c), vadd(one, vmul(vmul(splat(3.0 * a), x0), x0)));
-  const du1 = vmul(splat(c), vadd(one, vmul(vmul(splat(3.0 * a), x1), x1)));
-  st2(d2, u0, u1);
-  tanh_lanes(d2, d2);
-  const t0 = ld0(d2);
-  const t1 = ld1(d2);
-  gelu_finish(x0, t0, du0, vmul(splat(c * 6.0 * a), x0), f, d1, d2);
-  gelu_finish(x1, t1, du1, vmul(splat(c * 6.0 * a), x1), f + 16, d1 + 16, d2 + 16);
+  v128.store(d2 + k, vadd(vmul(s, du), vmul(vmul(hx, s), dd)));
 }
 
 /**
  * f, f', f'' of activation `id` at `count` lane-vectors of z (f may be z itself), with the formulas of
  * activations.ts and the vectorised exp, tanh and logistic function of vecmath.ts: one switch, then one loop over the
- * block (one lane-vector per iteration).
+ * block. The vectorised cases run two lane-vectors per iteration, so for an odd count they compute one lane-vector
+ * past the block: the arrays they run on are padded to an even count (ensemble_create), and that lane-vector is
+ * never read.
  */
 export function activation_block(id: i32, param: f64, z: usize, f: usize, d1: usize, d2: usize, count: i32): void {
   const zero = splat(0.0);
@@ -135,16 +116,36 @@ export function activation_block(id: i32, param: f64, z: usize, f: usize, d1: us
       v128.store(d2 + i, zero);
     }
   } else if (id == ACT_TANH) {
-    for (let i: usize = 0; i < n; i += 32) tanh_lv(z + i, f + i, d1 + i, d2 + i);
+    for (let i: usize = 0; i < n; i += 64) {
+      tanh_lanes(z + i, f + i);
+      for (let k: usize = 0; k < 64; k += 16) tanh_half(f + i, d1 + i, d2 + i, k);
+    }
   } else if (id == ACT_SIGMOID) {
-    for (let i: usize = 0; i < n; i += 32) sigmoid_lv(z + i, f + i, d1 + i, d2 + i);
+    for (let i: usize = 0; i < n; i += 64) {
+      logistic_lanes(z + i, f + i);
+      for (let k: usize = 0; k < 64; k += 16) sigmoid_half(f + i, d1 + i, d2 + i, k);
+    }
   } else if (id == ACT_ELU) {
     const alpha = splat(param);
-    for (let i: usize = 0; i < n; i += 32) elu_lv(alpha, z + i, f + i, d1 + i, d2 + i);
+    for (let i: usize = 0; i < n; i += 64) {
+      for (let k: usize = 0; k < 64; k += 16) {
+        const x = v128.load(z + i + k);
+        v128.store(d2 + i + k, vsel(f64x2.gt(x, zero), zero, x));
+      }
+      exp_lanes(d2 + i, d2 + i);
+      for (let k: usize = 0; k < 64; k += 16) elu_half(alpha, z + i, f + i, d1 + i, d2 + i, k);
+    }
   } else if (id == ACT_SILU) {
-    for (let i: usize = 0; i < n; i += 32) silu_lv(z + i, f + i, d1 + i, d2 + i);
+    for (let i: usize = 0; i < n; i += 64) {
+      logistic_lanes(z + i, d1 + i);
+      for (let k: usize = 0; k < 64; k += 16) silu_half(z + i, f + i, d1 + i, d2 + i, k);
+    }
   } else if (id == ACT_GELU) {
-    for (let i: usize = 0; i < n; i += 32) gelu_lv(z + i, f + i, d1 + i, d2 + i);
+    for (let i: usize = 0; i < n; i += 64) {
+      for (let k: usize = 0; k < 64; k += 16) gelu_arg(z + i, d2 + i, k);
+      tanh_lanes(d2 + i, d2 + i);
+      for (let k: usize = 0; k < 64; k += 16) gelu_half(z + i, f + i, d1 + i, d2 + i, k);
+    }
   } else {
     // softplus and sin: the libm's log1p and sin (activations.ts), one lane at a time.
     const m = count * 4;
@@ -157,19 +158,30 @@ export function activation_block(id: i32, param: f64, z: usize, f: usize, d1: us
   }
 }
 
-/** e.loss[b] = C(w_b) on the current samples; fills the per-sample caches of every lane. */
+/** e.loss[b] = C(w_b) on the current samples; fills the per-sample caches of every lane. (The fields of e are read
+ *  into locals first: stores through the caches could alias e, so V8 would reload them in every iteration.) */
 export function ensemble_forward(e: Ensemble): void {
   const nIn = e.nIn;
   const h = e.nHid;
   const o = e.nOut;
   const N = e.Na;
+  const Xa = e.Xa;
+  const Ya = e.Ya;
+  const A = e.a;
+  const FO = e.fo;
+  const P1 = e.p1;
+  const P2 = e.p2;
+  const DU = e.du;
+  const CW = e.cw;
+  const DA = e.da;
   const W1 = e.state;
   const b1 = lv(e.state, e.offB1);
   const W2 = lv(e.state, e.offW2);
   const b2 = lv(e.state, e.offB2);
   // z = W1 x + b1 of every sample into a, then a, s', s'' of the whole block in one call.
   for (let s = 0; s < N; ++s) {
-    const x = f64At(e.Xa, s * nIn);
+    const x = f64At(Xa, s * nIn);
+    const as = lv(A, s * h);
     for (let j = 0; j < h; ++j) {
       const bj = lv(b1, j);
       let z0 = ld0(bj);
@@ -181,13 +193,13 @@ export function ensemble_forward(e: Ensemble): void {
         z0 = vadd(z0, vmul(ld0(wji), xi));
         z1 = vadd(z1, vmul(ld1(wji), xi));
       }
-      st2(lv(e.a, s * h + j), z0, z1);
+      st2(lv(as, j), z0, z1);
     }
   }
-  activation_block(e.act, e.actParam, e.a, e.a, e.s1, e.s2, N * h);
+  activation_block(e.act, e.actParam, A, A, e.s1, e.s2, N * h);
   // u = W2 a + b2 into fo, then phi, phi', phi''.
   for (let s = 0; s < N; ++s) {
-    const as = lv(e.a, s * h);
+    const as = lv(A, s * h);
     for (let m = 0; m < o; ++m) {
       const bm = lv(b2, m);
       let u0 = ld0(bm);
@@ -199,22 +211,22 @@ export function ensemble_forward(e: Ensemble): void {
         u0 = vadd(u0, vmul(ld0(wmj), ld0(aj)));
         u1 = vadd(u1, vmul(ld1(wmj), ld1(aj)));
       }
-      st2(lv(e.fo, s * o + m), u0, u1);
+      st2(lv(FO, s * o + m), u0, u1);
     }
   }
-  activation_block(e.outAct, 0.0, e.fo, e.fo, e.p1, e.p2, N * o);
+  activation_block(e.outAct, 0.0, FO, FO, P1, P2, N * o);
   let l0 = splat(0.0);
   let l1 = l0;
   for (let s = 0; s < N; ++s) {
-    const y = f64At(e.Ya, s * o);
-    const das = lv(e.da, s * h);
+    const y = f64At(Ya, s * o);
+    const das = lv(DA, s * h);
     zero_lanes(das, h);
     for (let m = 0; m < o; ++m) {
       const sm = s * o + m;
       const ym = splat(load<f64>(f64At(y, m)));
-      const fo = lv(e.fo, sm);
-      const p1 = lv(e.p1, sm);
-      const p2 = lv(e.p2, sm);
+      const fo = lv(FO, sm);
+      const p1 = lv(P1, sm);
+      const p2 = lv(P2, sm);
       const r0 = vsub(ld0(fo), ym);
       const r1 = vsub(ld1(fo), ym);
       const d10 = ld0(p1);
@@ -223,15 +235,14 @@ export function ensemble_forward(e: Ensemble): void {
       l1 = vadd(l1, vmul(r1, r1));
       const du0 = vmul(r0, d10);
       const du1 = vmul(r1, d11);
-      st2(lv(e.du, sm), du0, du1);
+      st2(lv(DU, sm), du0, du1);
       // Gauss-Newton weight of grad u_m grad u_m^T in the Hessian of 0.5 r^2: phi'^2 + r phi''.
-      st2(lv(e.cw, sm), vadd(vmul(d10, d10), vmul(r0, ld0(p2))), vadd(vmul(d11, d11), vmul(r1, ld1(p2))));
+      st2(lv(CW, sm), vadd(vmul(d10, d10), vmul(r0, ld0(p2))), vadd(vmul(d11, d11), vmul(r1, ld1(p2))));
       const row = lv(W2, m * h);
       for (let j = 0; j < h; ++j) {
         const daj = lv(das, j);
         const wmj = lv(row, j);
-        st0(daj, vadd(ld0(daj), vmul(ld0(wmj), du0)));
-        st1(daj, vadd(ld1(daj), vmul(ld1(wmj), du1)));
+        st2(daj, vadd(ld0(daj), vmul(ld0(wmj), du0)), vadd(ld1(daj), vmul(ld1(wmj), du1)));
       }
     }
   }
@@ -247,15 +258,20 @@ export function ensemble_gradient(e: Ensemble): void {
   const N = e.Na;
   const D = e.D;
   const g = e.grad;
+  const Xa = e.Xa;
+  const A = e.a;
+  const DU = e.du;
+  const DA = e.da;
+  const S1 = e.s1;
   zero_lanes(g, D);
   const gb1 = lv(g, e.offB1);
   const gW2 = lv(g, e.offW2);
   const gb2 = lv(g, e.offB2);
   for (let s = 0; s < N; ++s) {
-    const x = f64At(e.Xa, s * nIn);
-    const as = lv(e.a, s * h);
+    const x = f64At(Xa, s * nIn);
+    const as = lv(A, s * h);
     for (let m = 0; m < o; ++m) {
-      const dup = lv(e.du, s * o + m);
+      const dup = lv(DU, s * o + m);
       const du0 = ld0(dup);
       const du1 = ld1(dup);
       const row = lv(gW2, m * h);
@@ -270,8 +286,8 @@ export function ensemble_gradient(e: Ensemble): void {
     }
     for (let j = 0; j < h; ++j) {
       const sj = s * h + j;
-      const dap = lv(e.da, sj);
-      const s1p = lv(e.s1, sj);
+      const dap = lv(DA, sj);
+      const s1p = lv(S1, sj);
       const dz0 = vmul(ld0(dap), ld0(s1p));
       const dz1 = vmul(ld1(dap), ld1(s1p));
       const row = lv(g, j * nIn);
