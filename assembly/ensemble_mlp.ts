@@ -4,7 +4,7 @@
 // `lanes` value is the pair (x0, x1) of f64x2 halves here (lanes.ts).
 import { act_d1, act_d2, act_f, activation_eval } from "./activations";
 import { Ensemble } from "./ensemble";
-import { f64At, ld0, ld1, lv, splat, st0, st1, st2, vadd, vmul, vsel, vsub, zero_lanes } from "./lanes";
+import { add2, f64At, ld0, ld1, lv, splat, st2, vadd, vmul, vsel, vsub, zero_lanes } from "./lanes";
 import {
   ACT_ELU,
   ACT_GELU,
@@ -242,7 +242,7 @@ export function ensemble_forward(e: Ensemble): void {
       for (let j = 0; j < h; ++j) {
         const daj = lv(das, j);
         const wmj = lv(row, j);
-        st2(daj, vadd(ld0(daj), vmul(ld0(wmj), du0)), vadd(ld1(daj), vmul(ld1(wmj), du1)));
+        add2(daj, vmul(ld0(wmj), du0), vmul(ld1(wmj), du1));
       }
     }
   }
@@ -278,11 +278,10 @@ export function ensemble_gradient(e: Ensemble): void {
       for (let j = 0; j < h; ++j) {
         const gmj = lv(row, j);
         const aj = lv(as, j);
-        st0(gmj, vadd(ld0(gmj), vmul(du0, ld0(aj))));
-        st1(gmj, vadd(ld1(gmj), vmul(du1, ld1(aj))));
+        add2(gmj, vmul(du0, ld0(aj)), vmul(du1, ld1(aj)));
       }
       const gm = lv(gb2, m);
-      st2(gm, vadd(ld0(gm), du0), vadd(ld1(gm), du1));
+      add2(gm, du0, du1);
     }
     for (let j = 0; j < h; ++j) {
       const sj = s * h + j;
@@ -294,11 +293,10 @@ export function ensemble_gradient(e: Ensemble): void {
       for (let i = 0; i < nIn; ++i) {
         const xi = splat(load<f64>(f64At(x, i)));
         const gji = lv(row, i);
-        st0(gji, vadd(ld0(gji), vmul(dz0, xi)));
-        st1(gji, vadd(ld1(gji), vmul(dz1, xi)));
+        add2(gji, vmul(dz0, xi), vmul(dz1, xi));
       }
       const gj = lv(gb1, j);
-      st2(gj, vadd(ld0(gj), dz0), vadd(ld1(gj), dz1));
+      add2(gj, dz0, dz1);
     }
   }
   const inv = splat(1.0 / N);

@@ -5,12 +5,10 @@
 // order of the native expression, whatever the lanes beside it hold.
 //
 // Arrays of lane-vectors are structures of arrays: element i of run b at [i LANES + b], i.e. lane-vector i at byte
-// i * LANE_BYTES. Pointers are byte addresses in linear memory; v128 loads need no alignment.
+// 32 i. Pointers are byte addresses in linear memory; v128 loads need no alignment.
 
 /** Runs per lockstep batch (native/kernels/ensemble.h LANES). */
 export const LANES: i32 = 4;
-/** Bytes of one lane-vector. */
-export const LANE_BYTES: usize = 32;
 
 /** The address of lane-vector i of the array at base. */
 // @ts-ignore: decorator
@@ -34,16 +32,6 @@ export const LANE_BYTES: usize = 32;
 // @ts-ignore: decorator
 @inline export function ld1(p: usize): v128 {
   return v128.load(p, 16);
-}
-
-// @ts-ignore: decorator
-@inline export function st0(p: usize, v: v128): void {
-  v128.store(p, v);
-}
-
-// @ts-ignore: decorator
-@inline export function st1(p: usize, v: v128): void {
-  v128.store(p, v, 16);
 }
 
 /** Both halves of the lane-vector at p set to (x0, x1). */
@@ -88,8 +76,8 @@ export const LANE_BYTES: usize = 32;
 /** The lane-vector at dst += the lane-vector at src (both halves). */
 // @ts-ignore: decorator
 @inline export function acc_lanes(dst: usize, src: usize): void {
-  st0(dst, vadd(ld0(dst), ld0(src)));
-  st1(dst, vadd(ld1(dst), ld1(src)));
+  v128.store(dst, f64x2.add(v128.load(dst), v128.load(src)));
+  v128.store(dst, f64x2.add(v128.load(dst, 16), v128.load(src, 16)), 16);
 }
 
 /** n lane-vectors at p set to zero (a loop of stores: V8's memory.fill is a call, slow for the few lane-vectors of a
