@@ -1,32 +1,49 @@
-// The export list: the mirror of native/addon.cc (and of the methods of native/bind_network.cc). WebAssembly cannot
-// export classes, so a network is a handle (the address of its Network block) passed to flat functions. The module
+// The export list: the mirror of native/addon.cc (and of the methods of native/bind_network.cc and
+// native/bind_ensemble.cc). WebAssembly cannot export classes, so a network or an ensemble is a handle (the address of
+// its block) passed to flat functions. The module
 // raises no JavaScript exceptions: the host (src/backend/wasm.ts) validates every argument first, with the guards
 // shared with the native binding's wording (src/backend/guards.ts).
 import { activation as activationKernel } from "./activations";
-import { heap_alloc, heap_free, heap_top } from "./heap";
 import { net_forward, net_gradient, net_hessian, net_hvp } from "./depth";
+import {
+  ensemble_create as createEnsemble,
+  type Ensemble,
+  ensemble_set_status,
+  ensemble_status,
+  ensemble_free as freeEnsemble,
+  ensemble_get_state as getState,
+  ensemble_get_tangent as getTangent,
+  ensemble_reserve_batches as reserveEnsembleBatches,
+  ensemble_reserve_factored as reserveEnsembleFactored,
+  ensemble_reserve_hessian as reserveEnsembleHessian,
+  ensemble_set_state as setState,
+  ensemble_set_tangent as setTangent,
+} from "./ensemble";
+import { ensemble_loss as ensembleLoss, ensemble_train_chunk as trainEnsemble } from "./ensemble_lyapunov";
+import { heap_alloc, heap_free, heap_top } from "./heap";
+import { LANES } from "./lanes";
 import { chunk_qrs, chunk_steps, train_chunk } from "./lyapunov";
 import {
-  Network,
   network_create as createNetwork,
+  deep_force,
   network_free as freeNetwork,
+  type Network,
+  network_use_all,
+  network_use_batch,
   network_reserve_batches as reserveBatches,
   network_reserve_factored as reserveFactored,
   network_reserve_hessian as reserveHessian,
-  network_use_all,
   set_deep_force,
-  deep_force,
-  network_use_batch,
 } from "./network";
 import { qr_positive as qrKernel } from "./qr";
-import { Rule, RULE_BYTES, rule_set as ruleSet, rule_step as ruleStep, rule_tangent as ruleTangent } from "./rule";
+import { RULE_BYTES, type Rule, rule_set as ruleSet, rule_step as ruleStep, rule_tangent as ruleTangent } from "./rule";
 import { tangent_apply, tangent_choose_route } from "./tangent";
 
 // ---- Memory --------------------------------------------------------------------------------------------------------
 
 /** n doubles (16-byte aligned, contents undefined); 0 when memory cannot grow. */
 export function alloc_f64(n: i32): usize {
-  return n < 0 ? 0 : heap_alloc(<u64>n << 3);
+  return n < 0 ? 0 : heap_alloc((<u64>n) << 3);
 }
 
 export function free(ptr: usize): void {
@@ -211,4 +228,115 @@ export function network_chunk_qrs(): i32 {
 
 export function network_choose_route(net: usize, k: i32, n: i32): i32 {
   return tangent_choose_route(changetype<Network>(net), k, n);
+}
+
+// ---- Ensembles (native/bind_ensemble.cc) ------------------------------------------------------------------------------
+
+/** Runs per ensemble (native: ensembleLanes). */
+export function ensemble_lanes(): i32 {
+  return LANES;
+}
+
+/**
+ * An ensemble of `runs` runs of the three-layer network nIn-nHid-nOut with zeroed data, states and tangent blocks and
+ * the given update rule; 0 on failure (size limits or out of memory). The host then copies X and Y in (ensemble_x,
+ * ensemble_y).
+ */
+export function ensemble_create(
+  nIn: i32,
+  nHid: i32,
+  nOut: i32,
+  act: i32,
+  actParam: f64,
+  outAct: i32,
+  N: i32,
+  maxK: i32,
+  ruleId: i32,
+  eta: f64,
+  p0: f64,
+  p1: f64,
+  p2: f64,
+  runs: i32,
+): usize {
+  return createEnsemble(nIn, nHid, nOut, act, actParam, outAct, N, maxK, ruleId, eta, p0, p1, p2, runs);
+}
+
+export function ensemble_free(e: usize): void {
+  freeEnsemble(changetype<Ensemble>(e));
+}
+
+/** Allocates the explicit route's workspaces now; 0 when memory cannot grow (then that route must not run). */
+export function ensemble_reserve_hessian(e: usize): i32 {
+  return reserveEnsembleHessian(changetype<Ensemble>(e)) ? 1 : 0;
+}
+
+/** Allocates the factored route's workspaces now; 0 when memory cannot grow (then that route must not run). */
+export function ensemble_reserve_factored(e: usize): i32 {
+  return reserveEnsembleFactored(changetype<Ensemble>(e)) ? 1 : 0;
+}
+
+/** Allocates the minibatch buffers now; 0 when memory cannot grow (then no batched call may run). */
+export function ensemble_reserve_batches(e: usize): i32 {
+  return reserveEnsembleBatches(changetype<Ensemble>(e)) ? 1 : 0;
+}
+
+export function ensemble_x(e: usize): usize {
+  return changetype<Ensemble>(e).X;
+}
+export function ensemble_y(e: usize): usize {
+  return changetype<Ensemble>(e).Y;
+}
+export function ensemble_dimension(e: usize): i32 {
+  return changetype<Ensemble>(e).D;
+}
+export function ensemble_state_dimension(e: usize): i32 {
+  return changetype<Ensemble>(e).S;
+}
+
+/** Run `run`'s state from x (S doubles); a run that had stopped is running again (native: setState). */
+export function ensemble_set_state(e: usize, run: i32, x: usize): void {
+  const ens = changetype<Ensemble>(e);
+  setState(ens, run, x);
+  ensemble_set_status(ens, run, 0);
+}
+export function ensemble_get_state(e: usize, run: i32, out: usize): void {
+  getState(changetype<Ensemble>(e), run, out);
+}
+export function ensemble_set_tangent(e: usize, run: i32, Q: usize): void {
+  setTangent(changetype<Ensemble>(e), run, Q);
+}
+export function ensemble_get_tangent(e: usize, run: i32, out: usize): void {
+  getTangent(changetype<Ensemble>(e), run, out);
+}
+
+/** C(w) on all samples for every run, to out (runs doubles). */
+export function ensemble_loss(e: usize, out: usize): void {
+  ensembleLoss(changetype<Ensemble>(e), out);
+}
+
+/**
+ * nSteps steps of every running run (ensemble_lyapunov.ts: ensemble_train_chunk): lossOut (runs x nSteps),
+ * logRDiag (runs x nSteps / qrEvery x k), stepsOut (runs i32); batchIdx and batchOff (i32) may be 0. Each run's
+ * reason is then read with ensemble_reason.
+ */
+export function ensemble_train_chunk(
+  e: usize,
+  k: i32,
+  nSteps: i32,
+  qrEvery: i32,
+  route: i32,
+  t0: f64,
+  batchIdx: usize,
+  batchOff: usize,
+  lossOut: usize,
+  logRDiag: usize,
+  stepsOut: usize,
+): void {
+  const ens = changetype<Ensemble>(e);
+  trainEnsemble(ens, k, nSteps, qrEvery, route, <i64>t0, batchIdx, batchOff, lossOut, logRDiag, stepsOut);
+}
+
+/** Run `run`'s ChunkReason (0 while it runs). */
+export function ensemble_reason(e: usize, run: i32): i32 {
+  return ensemble_status(changetype<Ensemble>(e), run);
 }

@@ -348,6 +348,38 @@ export function checkBatches(
   return { indices, offsets };
 }
 
+/** The scalar arguments of a trainChunk call, checked. */
+export interface CheckedChunk {
+  k: number;
+  nSteps: number;
+  qrEvery: number;
+  route: number;
+  t0: number;
+}
+
+/**
+ * The scalar checks of native's trainChunk bindings (bind_network.cc, bind_ensemble.cc), in their order: k in
+ * [0, maxK], nSteps and qrEvery >= 1, a route id in [routeLo, routeHi], t0 an integer in [0, 2^53], and nSteps a
+ * multiple of qrEvery when k > 0.
+ */
+export function checkChunk(
+  req: { k: unknown; nSteps: unknown; qrEvery: unknown; route: unknown; t0: unknown },
+  maxK: number,
+  routeLo: number,
+  routeHi: number,
+): CheckedChunk {
+  const k = argInt(req.k, "k", 0, maxK);
+  const nSteps = argInt(req.nSteps, "nSteps", 1, INT_MAX);
+  const qrEvery = argInt(req.qrEvery, "qrEvery", 1, INT_MAX);
+  const route = argInt(req.route, "route", routeLo, routeHi);
+  const t0 = argFinite(req.t0, "t0", false);
+  if (t0 < 0 || Math.floor(t0) !== t0 || t0 > 2 ** 53) {
+    throwRange(`expected an integer in [0, 2^53] for t0 but received ${cppDoubleToString(t0)}`);
+  }
+  if (k > 0 && nSteps % qrEvery !== 0) throwRange(`nSteps (${nSteps}) must be a multiple of qrEvery (${qrEvery})`);
+  return { k, nSteps, qrEvery, route, t0 };
+}
+
 /** True when two typed arrays share memory (views of one buffer whose byte ranges overlap). */
 export function overlaps(a: ArrayBufferView | null, b: ArrayBufferView | null): boolean {
   if (!a || !b || a.buffer !== b.buffer || a.byteLength === 0 || b.byteLength === 0) return false;

@@ -63,6 +63,50 @@ export interface WasmExports {
   network_chunk_steps(): number;
   network_chunk_qrs(): number;
   network_choose_route(net: number, k: number, samples: number): number;
+  ensemble_lanes(): number;
+  ensemble_create(
+    nIn: number,
+    nHid: number,
+    nOut: number,
+    act: number,
+    actParam: number,
+    outAct: number,
+    N: number,
+    maxK: number,
+    rule: number,
+    eta: number,
+    p0: number,
+    p1: number,
+    p2: number,
+    runs: number,
+  ): number;
+  ensemble_free(e: number): void;
+  ensemble_reserve_hessian(e: number): number;
+  ensemble_reserve_factored(e: number): number;
+  ensemble_reserve_batches(e: number): number;
+  ensemble_x(e: number): number;
+  ensemble_y(e: number): number;
+  ensemble_dimension(e: number): number;
+  ensemble_state_dimension(e: number): number;
+  ensemble_set_state(e: number, run: number, x: number): void;
+  ensemble_get_state(e: number, run: number, out: number): void;
+  ensemble_set_tangent(e: number, run: number, Q: number): void;
+  ensemble_get_tangent(e: number, run: number, out: number): void;
+  ensemble_loss(e: number, out: number): void;
+  ensemble_train_chunk(
+    e: number,
+    k: number,
+    nSteps: number,
+    qrEvery: number,
+    route: number,
+    t0: number,
+    batchIdx: number,
+    batchOff: number,
+    lossOut: number,
+    logRDiag: number,
+    stepsOut: number,
+  ): void;
+  ensemble_reason(e: number, run: number): number;
 }
 
 /** A buffer of doubles in linear memory, reused and grown (never shrunk) on demand. */
@@ -90,3 +134,24 @@ export class Scratch {
 
 /** Rounds a count of doubles up to even, so blocks carved from one scratch stay 16-byte aligned. */
 export const even = (n: number): number => n + (n & 1);
+
+/**
+ * The minibatches of steps [done, done + n) of a blocked trainChunk copied into scratch, the offsets rebased to the
+ * block's first index: the addresses of the indices and of the n + 1 offsets (i32).
+ */
+export function blockBatches(
+  ex: WasmExports,
+  scratch: Scratch,
+  batches: { indices: Int32Array; offsets: Int32Array },
+  done: number,
+  n: number,
+): [number, number] {
+  const from = batches.offsets[done];
+  const offsets = batches.offsets.subarray(done, done + n + 1).map((o) => o - from);
+  const indices = batches.indices.subarray(from, batches.offsets[done + n]);
+  const nI = Math.ceil(indices.length / 2);
+  const ptr = scratch.ensure(nI + Math.ceil((n + 1) / 2));
+  new Int32Array(ex.memory.buffer, ptr, indices.length).set(indices);
+  new Int32Array(ex.memory.buffer, ptr + 8 * nI, n + 1).set(offsets);
+  return [ptr, ptr + 8 * nI];
+}

@@ -14,11 +14,10 @@
 import {
   argDisjoint,
   argF64,
-  argFinite,
   argI32,
   argInt,
   checkBatches,
-  cppDoubleToString,
+  checkChunk,
   firstNonFinite,
   heldF64,
   INT_MAX,
@@ -27,7 +26,7 @@ import {
 } from "./guards.js";
 import type { ChunkRequest, ChunkResult, NetworkKernel } from "./types.js";
 import { TangentRoute } from "./types.js";
-import { even, Scratch, type WasmExports } from "./wasm-memory.js";
+import { blockBatches, even, Scratch, type WasmExports } from "./wasm-memory.js";
 
 /** Doubles per block of the blocked calls: hvp columns, trainChunk outputs. */
 const HVP_BLOCK_DOUBLES = 1 << 17;
@@ -218,17 +217,8 @@ export class WasmNetworkKernel implements NetworkKernel {
 
   trainChunk(req: ChunkRequest): ChunkResult {
     this.alive();
-    const kk = argInt(req.k, "k", 0, this.maxK);
-    const steps = argInt(req.nSteps, "nSteps", 1, INT_MAX);
-    const every = argInt(req.qrEvery, "qrEvery", 1, INT_MAX);
-    const r = argInt(req.route, "route", TangentRoute.auto, TangentRoute.factored);
-    const t0 = argFinite(req.t0, "t0", false);
-    if (t0 < 0 || Math.floor(t0) !== t0 || t0 > 2 ** 53) {
-      throwRange(`expected an integer in [0, 2^53] for t0 but received ${cppDoubleToString(t0)}`);
-    }
-    if (kk > 0 && steps % every !== 0) {
-      throwRange(`nSteps (${steps}) must be a multiple of qrEvery (${every})`);
-    }
+    const c = checkChunk(req, this.maxK, TangentRoute.auto, TangentRoute.factored);
+    const [kk, steps, every, r, t0] = [c.k, c.nSteps, c.qrEvery, c.route, c.t0];
     const batches = checkBatches(req.batches, this.samples, steps);
     const nQr = kk > 0 ? Math.floor(steps / every) : 0;
     const lossDst = argF64(req.lossOut, "lossOut", steps, false, false);
@@ -273,20 +263,7 @@ export class WasmNetworkKernel implements NetworkKernel {
     let reason = 0;
     while (done < steps) {
       const n = Math.min(block, steps - done);
-      let idxPtr = 0;
-      let offPtr = 0;
-      if (batches) {
-        // This block's batches, with offsets rebased to its first index.
-        const from = batches.offsets[done];
-        const offsets = batches.offsets.subarray(done, done + n + 1).map((o) => o - from);
-        const indices = batches.indices.subarray(from, batches.offsets[done + n]);
-        const nI = Math.ceil(indices.length / 2);
-        const ptr = this.scratchB.ensure(nI + Math.ceil((n + 1) / 2));
-        new Int32Array(this.ex.memory.buffer, ptr, indices.length).set(indices);
-        offPtr = ptr + 8 * nI;
-        new Int32Array(this.ex.memory.buffer, offPtr, n + 1).set(offsets);
-        idxPtr = ptr;
-      }
+      const [idxPtr, offPtr] = batches ? blockBatches(this.ex, this.scratchB, batches, done, n) : [0, 0];
       reason = this.ex.network_train_chunk(
         this.ptr,
         kk,

@@ -8,8 +8,8 @@
  * undefined and fails its type check; here it fails the same check with the same message.
  *
  * Each backend instance has its own linear memory; worker threads share one compiled module: they receive the
- * WebAssembly.Module by postMessage and call createWasmBackend(module). Networks: wasm-network.ts; the export table
- * and scratch buffers: wasm-memory.ts.
+ * WebAssembly.Module by postMessage and call createWasmBackend(module). Networks: wasm-network.ts; ensembles:
+ * wasm-ensemble.ts; the export table and scratch buffers: wasm-memory.ts.
  *
  * Memory: a network, its data and workspaces live in linear memory and are freed by dispose(). Stateless calls copy
  * in and out through scratch buffers that are reused; calls whose outputs can be split (activation, hvp, trainChunk)
@@ -22,6 +22,7 @@ import {
   argF64,
   argFinite,
   argInt,
+  checkEnsembleArgs,
   checkNetworkArgs,
   checkRule,
   cppDoubleToString,
@@ -30,7 +31,8 @@ import {
   throwRange,
 } from "./guards.js";
 import { RULES } from "./tables.js";
-import type { Backend, EnsembleKernel, NetworkKernel, NetworkSpec, TrainingRule } from "./types.js";
+import type { Backend, EnsembleKernel, EnsembleSpec, NetworkKernel, NetworkSpec, TrainingRule } from "./types.js";
+import { createWasmEnsemble } from "./wasm-ensemble.js";
 import { even, Scratch, type WasmExports } from "./wasm-memory.js";
 import { WasmNetworkKernel } from "./wasm-network.js";
 
@@ -79,12 +81,11 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
     name: "wasm",
     memory: ex.memory,
     _deepKernels: (on?: boolean) => ex.deep_kernels(on === undefined ? -1 : on ? 1 : 0) !== 0,
-    ensembleLanes: 0,
+    ensembleLanes: ex.ensemble_lanes(),
+    createEnsemble: (spec: EnsembleSpec): EnsembleKernel =>
+      createWasmEnsemble(ex, checkEnsembleArgs(spec, ex.ensemble_lanes())),
     // WebAssembly here is single-threaded: a network asking for more threads runs on one (the same results).
     maxThreads: 1,
-    createEnsemble(): EnsembleKernel {
-      throw new RangeError("weightdyn: the lockstep ensemble kernels of the WASM backend are not built yet");
-    },
 
     activation(id: number, param: number, z: Float64Array, f: Float64Array, d1: Float64Array, d2: Float64Array) {
       const i = argInt(id, "id", 0, ACT_COUNT - 1);

@@ -20,3 +20,7 @@ export function describeEachBackend(title: string, body: (backend: Backend) => v
 }
 
 export { backends as availableBackendList };
+
+/** The native backend where it loads (else null) and why it does not: for the suites that hold another backend to it. */
+export const nativeBackend: Backend | null = backends.find((b) => b.name === "native") ?? null;
+export const nativeMissing: string = missing.find((r) => r.startsWith("native")) ?? "";

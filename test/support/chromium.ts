@@ -1,5 +1,5 @@
 /**
- * Debian's Chromium for the browser tests (test/98-browser, test/98-playground), headless and driven by
+ * Debian's Chromium for the browser tests (test/98-browser, test/88-playground), headless and driven by
  * puppeteer-core: nothing downloads a browser. chromiumBinary() is null where there is none (the suites are then
  * skipped with the reason).
  */

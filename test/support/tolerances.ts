@@ -30,6 +30,20 @@ export const TOL = {
   /** Lockstep (ensemble) kernels against the one-run path on converging runs (issue 15, test/24): losses relative,
    *  FTLEs absolute (vectorised exp/tanh within a few ulps of glibc's, fused multiply-adds natively). */
   lockstep: 1e-12,
+  /**
+   * Lockstep ensembles (issue 15) on converging trajectories, native against WASM: losses per step and states
+   * (relative to max |state|), and per column the sum of log R_jj over a chunk (relative to max(1, |sum|)). The twins
+   * run the same operations per lane and round apart only where native forms fused multiply-adds (its ensemble files
+   * are compiled with contraction) and where the two libms differ (log in the QR; log1p and sin for softplus and sin);
+   * measured up to 9e-14 (Adam with epsilon 1e-5, whose tangent amplifies rounding where v is small).
+   */
+  ensembleParity: 1e-12,
+  /**
+   * A run of a WASM ensemble against the same run through the single-run WASM kernel, same measures: the ensemble
+   * evaluates exp, tanh and the logistic function with vecmath.ts (within a few ulps of the libm) and its kernels sum
+   * in their own order; measured up to 7e-15.
+   */
+  ensembleSingleRun: 1e-12,
   /** |cos| between a CLV of a constant matrix map and its eigenvector: 1 - 1e-10 (issue 3). */
   clvEigenvector: 1e-10,
   /** Covariance J_t V_t parallel to V_{t+every}: sine of the angle between them (issue 3). */
