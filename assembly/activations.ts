@@ -23,7 +23,7 @@ export let act_d1: f64 = 0;
 export let act_d2: f64 = 0;
 
 // Logistic function, written so that neither branch overflows.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function logistic(z: f64): f64 {
   if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
   const e = Math.exp(z);

@@ -10,7 +10,7 @@
 // K^{(p,q)} = E_p^{(p+1)} K^{(p+1,q)}, M^{(q-1,q)} = diag(s_{q-1}'), M^{(p,q)} = E_p^{(p+1)} M^{(p+1,q)}.
 import { layer_input, layer_row, offB, offW } from "./deep_mlp";
 import { at, gemm, symmetrize_upper } from "./dense";
-import { i32At, type Network, network_reserve_hessian } from "./network";
+import { i32At, Network, network_reserve_hessian } from "./network";
 
 // The block (W~_p, W~_q), p <= q, of H (upper part; column-major H, leading dimension D). B holds, for each unit r of
 // layer p, the rows [K^{(p,q)}_s[r, :] | M^{(p,q)}_s[r, :]] of every sample s at B[r N c + s c ...] (c = n_q + n_{q-1};
@@ -53,7 +53,8 @@ function block(net: Network, H: usize, p: i32, q: i32, B: usize, c: i32, withM: 
         const tk = at(t, k * nq1);
         if (withM) {
           const dk = sq != 0 ? load<f64>(at(dq, k)) * load<f64>(at(sq, k)) : load<f64>(at(dq, k));
-          for (let j = 0; j < nq1; ++j) store<f64>(at(tk, j), Kk * load<f64>(at(aq, j)) + load<f64>(at(M, j)) * dk);
+          for (let j = 0; j < nq1; ++j)
+            store<f64>(at(tk, j), Kk * load<f64>(at(aq, j)) + load<f64>(at(M, j)) * dk);
         } else {
           for (let j = 0; j < nq1; ++j) store<f64>(at(tk, j), Kk * load<f64>(at(aq, j)));
         }

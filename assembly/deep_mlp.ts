@@ -7,26 +7,26 @@
 // delta_l = ga_l . s_l'(z_l); grad W_l = 1/N sum_s delta_l a_{l-1}^T, grad b_l = 1/N sum_s delta_l.
 import { act_d1, act_d2, act_f, activation_eval } from "./activations";
 import { at } from "./dense";
-import { i32At, type Network } from "./network";
+import { i32At, Network } from "./network";
 
 /** Hidden layer l's (1-based) row of sample s in a cache (a, s1, s2 or da). */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function layer_row(cache: usize, net: Network, l: i32, s: i32): usize {
   return at(cache, i32At(net.cacheOff, l - 1) + s * i32At(net.width, l));
 }
 
 /** The input of layer l (1-based) for sample s: x_s for l = 1, a_{l-1}(x_s) otherwise. */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function layer_input(net: Network, l: i32, s: i32): usize {
   return l == 1 ? at(net.Xa, s * net.nIn) : layer_row(net.a, net, l - 1, s);
 }
 
 /** Offset (elements) of W_l / b_l (1-based l) in the parameter vector. */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function offW(net: Network, l: i32): i32 {
   return i32At(net.offW, l - 1);
 }
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function offB(net: Network, l: i32): i32 {
   return i32At(net.offB, l - 1);
 }

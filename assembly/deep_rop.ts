@@ -12,7 +12,7 @@
 // plus two products with G; here one pass forms all of H V at the rate of thin gemms.
 import { layer_input, layer_row, offB, offW } from "./deep_mlp";
 import { at, gemm } from "./dense";
-import { deep_factored_block, i32At, type Network, network_reserve_factored } from "./network";
+import { deep_factored_block, i32At, Network, network_reserve_factored } from "./network";
 
 // HV = H V for k vectors (D x k, column-major), sample by sample (route hvp), from the caches of the last deep_forward.
 export function deep_hvp_batch(net: Network, w: usize, V: usize, k: i32, HV: usize): void {
@@ -140,7 +140,7 @@ export function deep_hvp_batch(net: Network, w: usize, V: usize, k: i32, HV: usi
 }
 
 // A hidden layer's (1 <= l <= L) block of a cache, sample-major (= n_l x N column-major); the input X for l = 0.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function layer_block(net: Network, cache: usize, l: i32): usize {
   return l == 0 ? net.Xa : at(cache, i32At(net.cacheOff, l - 1));
 }

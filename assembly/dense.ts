@@ -8,13 +8,13 @@
 // every lane, as native's built-in gemm. Elementwise loops (axpy, scale) are bit-identical to native.
 import { heap_alloc, heap_free } from "./heap";
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function at(base: usize, i: i32): usize {
   return base + (<usize>i << 3);
 }
 
 /** init + sum_{i<n} a[i] b[i] in the SIMD order described above (two accumulators). */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function dot_lanes(init: f64, a: usize, b: usize, n: i32): f64 {
   let acc = f64x2.splat(0.0);
   let acc2 = f64x2.splat(0.0);
@@ -36,7 +36,7 @@ import { heap_alloc, heap_free } from "./heap";
 }
 
 /** y[i] -= c x[i], i < n (bit-identical to the scalar loop). */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function axpy_sub(c: f64, x: usize, y: usize, n: i32): void {
   const cv = f64x2.splat(c);
   let i = 0;
@@ -48,7 +48,7 @@ import { heap_alloc, heap_free } from "./heap";
 }
 
 /** y[i] += c x[i], i < n (bit-identical to the scalar loop). */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function axpy_add(c: f64, x: usize, y: usize, n: i32): void {
   const cv = f64x2.splat(c);
   let i = 0;
@@ -60,7 +60,7 @@ import { heap_alloc, heap_free } from "./heap";
 }
 
 /** x[i] *= c, i < n (bit-identical to the scalar loop). */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function scale(c: f64, x: usize, n: i32): void {
   const cv = f64x2.splat(c);
   let i = 0;
@@ -117,17 +117,17 @@ export function dense_scratch_release(): void {
 // Blocking (GotoBLAS layout, Goto & van de Geijn 2008), the constants of native/kernels/dense.cc: a GEMM_KC x NC panel
 // of op(B) in NR-column slivers, an MC x GEMM_KC block of op(A) in MR-row slivers, an MR x NR register tile (eight
 // f64x2 accumulators).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline const MR: i32 = 4;
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline const NR: i32 = 4;
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline const MC: i32 = 64;
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline const GEMM_KC: i32 = 256;
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline const NC: i32 = 256;
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline const SYRK_BLOCK: i32 = 64;
 // Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row slivers: element (i, p) of sliver s at s*MR*kc + p*MR + (i mod MR);
 // rows past mc are zero.
@@ -165,7 +165,7 @@ function pack_b(t: bool, B: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
 }
 
 // C[ic.., jc..] (mr x nr valid) += alpha * (sum_p a_p b_p^T), the sum left to right from zero in every lane.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function micro_kernel(kc: i32, a: usize, b: usize, alpha: f64, C: usize, ldc: i32, mr: i32, nr: i32): void {
   let c00 = f64x2.splat(0.0);
   let c10 = f64x2.splat(0.0);
@@ -295,7 +295,7 @@ export function gemm(
  * accumulator (even q, odd q), then lane0 + lane1, then the last term when n is odd. */
 export const SYMM_TIMES_MAX_N: i32 = 64;
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function symm_dot(a: usize, b: usize, n: i32): f64 {
   let acc = f64x2.splat(0.0);
   let q = 0;

@@ -10,7 +10,7 @@ import { deep_forward, deep_gradient } from "./deep_mlp";
 import { deep_factored_apply, deep_hvp_batch } from "./deep_rop";
 import { hessian_explicit, hessian_factored_apply, hvp_batch } from "./hessian";
 import { mlp_forward, mlp_gradient } from "./mlp";
-import { type Network, network_deep } from "./network";
+import { Network, network_deep } from "./network";
 
 /** C(w) on the network's current samples; fills the per-sample caches (mlp_forward or deep_forward). */
 export function net_forward(net: Network, w: usize): f64 {

@@ -12,9 +12,9 @@
 // nothing behind); each route's workspaces and the minibatch buffers are allocated by the reserve functions before a
 // call needs them (native sizes them on first use); the hot loop allocates nothing.
 import { heap_alloc, heap_free } from "./heap";
-import { LANES } from "./lanes";
 import { bytesOf, reserve } from "./network";
-import { RULE_BYTES, type Rule, rule_set } from "./rule";
+import { LANES } from "./lanes";
+import { Rule, RULE_BYTES, rule_set } from "./rule";
 import { rule_state_blocks } from "./tables";
 
 @unmanaged
@@ -260,12 +260,12 @@ export function ensemble_use_batch(e: Ensemble, idx: usize, n: i32): void {
 }
 
 /** Run b's ChunkReason (0 while it runs). */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function ensemble_status(e: Ensemble, b: i32): i32 {
   return load<i32>(e.status + ((<usize>b) << 2));
 }
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function ensemble_set_status(e: Ensemble, b: i32, reason: i32): void {
   store<i32>(e.status + ((<usize>b) << 2), reason);
 }

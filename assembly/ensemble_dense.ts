@@ -21,15 +21,8 @@ export function syrk_upper_lanes(n: i32, rows: i32, G: usize, w: usize, C: usize
     for (; p + 2 <= n; p += 2) {
       let q = p;
       for (; q + 3 <= n; q += 3) {
-        let a0 = splat(0.0),
-          a1 = a0,
-          a2 = a0,
-          b0 = a0,
-          b1 = a0,
-          b2 = a0;
-        let gp = lv(G, p) + hb,
-          gq = lv(G, q) + hb,
-          wr = w + hb;
+        let a0 = splat(0.0), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+        let gp = lv(G, p) + hb, gq = lv(G, q) + hb, wr = w + hb;
         for (let r = 0; r < rows; ++r) {
           const wv = v128.load(wr);
           const sp = vmul(wv, v128.load(gp));
@@ -56,11 +49,8 @@ export function syrk_upper_lanes(n: i32, rows: i32, G: usize, w: usize, C: usize
         v128.store(c + 2 * stride, b2, 32);
       }
       for (; q < n; ++q) {
-        let a0 = splat(0.0),
-          b0 = a0;
-        let gp = lv(G, p) + hb,
-          gq = lv(G, q) + hb,
-          wr = w + hb;
+        let a0 = splat(0.0), b0 = a0;
+        let gp = lv(G, p) + hb, gq = lv(G, q) + hb, wr = w + hb;
         for (let r = 0; r < rows; ++r) {
           const wv = v128.load(wr);
           const g = v128.load(gq);
@@ -77,8 +67,7 @@ export function syrk_upper_lanes(n: i32, rows: i32, G: usize, w: usize, C: usize
     }
     for (; p < n; ++p) {
       let acc = splat(0.0);
-      let gp = lv(G, p) + hb,
-        wr = w + hb;
+      let gp = lv(G, p) + hb, wr = w + hb;
       for (let r = 0; r < rows; ++r) {
         acc = vadd(acc, vmul(vmul(v128.load(wr), v128.load(gp)), v128.load(gp)));
         gp += stride;
@@ -101,14 +90,8 @@ export function symm_times_lanes(H: usize, n: i32, V: usize, k: i32, HV: usize):
       const hv = lv(HV, c * n) + hb;
       let p = 0;
       for (; p + 3 <= n; p += 3) {
-        let a0 = splat(0.0),
-          a1 = a0,
-          a2 = a0,
-          b0 = a0,
-          b1 = a0,
-          b2 = a0;
-        let hq = lv(H, p) + hb,
-          vq = v; // H(p .. p+2, q): column q, rows p ..
+        let a0 = splat(0.0), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+        let hq = lv(H, p) + hb, vq = v; // H(p .. p+2, q): column q, rows p ..
         for (let q = 0; q < n; ++q) {
           const x = v128.load(vq);
           const y = v128.load(vq + stride);
@@ -133,10 +116,8 @@ export function symm_times_lanes(H: usize, n: i32, V: usize, k: i32, HV: usize):
         v128.store(o + stride, b2, 64);
       }
       for (; p < n; ++p) {
-        let a0 = splat(0.0),
-          b0 = a0;
-        let hq = lv(H, p) + hb,
-          vq = v;
+        let a0 = splat(0.0), b0 = a0;
+        let hq = lv(H, p) + hb, vq = v;
         for (let q = 0; q < n; ++q) {
           const h = v128.load(hq);
           a0 = vadd(a0, vmul(h, v128.load(vq)));
@@ -155,8 +136,7 @@ export function symm_times_lanes(H: usize, n: i32, V: usize, k: i32, HV: usize):
       const hv = lv(HV, c * n) + hb;
       for (let p = 0; p < n; ++p) {
         let acc = splat(0.0);
-        let hq = lv(H, p) + hb,
-          vq = v;
+        let hq = lv(H, p) + hb, vq = v;
         for (let q = 0; q < n; ++q) {
           acc = vadd(acc, vmul(v128.load(hq), v128.load(vq)));
           hq += stride;
@@ -167,3 +147,4 @@ export function symm_times_lanes(H: usize, n: i32, V: usize, k: i32, HV: usize):
     }
   }
 }
+

@@ -5,13 +5,13 @@
 // native `lanes` value a pair of f64x2 halves here (lanes.ts); every lane runs the same operations in the same order.
 // native's dense helpers syrk_upper_lanes and symm_times_lanes are in ensemble_dense.ts (this file would pass 400
 // lines). The workspaces of the route must have been reserved (ensemble_reserve_hessian / ensemble_reserve_factored).
-import type { Ensemble } from "./ensemble";
+import { Ensemble } from "./ensemble";
 import { symm_times_lanes, syrk_upper_lanes } from "./ensemble_dense";
 import { acc_lanes, add2, f64At, ld0, ld1, lv, splat, st2, vadd, vmul, zero_lanes } from "./lanes";
 import { ROUTE_FACTORED, ROUTE_HESSIAN } from "./tables";
 
 // Index of W1~[j, i] in w, where column i == nIn is the bias b1[j].
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function w1_index(e: Ensemble, j: i32, i: i32): i32 {
   return i < e.nIn ? j * e.nIn + i : e.offB1 + j;
 }

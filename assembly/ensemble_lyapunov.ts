@@ -1,7 +1,7 @@
 // The hot loop of an ensemble: every run's training step, tangent map and QR in lockstep. Twin:
 // native/kernels/ensemble_lyapunov.{h,cc} (same step order, same per-run divergence reasons and step counting).
 import {
-  type Ensemble,
+  Ensemble,
   ensemble_freeze,
   ensemble_set_status,
   ensemble_status,
@@ -11,9 +11,9 @@ import {
 import { ensemble_hessian_apply } from "./ensemble_hessian";
 import { ensemble_forward, ensemble_gradient } from "./ensemble_mlp";
 import { qr_positive_lanes } from "./ensemble_qr";
-import { f64At, LANES, lv } from "./lanes";
+import { LANES, f64At, lv } from "./lanes";
 import { CHUNK_LOSS_NONFINITE, CHUNK_OK, CHUNK_TANGENT_NONFINITE, CHUNK_WEIGHTS_NONFINITE } from "./lyapunov";
-import { type Rule, rule_step, rule_tangent } from "./rule";
+import { Rule, rule_step, rule_tangent } from "./rule";
 
 /** The tangent map of every lane: Q <- J_t Q for k columns (the rule's tangent from H dw by the route, not auto), from
  *  the caches of the last ensemble_forward / ensemble_gradient. */
@@ -118,7 +118,7 @@ export function ensemble_train_chunk(
         }
         if (bad) {
           ensemble_set_status(e, b, CHUNK_TANGENT_NONFINITE);
-          ensemble_freeze(e, b);
+        ensemble_freeze(e, b);
           store<i32>(stepsOut + ((<usize>b) << 2), t + 1);
           --running;
         }

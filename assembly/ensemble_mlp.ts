@@ -3,7 +3,7 @@
 // vectorised exp and tanh of vecmath.ts differ from the libm). Twin: native/kernels/ensemble_mlp.{h,cc}; each native
 // `lanes` value is the pair (x0, x1) of f64x2 halves here (lanes.ts).
 import { act_d1, act_d2, act_f, activation_eval } from "./activations";
-import type { Ensemble } from "./ensemble";
+import { Ensemble } from "./ensemble";
 import { add2, f64At, ld0, ld1, lv, splat, st2, vadd, vmul, vsel, vsub, zero_lanes } from "./lanes";
 import {
   ACT_ELU,
@@ -22,7 +22,7 @@ import { exp_lanes, logistic_lanes, tanh_lanes } from "./vecmath";
 // then the formulas for each of the four halves (k: its byte offset). f may be z, so a half of z is read before the
 // same half of f is written.
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function tanh_half(f: usize, d1: usize, d2: usize, k: usize): void {
   const t = v128.load(f + k);
   const s = vsub(splat(1.0), vmul(t, t));
@@ -30,7 +30,7 @@ import { exp_lanes, logistic_lanes, tanh_lanes } from "./vecmath";
   v128.store(d2 + k, vmul(vmul(splat(-2.0), t), s));
 }
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function sigmoid_half(f: usize, d1: usize, d2: usize, k: usize): void {
   const one = splat(1.0);
   const s = v128.load(f + k);
@@ -40,7 +40,7 @@ import { exp_lanes, logistic_lanes, tanh_lanes } from "./vecmath";
 }
 
 // d2 holds e^(x > 0 ? 0 : x).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function elu_half(alpha: v128, z: usize, f: usize, d1: usize, d2: usize, k: usize): void {
   const x = v128.load(z + k);
   const on = f64x2.gt(x, splat(0.0));
@@ -51,7 +51,7 @@ import { exp_lanes, logistic_lanes, tanh_lanes } from "./vecmath";
 }
 
 // d1 holds the logistic function of x.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function silu_half(z: usize, f: usize, d1: usize, d2: usize, k: usize): void {
   const one = splat(1.0);
   const x = v128.load(z + k);
@@ -66,14 +66,14 @@ const GELU_C: f64 = 0.7978845608028654; // sqrt(2 / pi)
 const GELU_A: f64 = 0.044715;
 
 // u = c (x + a x^3), the argument of gelu's tanh, of half k of z to d2.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function gelu_arg(z: usize, d2: usize, k: usize): void {
   const x = v128.load(z + k);
   v128.store(d2 + k, vmul(splat(GELU_C), vadd(x, vmul(vmul(vmul(splat(GELU_A), x), x), x))));
 }
 
 // d2 holds tanh(u).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function gelu_half(z: usize, f: usize, d1: usize, d2: usize, k: usize): void {
   const one = splat(1.0);
   const x = v128.load(z + k);

@@ -61,7 +61,7 @@ function reflect_columns_lanes(A: usize, n: i32, j: i32, tauj: usize, c0: i32, c
 // The reflector of column j of one half (two lanes) from alpha = A_jj and sigma = sum_{i>j} A_ij^2: tau_j and the new
 // A_jj = beta to their addresses, the scale of v_j below the diagonal returned. A column that is already upper
 // triangular (sigma = 0) gets tau_j = 0, scale 1 and R_jj = alpha.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function reflector_half(alpha: v128, sigma: v128, tau: usize, cj: usize): v128 {
   const done = f64x2.eq(sigma, splat(0.0));
   const norm = f64x2.sqrt(f64x2.add(vmul(alpha, alpha), sigma));

@@ -9,25 +9,25 @@
 // Allocations are few and large (one per network, lazily the explicit Hessian, and the adapter's scratch buffers),
 // so the linear scan of the free list costs nothing measurable.
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline const HEADER: usize = 16;
 
 let top: usize = 0; // end of the carved region; 0 until the first allocation
 let freeList: usize = 0; // address-ordered list of free blocks (block addresses, not payloads)
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function sizeOf(b: usize): usize {
   return <usize>load<u32>(b);
 }
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function nextOf(b: usize): usize {
   return <usize>load<u32>(b, 4);
 }
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function setSize(b: usize, size: usize): void {
   store<u32>(b, <u32>size);
 }
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function setNext(b: usize, next: usize): void {
   store<u32>(b, <u32>next, 4);
 }

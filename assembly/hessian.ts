@@ -10,10 +10,10 @@
 //   (W1~[j,.], W1~[j,.]) : da_j s''(z_j) x~ x~^T       (one (i+1) x (i+1) block per hidden unit)
 //   (W2[m,j], W1~[j,.])  : du_m s'(z_j) x~             (and its transpose).
 import { at, axpy_add, gemm, scale, symmetrize_upper, syrk_upper } from "./dense";
-import { type Network, network_reserve_factored, network_reserve_hessian } from "./network";
+import { Network, network_reserve_factored, network_reserve_hessian } from "./network";
 
 // Index of W1~[j, i] in w, where column i == nIn is the bias b1[j].
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function w1_index(net: Network, j: i32, i: i32): i32 {
   return i < net.nIn ? j * net.nIn + i : net.offB1 + j;
 }

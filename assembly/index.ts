@@ -4,12 +4,9 @@
 // raises no JavaScript exceptions: the host (src/backend/wasm.ts) validates every argument first, with the guards
 // shared with the native binding's wording (src/backend/guards.ts).
 import { activation as activationKernel } from "./activations";
-import { net_forward, net_gradient, net_hessian, net_hvp } from "./depth";
 import {
+  Ensemble,
   ensemble_create as createEnsemble,
-  type Ensemble,
-  ensemble_set_status,
-  ensemble_status,
   ensemble_free as freeEnsemble,
   ensemble_get_state as getState,
   ensemble_get_tangent as getTangent,
@@ -17,33 +14,36 @@ import {
   ensemble_reserve_factored as reserveEnsembleFactored,
   ensemble_reserve_hessian as reserveEnsembleHessian,
   ensemble_set_state as setState,
+  ensemble_set_status,
   ensemble_set_tangent as setTangent,
+  ensemble_status,
 } from "./ensemble";
 import { ensemble_loss as ensembleLoss, ensemble_train_chunk as trainEnsemble } from "./ensemble_lyapunov";
-import { heap_alloc, heap_free, heap_top } from "./heap";
 import { LANES } from "./lanes";
+import { heap_alloc, heap_free, heap_top } from "./heap";
+import { net_forward, net_gradient, net_hessian, net_hvp } from "./depth";
 import { chunk_qrs, chunk_steps, train_chunk } from "./lyapunov";
 import {
+  Network,
   network_create as createNetwork,
-  deep_force,
   network_free as freeNetwork,
-  type Network,
-  network_use_all,
-  network_use_batch,
   network_reserve_batches as reserveBatches,
   network_reserve_factored as reserveFactored,
   network_reserve_hessian as reserveHessian,
+  network_use_all,
   set_deep_force,
+  deep_force,
+  network_use_batch,
 } from "./network";
 import { qr_positive as qrKernel } from "./qr";
-import { RULE_BYTES, type Rule, rule_set as ruleSet, rule_step as ruleStep, rule_tangent as ruleTangent } from "./rule";
+import { Rule, RULE_BYTES, rule_set as ruleSet, rule_step as ruleStep, rule_tangent as ruleTangent } from "./rule";
 import { tangent_apply, tangent_choose_route } from "./tangent";
 
 // ---- Memory --------------------------------------------------------------------------------------------------------
 
 /** n doubles (16-byte aligned, contents undefined); 0 when memory cannot grow. */
 export function alloc_f64(n: i32): usize {
-  return n < 0 ? 0 : heap_alloc((<u64>n) << 3);
+  return n < 0 ? 0 : heap_alloc(<u64>n << 3);
 }
 
 export function free(ptr: usize): void {

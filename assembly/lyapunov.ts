@@ -2,9 +2,9 @@
 // Twin: native/kernels/lyapunov.cc (same step order, same divergence reasons, same step counting).
 import { at } from "./dense";
 import { net_forward, net_gradient } from "./depth";
-import { type Network, network_use_all, network_use_batch } from "./network";
+import { Network, network_use_all, network_use_batch } from "./network";
 import { qr_positive } from "./qr";
-import { type Rule, rule_step } from "./rule";
+import { Rule, rule_step } from "./rule";
 import { ROUTE_AUTO } from "./tables";
 import { tangent_apply, tangent_choose_route } from "./tangent";
 
@@ -18,7 +18,7 @@ export const CHUNK_TANGENT_NONFINITE: i32 = 3;
 export let chunk_steps: i32 = 0;
 export let chunk_qrs: i32 = 0;
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function status(steps: i32, qrs: i32, reason: i32): i32 {
   chunk_steps = steps;
   chunk_qrs = qrs;

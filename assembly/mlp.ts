@@ -2,9 +2,9 @@
 // deep_mlp.ts). Twin: native/kernels/mlp.cc (same loops, same order of
 // floating-point operations, so the two agree to the last bit up to the libm differences of the activations).
 import { act_d1, act_d2, act_f, activation_eval } from "./activations";
-import type { Network } from "./network";
+import { Network } from "./network";
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function at(base: usize, i: i32): usize {
   return base + (<usize>i << 3);
 }

@@ -8,7 +8,7 @@
 // the three-layer kernels (mlp.ts, hessian.ts) run, for L >= 2 the general ones (deep_*.ts): depth.ts picks them.
 // All arrays are float64 unless noted; pointers are byte addresses in linear memory.
 import { heap_alloc, heap_free } from "./heap";
-import { RULE_BYTES, type Rule, rule_set } from "./rule";
+import { Rule, RULE_BYTES, rule_set } from "./rule";
 import { rule_state_blocks } from "./tables";
 
 /** With a nonzero value, networks of one hidden layer run the general-depth kernels too (depth.ts; tests only). */
@@ -102,7 +102,7 @@ export class Network {
   Q: usize; // S x maxK, column-major
 }
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function i32At(base: usize, i: i32): i32 {
   return load<i32>(base + ((<usize>i) << 2));
 }
@@ -115,13 +115,13 @@ export function network_dimension(L: i32, widths: usize): i64 {
 }
 
 // Bytes of an array of n doubles, rounded up to 16 so every array starts 16-byte aligned.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function bytesOf(n: i64): u64 {
   return (<u64>n * 8 + 15) & ~(<u64>15);
 }
 
 // Bytes of an array of n i32, rounded up to 16.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function bytesOfI32(n: i64): u64 {
   return (<u64>n * 4 + 15) & ~(<u64>15);
 }
@@ -271,7 +271,7 @@ export function network_create(
 }
 
 // ptr when already allocated, else a new block of n zeroed doubles (0 when memory cannot grow).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function reserve(ptr: usize, n: u64): usize {
   if (ptr != 0) return ptr;
   const p = heap_alloc(n * 8);
@@ -280,7 +280,7 @@ export function network_create(
 }
 
 /** True when this network runs the general-depth kernels (depth.ts). */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function network_deep(net: Network): bool {
   return net.L > 1 || deep_force != 0;
 }

@@ -7,7 +7,7 @@ import { at, axpy_sub, dense_scratch, dot_lanes, gemm, scale } from "./dense";
 export const QR_BLOCK: i32 = 32;
 
 // Applies H_j = I - tau v v^T (v[0] = 1, v[1:] below the diagonal of column j) to rows j .. D-1 of columns [c0, c1).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function reflect_columns(A: usize, D: i32, j: i32, tauj: f64, c0: i32, c1: i32): void {
   const colBytes = <usize>D << 3;
   const len = D - j;

@@ -1,7 +1,7 @@
 // Adam as the issue fixes it (state (w, m, v), bias correction with t' = t + 1). Twin: native/kernels/rule_adam.cc,
 // where the tangent is derived; the same expressions in the same order here.
 import { at } from "./dense";
-import { pow_int, type Rule } from "./rule";
+import { pow_int, Rule } from "./rule";
 
 export function rule_adam_step(rule: Rule, D: i32, state: usize, g: usize, t: i64): void {
   const eta = rule.eta;
@@ -24,16 +24,7 @@ export function rule_adam_step(rule: Rule, D: i32, state: usize, g: usize, t: i6
   }
 }
 
-export function rule_adam_tangent(
-  rule: Rule,
-  D: i32,
-  state: usize,
-  g: usize,
-  t: i64,
-  Q: usize,
-  k: i32,
-  HQ: usize,
-): void {
+export function rule_adam_tangent(rule: Rule, D: i32, state: usize, g: usize, t: i64, Q: usize, k: i32, HQ: usize): void {
   const eta = rule.eta;
   const b1 = rule.p0;
   const b2 = rule.p1;

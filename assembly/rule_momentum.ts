@@ -1,7 +1,7 @@
 // Heavy-ball momentum, the PyTorch convention: v' = beta v + g, w' = w - eta v'. State (w, v).
 // Twin: native/kernels/rule_momentum.cc (tangent: dv' = beta dv + H dw, dw' = dw - eta dv'; det J = beta^D).
 import { at } from "./dense";
-import type { Rule } from "./rule";
+import { Rule } from "./rule";
 
 export function rule_momentum_step(rule: Rule, D: i32, state: usize, g: usize): void {
   const eta = rule.eta;

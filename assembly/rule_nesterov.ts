@@ -1,7 +1,7 @@
 // Nesterov momentum, the PyTorch convention: v' = beta v + g, w' = w - eta (g + beta v'). State (w, v).
 // Twin: native/kernels/rule_nesterov.cc (tangent: dv' = beta dv + H dw, dw' = dw - eta (H dw + beta dv')).
 import { at } from "./dense";
-import type { Rule } from "./rule";
+import { Rule } from "./rule";
 
 export function rule_nesterov_step(rule: Rule, D: i32, state: usize, g: usize): void {
   const eta = rule.eta;

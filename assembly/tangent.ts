@@ -3,8 +3,8 @@
 // so both backends pick the same route).
 import { gemm, SYMM_TIMES_MAX_N, symm_times } from "./dense";
 import { net_factored, net_hessian, net_hvp } from "./depth";
-import { i32At, type Network, network_deep, network_reserve_factored, network_reserve_hessian } from "./network";
-import { type Rule, rule_tangent } from "./rule";
+import { i32At, Network, network_deep, network_reserve_factored, network_reserve_hessian } from "./network";
+import { Rule, rule_tangent } from "./rule";
 import { ROUTE_AUTO, ROUTE_FACTORED, ROUTE_HESSIAN, ROUTE_HVP } from "./tables";
 
 // Routes (tables.ts): hessian, the explicit H (symmetric rank-(N o) update + S; for L >= 2 by blocks of layers), then

@@ -23,20 +23,20 @@ const ROUND: f64 = 6755399441055744.0; // 1.5 2^52: x + ROUND - ROUND rounds x t
 const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 
 // One Horner step p r + c.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function horner(p: v128, r: v128, c: f64): v128 {
   return vadd(vmul(p, r), splat(c));
 }
 
 // r + r^2 p(r), the last step of expm1_small.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function expm1_finish(r: v128, p: v128): v128 {
   return vadd(r, vmul(vmul(r, r), p));
 }
 
 // e^r - 1 of the four halves r0 .. r3 to the two lane-vectors at q, for |r| <= ln(2) / 2 + 1e-3: Taylor to r^13 / 13!
 // (the next term is < 2^-60 r there), Horner form.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function expm1_small_to(r0: v128, r1: v128, r2: v128, r3: v128, q: usize): void {
   let p0 = splat(1.0 / 6227020800.0); // 1/13!
   let p1 = p0;
@@ -93,18 +93,18 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 // x = n ln 2 + r (Cody-Waite) for x in [-1075 ln 2, 1023 ln 2] with |r| <= ln(2) / 2. native's reduce() returns
 // {kk, n, expm1(r)}; here kk = n + ROUND (so that n is read from the low bits of kk, with no double-to-integer
 // conversion), n = kk - ROUND, r from n, and expm1(r) by expm1_small_to.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function reduce_kk(x: v128): v128 {
   return vadd(vmul(x, splat(INV_LN2)), splat(ROUND));
 }
 
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function reduce_r(x: v128, n: v128): v128 {
   return vsub(vsub(x, vmul(n, splat(LN2_HI))), vmul(n, splat(LN2_LO)));
 }
 
 // 2^(n + offset) from kk = n + ROUND, for n + offset in [-1022, 1023] (offset: i64x2).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function pow2(kk: v128, offset: v128): v128 {
   const e = i64x2.add(i64x2.add(i64x2.sub(kk, i64x2.splat(ROUND_BITS)), offset), i64x2.splat(1023));
   return i64x2.shl(e, 52);
@@ -112,7 +112,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 
 // native's clamp x < -745.2 ? -745.2 : (x > 709.79 ? 709.79 : x) as pmax then pmin (b < a ? b : a): the same
 // comparisons.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function exp_clamp(x: v128): v128 {
   return f64x2.pmin(f64x2.pmax(x, splat(-745.2)), splat(709.79));
 }
@@ -120,7 +120,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 // e^x of one half from its reduction (kk, n) and pm1 = expm1(r): 2^n applied as two factors beyond |n| = 1000, so
 // that both e^x and every intermediate stay representable from 2^-1074 to the largest double; 0 below -745.2, +inf
 // above 709.79, NaN for NaN.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function exp_scale(x: v128, kk: v128, n: v128, pm1: v128): v128 {
   const tiny = f64x2.lt(n, splat(-1000.0)); // masks: -1 or 0 per lane
   const huge = f64x2.gt(n, splat(1000.0));
@@ -133,7 +133,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 }
 
 /** e^x of the two lane-vectors at p, to q. */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function exp_lanes(p: usize, q: usize): void {
   const x0 = v128.load(p);
   const x1 = v128.load(p, 16);
@@ -162,7 +162,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 // |x| below 2^-28 is its own tanh; NaN for NaN. native returns x < 0 ? -t : t from ax = x < 0 ? -x : x; here
 // ax = |x| and the sign bit of x is or-ed into t (t >= 0), which gives the same bits for every x, -0 included
 // (native: ax = -0, t = -0; here ax = +0, t = +0, then -0).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function tanh_finish(x: v128, ax: v128, kk: v128, pm1: v128): v128 {
   const s = pow2(kk, i64x2.splat(0));
   const u = vadd(vmul(s, pm1), vsub(s, splat(1.0)));
@@ -171,7 +171,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 }
 
 // min(2|x|, 44) (native: y < 44 ? y : 44, the same comparison).
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function tanh_arg(ax: v128): v128 {
   return f64x2.pmin(splat(44.0), vmul(splat(2.0), ax));
 }
@@ -179,7 +179,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 /** tanh x of the two lane-vectors at p, to q: u / (u + 2) with u = e^(2|x|) - 1 = 2^n expm1(r) + (2^n - 1) (exact
  *  for n = 0, no cancellation beyond a factor 2 otherwise), the sign of x restored; 2|x| is capped at 44, where
  *  u / (u + 2) rounds to 1. */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function tanh_lanes(p: usize, q: usize): void {
   const x0 = v128.load(p);
   const x1 = v128.load(p, 16);
@@ -209,7 +209,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 }
 
 // 1 / (1 + e) or e / (1 + e) by the sign of z, given e = e^-|z|.
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline function logistic_finish(z: v128, e: v128): v128 {
   const d = vadd(splat(1.0), e);
   return vsel(f64x2.ge(z, splat(0.0)), vdiv(splat(1.0), d), vdiv(e, d));
@@ -218,7 +218,7 @@ const ROUND_BITS: i64 = 0x4338000000000000; // the bits of ROUND
 /** 1 / (1 + e^-z) of the two lane-vectors at p, to q, written so that neither branch overflows (as activations.ts:
  *  logistic). native's exponent z >= 0 ? -z : z is -|z| here, equal but for the sign of a zero, which exp does not
  *  see. */
-// @ts-expect-error: decorator
+// @ts-ignore: decorator
 @inline export function logistic_lanes(p: usize, q: usize): void {
   const z0 = v128.load(p);
   const z1 = v128.load(p, 16);

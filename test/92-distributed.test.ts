@@ -263,7 +263,8 @@ describeRedis("queue mode on a real redis-server (password-protected, loopback)"
     // A second study on the same Redis at the same time, with a batch of 3 runs per job: its own queue.
     const other = writeStudy("other-queued.json", { ...rawStudy(200, 3, 24), early: [50] });
     const otherOut = join(dir, "queue-other");
-    const c = cli(["ensemble", "--config", small.path, "--out", out, "--queue", server.url], {
+    // One run per job (not the default 8, which leaves this small study 3 jobs that one worker may take alone).
+    const c = cli(["ensemble", "--config", small.path, "--out", out, "--queue", server.url, "--batch", "1"], {
       WEIGHTDYN_PROGRESS: "lines",
     });
     const c2 = cli(["ensemble", "--config", other.path, "--out", otherOut, "--queue", server.url, "--batch", "3"]);
