@@ -303,10 +303,11 @@ def time_case(c, seconds, repeats):
             n += every
         trial[route] = n / (time.perf_counter() - t0)
     route = max(trial, key=trial.get)
+    rate = trial[route]
     if k == 0:
-        route = "none"
+        route = "none"  # no tangent map: both trials ran the same plain training
     # Steps per timing: about seconds / repeats each, a multiple of qrEvery.
-    per = max(every, int(trial[route] * seconds / repeats) // every * every)
+    per = max(every, int(rate * seconds / repeats) // every * every)
     rates = []
     w, Q = w0.copy(), Q0.copy()
     for _ in range(repeats):

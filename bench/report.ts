@@ -20,7 +20,7 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.matmul && r.numpy.available) {
     lines.push(
       `Limit: NumPy ${r.numpy.version} matmul, float64, n = ${r.matmul.n}: **${r.matmul.gflops1.toFixed(1)} GFLOP/s on one thread** ` +
-        `(the headline reference: weightdyn's hot loop is single-threaded), ${r.matmul.gflopsAll.toFixed(1)} GFLOP/s on all ` +
+        `(the headline reference: the rows on one thread), ${r.matmul.gflopsAll.toFixed(1)} GFLOP/s on all ` +
         `${r.matmul.threadsAll ?? r.machine.cores} threads (${r.numpy.blas}, kernel ${r.numpy.kernel ?? "unknown"}). ` +
         "Peer: bench/numpy_peer.py, the same step in NumPy on one thread.",
     );

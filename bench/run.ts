@@ -4,13 +4,14 @@
  * and its limit measured in the same run: a NumPy implementation of the same step (bench/numpy_peer.py) and NumPy's
  * float64 matmul rate. Every figure is also a ratio: weightdyn / NumPy (steps per second) and weightdyn's effective
  * GFLOP/s (bench/flops.ts, counted for the route it ran) / the matmul GFLOP/s of one thread (the headline: the hot
- * loop is single-threaded) and of all threads.
+ * rows run on one thread, a case with `threads` again on more) and of all threads.
  *
  *   node --import tsx bench/run.ts [--quick] [--filter TEXT] [--no-peer] [--no-lockstep] [--reference] [--out PATH]
  *
  * Then the ensembles in lockstep (bench/lockstep.ts) next to a batched NumPy peer, and the targets of issues 6 and 15.
  * A case with `threads` is measured again on that many threads (native, with OpenMP).
  *
+ * --render: write the committed reference's Markdown and README table again from reference.json (no measurement).
  * --quick: short measurements (CI's smoke run); --filter: only cases whose name contains TEXT (single runs and
  * ensembles); --no-peer: without NumPy; --no-lockstep: without the ensembles; --reference: write bench/results/reference.{json,md} and the README's table (the reference machine's
  * figures, committed); --out: write PATH.json and PATH.md (default bench/results/tmp-latest.*, not committed).
@@ -382,9 +383,29 @@ export function evaluateTargets(r: BenchReport): Target[] {
 const README_START = "<!-- bench:reference:start -->";
 const README_END = "<!-- bench:reference:end -->";
 
+/** The reference table between the README's markers. */
+function writeReadmeTable(md: string): void {
+  const readme = join(here, "..", "README.md");
+  const text = readFileSync(readme, "utf8");
+  const a = text.indexOf(README_START);
+  const b = text.indexOf(README_END);
+  if (a >= 0 && b > a) {
+    writeFileSync(readme, `${text.slice(0, a + README_START.length)}\n${md}${text.slice(b)}`);
+    console.log("README.md: reference table updated");
+  }
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const arg = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  if (argv.includes("--render")) {
+    // The committed reference rendered again (after a change of the table's wording), without measuring anything.
+    const base = join(here, "results", "reference");
+    const md = renderMarkdown(JSON.parse(readFileSync(`${base}.json`, "utf8")) as BenchReport);
+    writeFileSync(`${base}.md`, md);
+    writeReadmeTable(md);
+    return;
+  }
   const report = runBench({
     quick: argv.includes("--quick"),
     filter: arg("--filter"),
@@ -400,16 +421,7 @@ function main(): void {
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${base}.md`, md);
   console.log(`written: ${base}.json, ${base}.md`);
-  if (argv.includes("--reference")) {
-    const readme = join(here, "..", "README.md");
-    const text = readFileSync(readme, "utf8");
-    const a = text.indexOf(README_START);
-    const b = text.indexOf(README_END);
-    if (a >= 0 && b > a) {
-      writeFileSync(readme, `${text.slice(0, a + README_START.length)}\n${md}${text.slice(b)}`);
-      console.log("README.md: reference table updated");
-    }
-  }
+  if (argv.includes("--reference")) writeReadmeTable(md);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();
