@@ -2,17 +2,17 @@
 // Gauss-Newton part C = G^T diag(w) G (upper triangle) and H V. Twin: the helpers of the same names in
 // native/kernels/ensemble_hessian.cc (kept apart here so that ensemble_hessian.ts stays under 400 lines).
 //
-// The register tiles differ from native's (which takes four columns or rows of one lane-vector at a time): V8 keeps
+// The register tiles differ from native's (two rows by four columns, or four rows, of one lane-vector): V8 keeps
 // the order of the code and has 16 vector registers, so a tile of eight accumulators of both f64x2 halves spilled;
 // here the two halves run one after the other (hb: their byte offset) and a tile is two by three elements (measured
 // 1.2 to 1.3 times faster on D = 7 and 31). Each element is still the same sum in the same order.
 import { lv, splat, vadd, vmul } from "./lanes";
 
 // C (n x n per lane, upper triangle) = sum_r (w_r G[r]) G[r]^T over `rows` rows of G (rows x n per lane) with the
-// row weights w (rows per lane). native forms each scaled row entry w_r G[r, p] once per tile of four columns q; here
-// a tile is two rows p, p+1 by three columns q (C[p+1, p], below the diagonal, is computed too and left to be
-// overwritten by the mirror), and the two halves of the lanes run one after the other (hb: their byte offset), so
-// that a tile fits the 16 vector registers of V8's x64 code. Every element is the same sum in the same order:
+// row weights w (rows per lane). native's tile is two rows p, p+1 by four columns q of one lane-vector; here a tile is
+// two rows by three columns (C[p+1, p], below the diagonal, is computed too and left to be overwritten by the mirror,
+// as in native), and the two halves of the lanes run one after the other (hb: their byte offset), so that a tile
+// fits the 16 vector registers of V8's x64 code. Every element is the same sum in the same order:
 // C[p, q] = sum_r (w_r G[r, p]) G[r, q], r ascending.
 export function syrk_upper_lanes(n: i32, rows: i32, G: usize, w: usize, C: usize): void {
   const stride = (<usize>n) << 5;

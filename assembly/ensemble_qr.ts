@@ -3,10 +3,10 @@
 // halves here: lanes.ts).
 import { f64At, ld0, ld1, lv, splat, st2, vadd, vdiv, vmul, vsel, vsub } from "./lanes";
 
-// H_j (rows j .. n-1; v_j[0] = 1 and v_j below the diagonal of column j) on the columns [c0, c1) of every lane. native
-// takes two columns at a time so that each entry of v_j is loaded once per pair; here four, with the two halves of
-// the lanes one after the other (hb: their byte offset), which keeps a tile in the 16 vector registers. Each column's
-// sums run in the same order either way. tauj: the lane-vector tau_j.
+// H_j (rows j .. n-1; v_j[0] = 1 and v_j below the diagonal of column j) on the columns [c0, c1) of every lane. Four
+// columns at a time, as native, with the two halves of the lanes one after the other here (hb: their byte offset),
+// which keeps a tile in the 16 vector registers (native also takes the last one to three columns together). Each
+// column's sums run in the same order either way. tauj: the lane-vector tau_j.
 function reflect_columns_lanes(A: usize, n: i32, j: i32, tauj: usize, c0: i32, c1: i32): void {
   const len = n - j;
   const colBytes = (<usize>n) << 5;

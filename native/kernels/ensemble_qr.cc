@@ -11,40 +11,45 @@ namespace {
 
 constexpr int L = LANES;
 
-// H_j (rows j .. n-1; v_j[0] = 1 and v_j below the diagonal of column j) on the columns [c0, c1) of every lane, two
-// columns at a time so that each entry of v_j is loaded once per pair.
+// H_j (rows j .. n-1; v_j[0] = 1 and v_j below the diagonal of column j) on NC columns from c of every lane: each
+// column's dot product with v_j in its own register, each entry of v_j loaded once for the NC columns.
+template <int NC>
+inline void reflect_tile(double* A, int n, int j, const double* v, lanes tau, int c) {
+  const int len = n - j;
+  double* t[NC];
+  lanes s[NC];
+  for (int x = 0; x < NC; ++x) {
+    t[x] = A + (static_cast<size_t>(c + x) * n + j) * L;
+    s[x] = ld(t[x]);
+  }
+  for (int i = 1; i < len; ++i) {
+    const lanes vi = ld(v + static_cast<size_t>(i) * L);
+    for (int x = 0; x < NC; ++x) s[x] += vi * ld(t[x] + static_cast<size_t>(i) * L);
+  }
+  for (int x = 0; x < NC; ++x) {
+    s[x] *= tau;
+    st(t[x], ld(t[x]) - s[x]);
+  }
+  for (int i = 1; i < len; ++i) {
+    const lanes vi = ld(v + static_cast<size_t>(i) * L);
+    for (int x = 0; x < NC; ++x) {
+      double* ti = t[x] + static_cast<size_t>(i) * L;
+      st(ti, ld(ti) - s[x] * vi);
+    }
+  }
+}
+
+// H_j on the columns [c0, c1) of every lane, four columns at a time and the last one to three together.
 void reflect_columns_lanes(double* A, int n, int j, const double* tauj, int c0, int c1) {
   const double* v = A + (static_cast<size_t>(j) * n + j) * L;
   const lanes tau = ld(tauj);
-  const int len = n - j;
   int c = c0;
-  for (; c + 2 <= c1; c += 2) {
-    double* t0 = A + (static_cast<size_t>(c) * n + j) * L;
-    double* t1 = t0 + static_cast<size_t>(n) * L;
-    lanes s0 = ld(t0), s1 = ld(t1);
-    for (int i = 1; i < len; ++i) {
-      const lanes vi = ld(v + static_cast<size_t>(i) * L);
-      s0 += vi * ld(t0 + static_cast<size_t>(i) * L);
-      s1 += vi * ld(t1 + static_cast<size_t>(i) * L);
-    }
-    s0 *= tau;
-    s1 *= tau;
-    st(t0, ld(t0) - s0);
-    st(t1, ld(t1) - s1);
-    for (int i = 1; i < len; ++i) {
-      const lanes vi = ld(v + static_cast<size_t>(i) * L);
-      st(t0 + static_cast<size_t>(i) * L, ld(t0 + static_cast<size_t>(i) * L) - s0 * vi);
-      st(t1 + static_cast<size_t>(i) * L, ld(t1 + static_cast<size_t>(i) * L) - s1 * vi);
-    }
-  }
-  for (; c < c1; ++c) {
-    double* t = A + (static_cast<size_t>(c) * n + j) * L;
-    lanes s = ld(t);
-    for (int i = 1; i < len; ++i) s += ld(v + static_cast<size_t>(i) * L) * ld(t + static_cast<size_t>(i) * L);
-    s *= tau;
-    st(t, ld(t) - s);
-    for (int i = 1; i < len; ++i)
-      st(t + static_cast<size_t>(i) * L, ld(t + static_cast<size_t>(i) * L) - s * ld(v + static_cast<size_t>(i) * L));
+  for (; c + 4 <= c1; c += 4) reflect_tile<4>(A, n, j, v, tau, c);
+  switch (c1 - c) {
+    case 1: reflect_tile<1>(A, n, j, v, tau, c); break;
+    case 2: reflect_tile<2>(A, n, j, v, tau, c); break;
+    case 3: reflect_tile<3>(A, n, j, v, tau, c); break;
+    default: break;
   }
 }
 
