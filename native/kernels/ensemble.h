@@ -15,7 +15,8 @@
 
 namespace wd {
 
-// Runs per lockstep batch (8 doubles: one AVX-512 register, two AVX2, four f64x2).
+// Runs per lockstep batch: 4 doubles, one AVX2 register (two f64x2 in the WASM twin). 8 (two AVX2 registers per
+// number) ran 3 times slower on this AVX2 machine (2026-11-30): the kernels' tiles no longer fit the 16 registers.
 constexpr int LANES = 4;
 
 struct Ensemble {

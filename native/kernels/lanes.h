@@ -1,5 +1,5 @@
 // One number of every run of an ensemble: LANES doubles as a GCC/Clang vector, so that the ensemble kernels are
-// written once with ordinary arithmetic and compile to whole-register SIMD (two AVX2 registers, one AVX-512, four SSE2)
+// written once with ordinary arithmetic and compile to whole-register SIMD (LANES = 4: one AVX2 register, two SSE2)
 // with no alias checks and no remainder loops. Each lane's arithmetic is exactly that of a scalar double, in the same
 // order, whatever the lanes beside it hold. Twin: assembly/lanes.ts (f64x2 quadruples).
 #pragma once
