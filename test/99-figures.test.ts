@@ -16,7 +16,7 @@ import { readNumericCsv } from "../src/io/csv.js";
 import { writeRunOutputs } from "../src/io/outputs.js";
 import { LOSS_FLOOR } from "../src/predict/figure-style.js";
 import { readEnsemble } from "../src/predict/input.js";
-import { histogramSpec } from "../src/predict/plots.js";
+import { histogramSpec, rocSpec } from "../src/predict/plots.js";
 import { predictStudy } from "../src/predict/predict.js";
 import { rocCurve, thinRoc } from "../src/predict/roc.js";
 import { clvAnglesSpec, runFtleSpec, runLossSpec, runSpectrumSpec } from "../src/predict/run-figures.js";
@@ -99,6 +99,31 @@ describe("study figures", () => {
     expect([thin.fpr[0], thin.tpr[0], thin.fpr.at(-1), thin.tpr.at(-1)]).toEqual([0, 0, 1, 1]);
     const points = new Set(full.fpr.map((f, i) => `${f},${full.tpr[i]}`));
     for (let i = 0; i < thin.fpr.length; i++) expect(points.has(`${thin.fpr[i]},${thin.tpr[i]}`)).toBe(true);
+  });
+
+  it("in-sample ROC: each plotted curve is thinRoc of the report's curve (points of it, ends kept)", () => {
+    const values = valuesOf(rocSpec(report));
+    let curves = 0;
+    for (const scope of report.scopes) {
+      for (const w of scope.windows) {
+        if (!w.bestFtle || !w.roc.bestFtle || !w.roc.loss) continue;
+        for (const [kind, curve] of [
+          ["best FTLE indicator", w.roc.bestFtle],
+          ["early loss", w.roc.loss],
+        ] as const) {
+          const plotted = values.filter(
+            (v) => String(v.panel).startsWith(`${scope.name}, e = ${w.window}:`) && v.curve === kind,
+          );
+          const thin = thinRoc(curve);
+          expect(plotted.map((v) => [v.fpr, v.tpr])).toEqual(thin.fpr.map((f, i) => [f, thin.tpr[i]]));
+          const points = new Set(curve.fpr.map((f, i) => `${f},${curve.tpr[i]}`));
+          for (const v of plotted) expect(points.has(`${v.fpr},${v.tpr}`)).toBe(true);
+          expect([plotted[0].fpr, plotted[0].tpr, plotted.at(-1)?.fpr, plotted.at(-1)?.tpr]).toEqual([0, 0, 1, 1]);
+          curves++;
+        }
+      }
+    }
+    expect(curves).toBeGreaterThan(0);
   });
 
   it("FTLE bands: median and quartiles per class, window and exponent (hand-computed on three runs)", () => {
