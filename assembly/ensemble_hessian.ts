@@ -17,15 +17,14 @@ import { ROUTE_FACTORED, ROUTE_HESSIAN } from "./tables";
 }
 
 // G rows grad u_m(x_s) of every lane (row r = s o + m: the W1 and b1 entries W2[m,j] s'(z_j) x~, the W2 block of
-// output m holding a, b2[m] = 1, zeros for the other outputs) and the summed second-order blocks Sblk, Sx. (The fields
-// of e are read into locals first, as in ensemble_forward.)
-function ensemble_factors(e: Ensemble): void {
+// output m holding a, b2[m] = 1, zeros for the other outputs). (The fields of e are read into locals first, as in
+// ensemble_forward.)
+function ensemble_rows(e: Ensemble): void {
   const nIn = e.nIn;
   const h = e.nHid;
   const o = e.nOut;
   const N = e.Na;
   const D = e.D;
-  const i1 = nIn + 1;
   const offB1 = e.offB1;
   const offW2 = e.offW2;
   const offB2 = e.offB2;
@@ -33,14 +32,6 @@ function ensemble_factors(e: Ensemble): void {
   const G = e.G;
   const A = e.a;
   const S1 = e.s1;
-  const S2 = e.s2;
-  const DA = e.da;
-  const DU = e.du;
-  const Sblk = e.Sblk;
-  const Sx = e.Sx;
-  zero_lanes(Sblk, h * i1 * i1);
-  zero_lanes(Sx, o * h * i1);
-  const inv = splat(1.0 / N);
   const W2 = lv(e.state, offW2);
   const zero = splat(0.0);
   const one = splat(1.0);
@@ -76,29 +67,54 @@ function ensemble_factors(e: Ensemble): void {
         }
       }
     }
-    for (let j = 0; j < h; ++j) {
-      const sj = s * h + j;
-      const dap = lv(DA, sj);
-      const s2p = lv(S2, sj);
-      const s1p = lv(S1, sj);
-      const cd0 = vmul(vmul(ld0(dap), ld0(s2p)), inv);
-      const cd1 = vmul(vmul(ld1(dap), ld1(s2p)), inv);
-      const B = lv(Sblk, j * i1 * i1);
-      for (let a = 0; a < i1; ++a) {
-        const xa = splat(a < nIn ? load<f64>(f64At(x, a)) : 1.0);
-        const ca0 = vmul(cd0, xa);
-        const ca1 = vmul(cd1, xa);
-        const cx0 = vmul(vmul(ld0(s1p), xa), inv);
-        const cx1 = vmul(vmul(ld1(s1p), xa), inv);
-        const Ba = lv(B, a * i1);
-        for (let c2 = a; c2 < i1; ++c2) {
+  }
+}
+
+// The summed second-order blocks Sblk, Sx of every lane (docs/derivations.md), as native: each entry summed over the
+// samples in a register pair (samples innermost, in order), Sblk[j][a][c] = sum_s ((da s'' / N) x~_a) x~_c for c >= a
+// and Sx[m][j][a] = sum_s du_m ((s' x~_a) / N). (Summing them sample by sample into memory took a fifth of a lockstep
+// step at D = 7: every term was a load, an add and a store.)
+function ensemble_second_order(e: Ensemble): void {
+  const nIn = e.nIn;
+  const h = e.nHid;
+  const o = e.nOut;
+  const N = e.Na;
+  const i1 = nIn + 1;
+  const Xa = e.Xa;
+  const S1 = e.s1;
+  const S2 = e.s2;
+  const DA = e.da;
+  const DU = e.du;
+  const Sblk = e.Sblk;
+  const Sx = e.Sx;
+  zero_lanes(Sblk, h * i1 * i1);
+  const inv = splat(1.0 / N);
+  for (let j = 0; j < h; ++j) {
+    for (let a = 0; a < i1; ++a) {
+      for (let c2 = a; c2 < i1; ++c2) {
+        let acc0 = splat(0.0), acc1 = acc0;
+        for (let s = 0; s < N; ++s) {
+          const sj = s * h + j;
+          const dap = lv(DA, sj);
+          const s2p = lv(S2, sj);
+          const x = f64At(Xa, s * nIn);
+          const xa = splat(a < nIn ? load<f64>(f64At(x, a)) : 1.0);
           const xc = splat(c2 < nIn ? load<f64>(f64At(x, c2)) : 1.0);
-          add2(lv(Ba, c2), vmul(ca0, xc), vmul(ca1, xc));
+          acc0 = vadd(acc0, vmul(vmul(vmul(vmul(ld0(dap), ld0(s2p)), inv), xa), xc));
+          acc1 = vadd(acc1, vmul(vmul(vmul(vmul(ld1(dap), ld1(s2p)), inv), xa), xc));
         }
-        for (let m = 0; m < o; ++m) {
+        st2(lv(Sblk, j * i1 * i1 + a * i1 + c2), acc0, acc1);
+      }
+      for (let m = 0; m < o; ++m) {
+        let acc0 = splat(0.0), acc1 = acc0;
+        for (let s = 0; s < N; ++s) {
+          const s1p = lv(S1, s * h + j);
           const dup = lv(DU, s * o + m);
-          add2(lv(Sx, (m * h + j) * i1 + a), vmul(ld0(dup), cx0), vmul(ld1(dup), cx1));
+          const xa = splat(a < nIn ? load<f64>(f64At(f64At(Xa, s * nIn), a)) : 1.0);
+          acc0 = vadd(acc0, vmul(ld0(dup), vmul(vmul(ld0(s1p), xa), inv)));
+          acc1 = vadd(acc1, vmul(ld1(dup), vmul(vmul(ld1(s1p), xa), inv)));
         }
+        st2(lv(Sx, (m * h + j) * i1 + a), acc0, acc1);
       }
     }
   }
@@ -154,7 +170,8 @@ function add_s_times(e: Ensemble, V: usize, k: i32, HV: usize): void {
 function factored_apply(e: Ensemble, V: usize, k: i32, HV: usize): void {
   const D = e.D;
   const rows = e.Na * e.nOut;
-  ensemble_factors(e);
+  ensemble_rows(e);
+  ensemble_second_order(e);
   const inv = splat(1.0 / e.Na);
   for (let c = 0; c < k; ++c) {
     const v = lv(V, c * D);
@@ -290,7 +307,8 @@ function hvp_lanes(e: Ensemble, V: usize, k: i32, HV: usize): void {
 /** The explicit H (D x D per lane, both triangles) from the caches of the last ensemble_forward. */
 export function ensemble_hessian_explicit(e: Ensemble): void {
   const D = e.D;
-  ensemble_factors(e);
+  ensemble_rows(e);
+  ensemble_second_order(e);
   const H = e.H;
   // The Gauss-Newton part with the row weights cw / N.
   const rows = e.Na * e.nOut;
