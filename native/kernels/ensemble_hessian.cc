@@ -1,7 +1,7 @@
 // The Hessian of every run of an ensemble (docs/derivations.md), the twin of hessian.cc with the runs on the lanes:
 // H = G^T C G + S with G the rows grad u_m(x_s), C = diag(cw / N), S the second-order blocks; or H V by the
-// R-operator. Small dense products are written as lane loops with the lanes innermost (register tiles of four
-// columns where it pays); every lane runs the same operations in the same order.
+// R-operator. Small dense products are written as lane loops with the lanes innermost, in register tiles that keep
+// several sums in flight (each sum in its own order); every lane runs the same operations in the same order.
 #include "ensemble_hessian.h"
 
 #include <algorithm>
