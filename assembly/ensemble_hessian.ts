@@ -87,7 +87,7 @@ function ensemble_second_order(e: Ensemble): void {
   const DU = e.du;
   const Sblk = e.Sblk;
   const Sx = e.Sx;
-  zero_lanes(Sblk, h * i1 * i1);
+  // Every Sx entry and every upper Sblk entry (c >= a) is written below; the lower triangle of Sblk is never read.
   const inv = splat(1.0 / N);
   for (let j = 0; j < h; ++j) {
     for (let a = 0; a < i1; ++a) {

@@ -38,6 +38,13 @@ export function ensemble_loss(e: Ensemble, lossOut: usize): void {
   for (let b = 0; b < e.runs; ++b) store<f64>(f64At(lossOut, b), load<f64>(f64At(e.loss, b)));
 }
 
+// Run b stops at `steps` for `reason`: its state and tangent block are kept as they are (ensemble_freeze).
+function stop_run(e: Ensemble, b: i32, reason: i32, steps: i32, stepsOut: usize): void {
+  ensemble_set_status(e, b, reason);
+  ensemble_freeze(e, b);
+  store<i32>(stepsOut + ((<usize>b) << 2), steps);
+}
+
 /**
  * nSteps steps of every run still running (status 0), as train_chunk does for one run. Outputs per run b:
  * lossOut[b nSteps + t], logRDiag[(b nQr + q) k + j] (nQr = nSteps / qrEvery when k > 0); stepsOut[b] (i32) = the
@@ -78,9 +85,7 @@ export function ensemble_train_chunk(
       const loss = load<f64>(f64At(e.loss, b));
       store<f64>(f64At(lossOut, b * n + t), loss);
       if (!isFinite(loss)) {
-        ensemble_set_status(e, b, CHUNK_LOSS_NONFINITE);
-        ensemble_freeze(e, b);
-        store<i32>(stepsOut + ((<usize>b) << 2), t);
+        stop_run(e, b, CHUNK_LOSS_NONFINITE, t, stepsOut);
         --running;
       }
     }
@@ -99,9 +104,7 @@ export function ensemble_train_chunk(
       let finite = true;
       for (let p = 0; p < S; ++p) finite = finite && isFinite(load<f64>(f64At(e.state, p * LANES + b)));
       if (!finite) {
-        ensemble_set_status(e, b, CHUNK_WEIGHTS_NONFINITE);
-        ensemble_freeze(e, b);
-        store<i32>(stepsOut + ((<usize>b) << 2), t + 1);
+        stop_run(e, b, CHUNK_WEIGHTS_NONFINITE, t + 1, stepsOut);
         --running;
       }
     }
@@ -117,9 +120,7 @@ export function ensemble_train_chunk(
           bad = bad || isNaN(l) || l == Infinity;
         }
         if (bad) {
-          ensemble_set_status(e, b, CHUNK_TANGENT_NONFINITE);
-        ensemble_freeze(e, b);
-          store<i32>(stepsOut + ((<usize>b) << 2), t + 1);
+          stop_run(e, b, CHUNK_TANGENT_NONFINITE, t + 1, stepsOut);
           --running;
         }
       }

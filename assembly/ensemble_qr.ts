@@ -1,7 +1,7 @@
 // Householder QR with a positive diagonal of R for every lane of a batch of tangent blocks. Twin:
 // native/kernels/ensemble_qr.{h,cc} (each native `lanes` value, and each of its per-lane scalar loops, a pair of f64x2
 // halves here: lanes.ts).
-import { f64At, ld0, ld1, lv, splat, st2, vadd, vdiv, vmul, vsel, vsub } from "./lanes";
+import { f64At, LANES, ld0, ld1, lv, splat, st2, vadd, vdiv, vmul, vsel, vsub } from "./lanes";
 
 // H_j (rows j .. n-1; v_j[0] = 1 and v_j below the diagonal of column j) on the columns [c0, c1) of every lane. Four
 // columns at a time, as native, with the two halves of the lanes one after the other here (hb: their byte offset),
@@ -97,7 +97,9 @@ export function qr_positive_lanes(A: usize, n: i32, k: i32, logRDiag: usize, tau
   }
   for (let j = 0; j < k; ++j) {
     const d = lv(A, j * n + j);
-    for (let b = 0; b < 4; ++b) store<f64>(f64At(logRDiag, j * 4 + b), Math.log(Math.abs(load<f64>(f64At(d, b)))));
+    for (let b = 0; b < LANES; ++b) {
+      store<f64>(f64At(logRDiag, j * LANES + b), Math.log(Math.abs(load<f64>(f64At(d, b)))));
+    }
   }
   const zero = splat(0.0);
   const one = splat(1.0);

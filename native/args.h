@@ -10,6 +10,14 @@
 
 namespace wd {
 
+// The bindings' size limits (one place for the network and the ensemble bindings): a layer width, the samples of X,
+// the numbers of a training state, hidden layers, threads.
+constexpr long long kMaxWidth = 1 << 20;
+constexpr long long kMaxSamples = 1 << 26;
+constexpr long long kMaxState = 1 << 24;
+constexpr int kMaxHidden = 64;
+constexpr int kMaxThreads = 1024;
+
 // Each guard throws a JavaScript TypeError/RangeError and returns false on failure; callers return at once.
 bool ArgCount(const Napi::CallbackInfo& info, size_t n, const char* fn);
 // An integer in [lo, hi].

@@ -27,7 +27,7 @@ EnsembleBinding::EnsembleBinding(const Napi::CallbackInfo& info) : Napi::ObjectW
   if (!ArgCount(info, 10, "Ensemble")) return;
   const int *layers, *acts;
   size_t nLayers, nActs;
-  if (!ArgI32(info, 0, "layers", 3, 1, 1 << 20, layers, nLayers) ||
+  if (!ArgI32(info, 0, "layers", 3, 1, static_cast<int>(kMaxWidth), layers, nLayers) ||
       !ArgI32(info, 1, "activations", 2, 0, ACT_COUNT - 1, acts, nActs))
     return;
   if (acts[1] >= ACT_OUTPUT_COUNT) {
@@ -43,7 +43,7 @@ EnsembleBinding::EnsembleBinding(const Napi::CallbackInfo& info) : Napi::ObjectW
     return;
   const int nIn = layers[0], nHid = layers[1], nOut = layers[2];
   const long long S = network_dimension(1, layers) * RULE_STATE_BLOCKS[rule.id];
-  if (S > (1LL << 24)) {
+  if (S > kMaxState) {
     ThrowRange(env, "the training state has too many numbers (" + std::to_string(S) + ")");
     return;
   }
@@ -53,8 +53,9 @@ EnsembleBinding::EnsembleBinding(const Napi::CallbackInfo& info) : Napi::ObjectW
     return;
   }
   const size_t samples = info[3].As<Napi::Float64Array>().ElementLength() / static_cast<size_t>(nIn);
-  if (samples < 1 || samples > (1u << 26)) {
-    ThrowRange(env, "expected between 1 and 67108864 samples in X but it holds " + std::to_string(samples));
+  if (samples < 1 || samples > static_cast<size_t>(kMaxSamples)) {
+    ThrowRange(env, "expected between 1 and " + std::to_string(kMaxSamples) + " samples in X but it holds " +
+                        std::to_string(samples));
     return;
   }
   const int N = static_cast<int>(samples);

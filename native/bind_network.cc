@@ -13,11 +13,6 @@
 namespace wd {
 
 namespace {
-constexpr long long kMaxWidth = 1 << 20;
-constexpr long long kMaxSamples = 1 << 26;
-constexpr long long kMaxState = 1 << 24;
-constexpr int kMaxHidden = 64;  // hidden layers
-constexpr int kMaxThreads = 1024;
 
 // The network's thread count for the dense kernels during one call, back to 1 after it (dense.h: per calling thread).
 struct ThreadScope {

@@ -41,7 +41,6 @@ bool ensemble_create(Ensemble& e, int nIn, int nHid, int nOut, int act, double a
   e.q.assign(static_cast<size_t>(nOut) * l, 0.0);
   e.tau.assign(k1 * l, 0.0);
   e.logr.assign(k1 * l, 0.0);
-  e.scr.assign(8 * l, 0.0);
   e.status.assign(runs, 0);
   e.frozenState.assign(S * l, 0.0);
   e.frozenQ.assign(S * k1 * l, 0.0);

@@ -50,7 +50,6 @@ struct Ensemble {
   std::vector<double> HQ, Vw;                 // D x maxK
   std::vector<double> rz, q;                  // h and o: per-sample scratch of the R-operator
   std::vector<double> tau, logr;              // QR scratch and its log R_jj: maxK each
-  std::vector<double> scr;                    // 8 lanes of scratch
   std::vector<int> status;                    // per run: 0 running, else its ChunkReason
   // The state and tangent block of a run when it stopped (its lane keeps computing on them, unread): what
   // ensemble_get_state / ensemble_get_tangent return for it, as a network that stopped keeps its last state.

@@ -11,6 +11,13 @@ namespace wd {
 
 namespace {
 constexpr int L = LANES;
+// Run b stops at `steps` for `reason`: its state and tangent block are kept as they are (ensemble_freeze).
+void stop_run(Ensemble& e, int b, int reason, int steps, int* stepsOut) {
+  e.status[b] = reason;
+  stepsOut[b] = steps;
+  ensemble_freeze(e, b);
+}
+
 }  // namespace
 
 void ensemble_tangent_apply(Ensemble& e, long long t, int k, int route) {
@@ -53,9 +60,7 @@ void ensemble_train_chunk(Ensemble& e, const ChunkArgs& a, int* stepsOut) {
       if (e.status[b] != CHUNK_OK) continue;
       a.lossOut[static_cast<size_t>(b) * n + t] = e.loss[b];
       if (!std::isfinite(e.loss[b])) {
-        e.status[b] = CHUNK_LOSS_NONFINITE;
-        stepsOut[b] = t;
-        ensemble_freeze(e, b);
+        stop_run(e, b, CHUNK_LOSS_NONFINITE, t, stepsOut);
         --running;
       }
     }
@@ -72,9 +77,7 @@ void ensemble_train_chunk(Ensemble& e, const ChunkArgs& a, int* stepsOut) {
       bool finite = true;
       for (int p = 0; p < S; ++p) finite = finite && std::isfinite(e.state[lane_at(p, b)]);
       if (!finite) {
-        e.status[b] = CHUNK_WEIGHTS_NONFINITE;
-        stepsOut[b] = t + 1;
-        ensemble_freeze(e, b);
+        stop_run(e, b, CHUNK_WEIGHTS_NONFINITE, t + 1, stepsOut);
         --running;
       }
     }
@@ -89,9 +92,7 @@ void ensemble_train_chunk(Ensemble& e, const ChunkArgs& a, int* stepsOut) {
           bad = bad || std::isnan(out[j]) || out[j] == INFINITY;
         }
         if (bad) {
-          e.status[b] = CHUNK_TANGENT_NONFINITE;
-          stepsOut[b] = t + 1;
-          ensemble_freeze(e, b);
+          stop_run(e, b, CHUNK_TANGENT_NONFINITE, t + 1, stepsOut);
           --running;
         }
       }
