@@ -178,4 +178,24 @@ bool ArgBatches(const Napi::CallbackInfo& info, size_t iIdx, size_t iOff, int N,
   return true;
 }
 
+bool ArgChunk(const Napi::CallbackInfo& info, int maxK, int N, int routeMin, ChunkArgs& a) {
+  Napi::Env env = info.Env();
+  double t0;
+  if (!ArgInt(info, 0, "k", 0, maxK, a.k) || !ArgInt(info, 1, "nSteps", 1, INT_MAX, a.nSteps) ||
+      !ArgInt(info, 2, "qrEvery", 1, INT_MAX, a.qrEvery) ||
+      !ArgInt(info, 3, "route", routeMin, ROUTE_COUNT - 1, a.route) || !ArgFinite(info, 4, "t0", false, t0))
+    return false;
+  if (t0 < 0 || std::floor(t0) != t0 || t0 > 9007199254740992.0) {
+    ThrowRange(env, "expected an integer in [0, 2^53] for t0 but received " + std::to_string(t0));
+    return false;
+  }
+  a.t0 = static_cast<long long>(t0);
+  if (a.k > 0 && a.nSteps % a.qrEvery != 0) {
+    ThrowRange(env, "nSteps (" + std::to_string(a.nSteps) + ") must be a multiple of qrEvery (" +
+                        std::to_string(a.qrEvery) + ")");
+    return false;
+  }
+  return ArgBatches(info, 5, 6, N, a.nSteps, a.batchIdx, a.batchOff);
+}
+
 }  // namespace wd

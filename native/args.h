@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "kernels/lyapunov.h"
 #include "kernels/rule.h"
 
 namespace wd {
@@ -39,6 +40,10 @@ bool ArgRule(const Napi::CallbackInfo& info, size_t i, Rule& rule);
 // 0 to idx.length, each batch of 1 to N samples), or both null (every step on all samples).
 bool ArgBatches(const Napi::CallbackInfo& info, size_t iIdx, size_t iOff, int N, int nSteps, const int*& idx,
                 const int*& off);
+// The leading arguments of trainChunk (both bindings): k in [0, maxK], nSteps >= 1, qrEvery >= 1 (nSteps a multiple
+// of it when k > 0), route in [routeMin, ROUTE_COUNT), t0 an integer in [0, 2^53], then the minibatches (ArgBatches
+// at 5 and 6, samples in [0, N)), into a.
+bool ArgChunk(const Napi::CallbackInfo& info, int maxK, int N, int routeMin, ChunkArgs& a);
 // Throws a RangeError with the message.
 void ThrowRange(Napi::Env env, const std::string& msg);
 // True when the first na doubles at a and the first nb doubles at b share no byte of memory (so also two views of one

@@ -148,22 +148,7 @@ Napi::Value EnsembleBinding::TrainChunk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Alive(env) || !ArgCount(info, 10, "trainChunk")) return env.Undefined();
   ChunkArgs a;
-  double t0;
-  if (!ArgInt(info, 0, "k", 0, ens_.maxK, a.k) || !ArgInt(info, 1, "nSteps", 1, INT_MAX, a.nSteps) ||
-      !ArgInt(info, 2, "qrEvery", 1, INT_MAX, a.qrEvery) ||
-      !ArgInt(info, 3, "route", ROUTE_HESSIAN, ROUTE_COUNT - 1, a.route) || !ArgFinite(info, 4, "t0", false, t0))
-    return env.Undefined();
-  if (t0 < 0 || std::floor(t0) != t0 || t0 > 9007199254740992.0) {
-    ThrowRange(env, "expected an integer in [0, 2^53] for t0 but received " + std::to_string(t0));
-    return env.Undefined();
-  }
-  a.t0 = static_cast<long long>(t0);
-  if (a.k > 0 && a.nSteps % a.qrEvery != 0) {
-    ThrowRange(env, "nSteps (" + std::to_string(a.nSteps) + ") must be a multiple of qrEvery (" +
-                        std::to_string(a.qrEvery) + ")");
-    return env.Undefined();
-  }
-  if (!ArgBatches(info, 5, 6, ens_.N, a.nSteps, a.batchIdx, a.batchOff)) return env.Undefined();
+  if (!ArgChunk(info, ens_.maxK, ens_.N, ROUTE_HESSIAN, a)) return env.Undefined();
   const size_t runs = ens_.runs, nQr = a.k > 0 ? static_cast<size_t>(a.nSteps / a.qrEvery) : 0;
   const int* stepsArg;
   size_t nStepsOut;
