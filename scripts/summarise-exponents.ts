@@ -7,8 +7,10 @@
  *
  *   node --import tsx scripts/summarise-exponents.ts DIR
  */
+
+import { quantileSorted } from "../src/predict/bootstrap.js";
 import { readEnsemble, runGroups, studyBaseConfig, valueLabel } from "../src/predict/input.js";
-import { finalLossOf, gapThreshold, labelOf } from "../src/predict/labels.js";
+import { finalLossOf, labelOf, splitThreshold } from "../src/predict/labels.js";
 
 const dir = process.argv[2];
 if (!dir) {
@@ -19,29 +21,25 @@ const input = readEnsemble(dir);
 const baseActivation = (studyBaseConfig(input.study)?.network as Record<string, unknown> | undefined)?.activation;
 const groups = runGroups(input.runs, baseActivation === undefined ? "all" : valueLabel(baseActivation));
 
-/** Median [first quartile, third quartile] (linear interpolation between order statistics). */
+/** Median [first quartile, third quartile] (quantileSorted: linear interpolation between order statistics). */
 function quartiles(values: number[]): string {
   if (values.length === 0) return "–";
   const v = values.slice().sort((a, b) => a - b);
-  const at = (q: number) => {
-    const x = q * (v.length - 1);
-    const i = Math.floor(x);
-    return i + 1 < v.length ? v[i] + (x - i) * (v[i + 1] - v[i]) : v[i];
-  };
   const f = (x: number) => x.toExponential(2);
-  return `${f(at(0.5))} [${f(at(0.25))}, ${f(at(0.75))}]`;
+  return `${f(quantileSorted(v, 0.5))} [${f(quantileSorted(v, 0.25))}, ${f(quantileSorted(v, 0.75))}]`;
 }
 
 const lines = [
   `FTLE spectra of ${input.runs.length} runs in ${dir}, per group and window e: median [quartiles] over the converged`,
-  "runs, all of them and split at the group's largest gap in log10 c_f (low / high final loss).",
+  "runs, all of them and split by predict's rule (the largest gap in log10 c_f, else the median; low / high final loss).",
   "",
   "| group | e | runs (low / high) | largest FTLE, all | low | high | sum of the spectrum, all | low | high |",
   "|---|---:|---|---|---|---|---|---|---|",
 ];
 for (const name of [...new Set(groups)]) {
   const runs = input.runs.filter((_, i) => groups[i] === name).filter((r) => !finalLossOf(r).diverged);
-  const threshold = gapThreshold(runs.map((r) => finalLossOf(r).log10 as number));
+  // predict's rule: the largest gap when it passes the width and balance checks, else the median
+  const threshold = splitThreshold(runs.map((r) => finalLossOf(r).log10 as number));
   const windows = [...new Set(runs.flatMap((r) => (r.early ?? []).map((e) => e.window)))].sort((a, b) => a - b);
   for (const e of windows) {
     const rows = runs.flatMap((r) => {

@@ -11,6 +11,7 @@
  *   lossCurvesSpec(curves)                 loss curves of sampled runs per setting, coloured by their label
  */
 import type { TopLevelSpec } from "vega-lite";
+import { verdictOf } from "../predict/evaluate.js";
 import { CLASS_COLORS, CONFIG, clampLoss, className, LOSS_FLOOR, SCHEMA } from "../predict/figure-style.js";
 import { BIMODALITY_THRESHOLD } from "../stats/bimodality.js";
 import type { SettingResult } from "./setting.js";
@@ -66,7 +67,7 @@ export function forestSpec(
       hi: p.ci[1],
       piLo: p.predictionInterval?.[0] ?? null,
       piHi: p.predictionInterval?.[1] ?? null,
-      verdict: p.ci[0] > 0 ? "gain" : p.ci[1] < 0 ? "worse" : "none",
+      verdict: verdictOf(p.ci),
       kind: "pooled",
     });
   }

@@ -13,9 +13,10 @@ import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
+import { verdictOf } from "../predict/evaluate.js";
 import type { RunRecord } from "../predict/input.js";
 import { finalLossOf, labelOf } from "../predict/labels.js";
-import { FigureWriter } from "../predict/plots.js";
+import { FigureWriter, plottingFor } from "../predict/plots.js";
 import { ruleUsed } from "../predict/report.js";
 import { BIMODALITY_THRESHOLD } from "../stats/bimodality.js";
 import { ATLAS_DIR, type AtlasResult } from "./atlas.js";
@@ -106,13 +107,10 @@ function verdictSentences(r: AtlasResult): string[] {
     const n = c.gain + c.none + c.worse;
     const chance = (0.025 * n).toFixed(1);
     const p = s.pooled;
+    const where = { gain: "above 0", worse: "below 0", none: "not distinguishable from 0" };
     const pooled = !p
       ? "nothing to pool"
-      : p.ci[0] > 0
-        ? `the pooled gain is ${signed(p.estimate)} AUC (95% CI ${ci(p.ci)}), above 0`
-        : p.ci[1] < 0
-          ? `the pooled gain is ${signed(p.estimate)} AUC (95% CI ${ci(p.ci)}), below 0`
-          : `the pooled gain is ${signed(p.estimate)} AUC (95% CI ${ci(p.ci)}), not distinguishable from 0`;
+      : `the pooled gain is ${signed(p.estimate)} AUC (95% CI ${ci(p.ci)}), ${where[verdictOf(p.ci)]}`;
     const spread = !p
       ? ""
       : p.I2 >= 50
@@ -265,9 +263,11 @@ export async function writeAtlasReport(
   outDir: string,
   provenance: AtlasProvenance,
 ): Promise<string[]> {
-  const figures = new FigureWriter(outDir);
+  // Figures as in weightdyn predict: drawn when the optional plotting packages are installed, else said why.
+  const { stack, missing } = await plottingFor(undefined);
+  const figures = stack ? new FigureWriter(outDir, stack) : null;
   const steps = result.steps ?? undefined;
-  const emit = (name: string, caption: string, spec: TopLevelSpec) => figures.emit(name, caption, spec);
+  const emit = async (name: string, caption: string, spec: TopLevelSpec) => figures?.emit(name, caption, spec);
   await emit(
     "forest",
     "Gain per setting and pooled, per early window",
@@ -323,7 +323,7 @@ export async function writeAtlasReport(
     "",
     "## Figures",
     "",
-    figures.markdown(),
+    figures ? figures.markdown() : (missing ?? ""),
     "",
     caveats(result),
     "",
@@ -333,5 +333,5 @@ export async function writeAtlasReport(
     join(outDir, "atlas.json"),
     `${JSON.stringify({ ...result, provenance }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`,
   );
-  return [join(outDir, "report.md"), join(outDir, "atlas.json"), ...figures.files];
+  return [join(outDir, "report.md"), join(outDir, "atlas.json"), ...(figures?.files ?? [])];
 }

@@ -44,6 +44,11 @@ export const FEW_RUNS = 20;
 const fmt = (x: number) => x.toFixed(3);
 const signed = (x: number) => (x >= 0 ? `+${fmt(x)}` : fmt(x));
 
+/** What a 95% interval of a gain says: above 0 a gain, below 0 worse, else none. */
+export function verdictOf(ci: readonly [number, number]): Gain["verdict"] {
+  return ci[0] > 0 ? "gain" : ci[1] < 0 ? "worse" : "none";
+}
+
 /** The sentence of the comparison, generated from the numbers only. */
 export function gainSentence(
   delta: number,
@@ -53,17 +58,14 @@ export function gainSentence(
   baseline = "the early loss",
   minority = Number.POSITIVE_INFINITY,
 ): Pick<Gain, "verdict" | "sentence"> {
-  let verdict: Gain["verdict"];
+  const verdict = verdictOf(ci);
   let sentence: string;
   const range = `95% CI ${signed(ci[0])} to ${signed(ci[1])}`;
-  if (ci[0] > 0) {
-    verdict = "gain";
+  if (verdict === "gain") {
     sentence = `FTLEs add ${signed(delta)} AUC over ${baseline} (cross-validated AUC ${fmt(lossAuc)} -> ${fmt(combinedAuc)}; ${range}).`;
-  } else if (ci[1] < 0) {
-    verdict = "worse";
+  } else if (verdict === "worse") {
     sentence = `Adding the FTLEs lowers the cross-validated AUC by ${fmt(-delta)} (${fmt(lossAuc)} -> ${fmt(combinedAuc)}; ${range}): no gain over ${baseline}.`;
   } else {
-    verdict = "none";
     sentence = `No detectable gain from the FTLEs over ${baseline} (delta AUC ${signed(delta)}, ${range}, includes 0; cross-validated AUC ${fmt(lossAuc)} -> ${fmt(combinedAuc)}).`;
   }
   if (lossAuc >= CEILING_AUC) {

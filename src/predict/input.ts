@@ -182,9 +182,7 @@ export function valueLabel(value: unknown): string {
  * the group `fallback`. Returns the group of every run, in order.
  */
 export function runGroups(runs: readonly RunRecord[], fallback: string): string[] {
-  const keys: string[] = [];
-  for (const run of runs) for (const key of Object.keys(run.params ?? {})) if (!keys.includes(key)) keys.push(key);
-  const varying = keys.filter((key) => new Set(runs.map((r) => JSON.stringify(r.params?.[key]))).size > 1);
+  const varying = varyingKeys(runs);
   if (varying.length === 0) return runs.map(() => fallback);
   return runs.map((r) => varying.map((key) => valueLabel(r.params?.[key])).join(", "));
 }
@@ -194,10 +192,14 @@ export function runGroups(runs: readonly RunRecord[], fallback: string): string[
  * default study's case), else "group" (a depth, an optimizer, or several keys at once).
  */
 export function groupNoun(runs: readonly RunRecord[]): "activation" | "group" {
-  const keys = new Set<string>();
-  for (const run of runs) for (const key of Object.keys(run.params ?? {})) keys.add(key);
-  const varying = [...keys].filter((key) => new Set(runs.map((r) => JSON.stringify(r.params?.[key]))).size > 1);
-  return varying.every((key) => key === "network.activation") ? "activation" : "group";
+  return varyingKeys(runs).every((key) => key === "network.activation") ? "activation" : "group";
+}
+
+/** The grid keys whose value differs between the runs, in the order they first appear. */
+function varyingKeys(runs: readonly RunRecord[]): string[] {
+  const keys: string[] = [];
+  for (const run of runs) for (const key of Object.keys(run.params ?? {})) if (!keys.includes(key)) keys.push(key);
+  return keys.filter((key) => new Set(runs.map((r) => JSON.stringify(r.params?.[key]))).size > 1);
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> | null {

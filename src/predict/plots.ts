@@ -17,7 +17,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
-import { importOptional } from "../optional-deps.js";
+import { importOptional, MissingDependencyError } from "../optional-deps.js";
 import {
   activationFacet,
   CONFIG,
@@ -57,6 +57,22 @@ export function loadPlotting(): Promise<PlottingStack> {
     });
   }
   return plotting;
+}
+
+/**
+ * The plotting stack when figures are wanted (figures: true, or undefined = if installed) and installed; otherwise
+ * null, and why when they were wanted. figures: true fails with the MissingDependencyError instead.
+ */
+export async function plottingFor(
+  figures: boolean | undefined,
+): Promise<{ stack: PlottingStack | null; missing: string | null }> {
+  if (figures === false) return { stack: null, missing: null };
+  try {
+    return { stack: await loadPlotting(), missing: null };
+  } catch (err) {
+    if (figures === true || !(err instanceof MissingDependencyError)) throw err;
+    return { stack: null, missing: `Figures were not drawn: ${err.message}` };
+  }
 }
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "-");

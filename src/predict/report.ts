@@ -13,10 +13,9 @@ import { mkdirSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
-import { MissingDependencyError } from "../optional-deps.js";
 import { readEnsemble } from "./input.js";
 import type { Threshold } from "./labels.js";
-import { FigureWriter, histogramSpec, loadPlotting, type PlottingStack, rocSpec, scatterSpec } from "./plots.js";
+import { FigureWriter, histogramSpec, plottingFor, rocSpec, scatterSpec } from "./plots.js";
 import { rerunSeries } from "./rerun.js";
 import { earlyFtleSpec, ftleBandsSpec, lossCurvesSpec, oofRocSpec } from "./study-figures.js";
 import type { CvResult, IndicatorScore, PredictionReport, ScopeResult, WindowResult } from "./types.js";
@@ -251,19 +250,6 @@ export interface WriteReportOptions {
    * the report says which to install (and returns that in `notes`).
    */
   figures?: boolean;
-}
-
-/** The plotting stack when figures are wanted and installed; otherwise null, and why when they were wanted. */
-async function plottingFor(
-  figures: boolean | undefined,
-): Promise<{ stack: PlottingStack | null; missing: string | null }> {
-  if (figures === false) return { stack: null, missing: null };
-  try {
-    return { stack: await loadPlotting(), missing: null };
-  } catch (err) {
-    if (figures === true || !(err instanceof MissingDependencyError)) throw err;
-    return { stack: null, missing: `Figures were not drawn: ${err.message}` };
-  }
 }
 
 export async function writeReport(

@@ -15,6 +15,7 @@
  * index, classes low then high. Loss axes are logarithmic, shared by all panels, and floored at LOSS_FLOOR.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { quantileSorted } from "./bootstrap.js";
 import {
   activationFacet,
   CLASS_COLORS,
@@ -200,15 +201,10 @@ export function oofRocSpec(report: PredictionReport): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** Median and quartiles of a few numbers (linear interpolation between order statistics). */
+/** Median and quartiles of a few numbers (quantileSorted: linear interpolation between order statistics). */
 function quartiles(xs: number[]): [number, number, number] {
   const v = xs.slice().sort((a, b) => a - b);
-  const q = (p: number) => {
-    const h = (v.length - 1) * p;
-    const lo = Math.floor(h);
-    return v[lo] + (h - lo) * (v[Math.min(lo + 1, v.length - 1)] - v[lo]);
-  };
-  return [q(0.25), q(0.5), q(0.75)];
+  return [quantileSorted(v, 0.25), quantileSorted(v, 0.5), quantileSorted(v, 0.75)];
 }
 
 export function ftleBandsSpec(series: readonly ClassSeries[]): TopLevelSpec {
