@@ -1,6 +1,6 @@
 /**
- * `weightdyn predict DIR`: do the early FTLEs of an ensemble predict its final losses? Thin: parse -> predictStudy ->
- * writeReport -> a short summary on stdout.
+ * `weightdyn predict DIR`: do the early FTLEs of an ensemble predict its final losses? Thin: parse -> readEnsemble ->
+ * predictRuns -> writeReport (with the same runs, read once) -> a short summary on stdout.
  *
  *   weightdyn predict DIR [--split gap|median] [--min-gap DECADES] [--min-share S] [--threshold X] [--per-group]
  *                         [--out REPORTDIR] [--seed N] [--no-rerun] [--quiet]
@@ -22,7 +22,8 @@ async function loadPredict() {
   ]);
   return {
     PredictInputError: input.PredictInputError,
-    predictStudy: predict.predictStudy,
+    readEnsemble: input.readEnsemble,
+    predictRuns: predict.predictRuns,
     writeReport: report.writeReport,
   };
 }
@@ -117,10 +118,12 @@ export function registerPredictCommand(program: Command): Command {
     .option("--no-rerun", "do not retrain a few runs per class for the FTLE-over-time figure")
     .option("-q, --quiet", "print only where the report is")
     .action(async (dir: string, flags: PredictFlags) => {
-      const { PredictInputError, predictStudy, writeReport } = await loadPredict();
+      const { PredictInputError, readEnsemble, predictRuns, writeReport } = await loadPredict();
       let report: PredictionReport;
+      let input: ReturnType<typeof readEnsemble>;
       try {
-        report = predictStudy(dir, {
+        input = readEnsemble(dir);
+        report = predictRuns(input, {
           split: flags.split,
           minGap: flags.minGap,
           minShare: flags.minShare,
@@ -134,7 +137,7 @@ export function registerPredictCommand(program: Command): Command {
         throw err;
       }
       const outDir = resolve(flags.out ?? dir);
-      const { files, figuresMissing } = await writeReport(report, outDir, { rerun: flags.rerun });
+      const { files, figuresMissing } = await writeReport(report, outDir, { rerun: flags.rerun, records: input.runs });
       if (figuresMissing) process.stderr.write(`weightdyn: ${figuresMissing}\n`);
       process.stdout.write(`${formatPredictSummary(report, files[0], flags.quiet)}\n`);
     });

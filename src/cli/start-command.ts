@@ -136,13 +136,18 @@ async function startAction(flags: StartFlags): Promise<void> {
     "run `weightdyn start` (npm start) again to continue",
   );
   if (ensemble.interrupted) return;
-  const [{ predictStudy }, { writeReport }, { headlineTable, headlineVerdict }] = await Promise.all([
+  const [{ readEnsemble }, { predictRuns }, { writeReport }, { headlineTable, headlineVerdict }] = await Promise.all([
+    import("../predict/input.js"),
     import("../predict/predict.js"),
     import("../predict/report.js"),
     import("../predict/headline.js"),
   ]);
-  const report = predictStudy(out, START_PREDICT_OPTIONS);
-  const { files, figuresMissing } = await writeReport(report, resolve(out), { rerun: flags.rerun });
+  const input = readEnsemble(out);
+  const report = predictRuns(input, START_PREDICT_OPTIONS);
+  const { files, figuresMissing } = await writeReport(report, resolve(out), {
+    rerun: flags.rerun,
+    records: input.runs,
+  });
   if (figuresMissing) process.stderr.write(`weightdyn: ${figuresMissing}\n`);
   const wall = (performance.now() - started) / 1000;
   const table = headlineTable(report);

@@ -13,7 +13,7 @@ import { mkdirSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
-import { readEnsemble } from "./input.js";
+import { type RunRecord, readEnsemble } from "./input.js";
 import type { Threshold } from "./labels.js";
 import { FigureWriter, histogramSpec, plottingFor, rocSpec, scatterSpec } from "./plots.js";
 import { rerunSeries } from "./rerun.js";
@@ -250,6 +250,8 @@ export interface WriteReportOptions {
    * the report says which to install (and returns that in `notes`).
    */
   figures?: boolean;
+  /** The runs the report was computed from (readEnsemble(report.dir).runs); read again from report.dir when absent. */
+  records?: readonly RunRecord[];
 }
 
 export async function writeReport(
@@ -264,7 +266,7 @@ export async function writeReport(
   const figures = stack ? new FigureWriter(outDir, stack) : null;
   if (figures) {
     const emit = (name: string, caption: string, spec: TopLevelSpec) => figures.emit(name, caption, spec);
-    const records = readEnsemble(report.dir).runs;
+    const records = options.records ?? readEnsemble(report.dir).runs;
     await emit("final-loss-histogram", "Final loss per group", histogramSpec(report));
     await emit("loss-curves", "Loss curves by outcome", lossCurvesSpec(report, records));
     await emit("early-ftle", "Early FTLE spectrum by outcome", earlyFtleSpec(report, records));
