@@ -242,6 +242,7 @@ describe("21 native dense kernels: Eigen against the built-in gemm", () => {
           net.dispose();
           return { loss, sums, Q };
         };
+        const before = addon?._denseEigen();
         try {
           for (const route of [1, 3]) {
             const e = run(true, route);
@@ -251,7 +252,7 @@ describe("21 native dense kernels: Eigen against the built-in gemm", () => {
             expect(relErr(e.Q, s.Q)).toBeLessThan(1e-9);
           }
         } finally {
-          addon?._denseEigen(true);
+          addon?._denseEigen(before ?? false);
         }
       },
     );
