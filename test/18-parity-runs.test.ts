@@ -80,6 +80,9 @@ describe.skipIf(!native || !wasm)(
           expect(b.spectrum.diverged).toBe(false);
           const k = a.spectrum.k;
           expect(k).toBe(a.stateDimension);
+          expect(a.losses.length).toBeGreaterThan(0);
+          expect(b.losses).toHaveLength(a.losses.length);
+          expect(b.finalState).toHaveLength(a.finalState.length);
           for (let t = 0; t < a.losses.length; t++) {
             expect(Math.abs(a.losses[t] - b.losses[t])).toBeLessThanOrEqual(TOL.parityLoss * Math.abs(a.losses[t]));
           }
@@ -89,6 +92,8 @@ describe.skipIf(!native || !wasm)(
           }
           expect(Math.abs(sum(a.spectrum.exponents) - sum(b.spectrum.exponents))).toBeLessThan(TOL.parityExponents);
           const windows = a.spectrum.ftle.starts.length;
+          expect(windows).toBeGreaterThan(0);
+          expect(Array.from(b.spectrum.ftle.starts)).toEqual(Array.from(a.spectrum.ftle.starts));
           for (let w = 0; w < windows; w++) {
             const fa = sum(a.spectrum.ftle.values.subarray(w * k, (w + 1) * k));
             const fb = sum(b.spectrum.ftle.values.subarray(w * k, (w + 1) * k));

@@ -14,6 +14,7 @@ import { packageRoot } from "../src/backend/root.js";
 import { RESOLVED_ROUTE_IDS } from "../src/backend/tables.js";
 import type { Backend, NetworkShape } from "../src/backend/types.js";
 import { availableBackendList, describeEachBackend } from "./support/backends.js";
+import { maxAbs, relErr } from "./support/fd.js";
 import { fixtureRng } from "./support/linalg.js";
 import { chunk, createKernel, gd } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
@@ -23,14 +24,6 @@ const QR_BLOCK = 32;
 /** Largest D of the unpacked small-size loops (syrk_upper_small, symm_times) in native/kernels/dense.h and
  * assembly/dense.ts. */
 const SYMM_TIMES_MAX_N = 64;
-
-const maxAbs = (a: ArrayLike<number>) =>
-  Array.prototype.reduce.call(a, (m: number, v: number) => Math.max(m, Math.abs(v)), 0) as number;
-function relDiff(a: Float64Array, b: Float64Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; ++i) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d === 0 ? 0 : d / maxAbs(a);
-}
 
 function qr(backend: Backend, A: Float64Array, D: number, k: number) {
   const Q = A.slice();
@@ -74,10 +67,10 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
       // algorithm, and must give the same leading columns of Q and block of R to rounding (for k <= 2 QR_BLOCK, both
       // are unblocked).
       const lead = qr(backend, A.slice(0, D * QR_BLOCK), D, QR_BLOCK);
-      expect(relDiff(lead.Q, Q.slice(0, D * QR_BLOCK))).toBeLessThan(1e-13);
+      expect(relErr(lead.Q, Q.slice(0, D * QR_BLOCK))).toBeLessThan(1e-13);
       const Rlead = new Float64Array(QR_BLOCK * QR_BLOCK);
       for (let c = 0; c < QR_BLOCK; ++c) for (let r = 0; r < QR_BLOCK; ++r) Rlead[c * QR_BLOCK + r] = R[c * k + r];
-      expect(relDiff(lead.R, Rlead)).toBeLessThan(1e-13);
+      expect(relErr(lead.R, Rlead)).toBeLessThan(1e-13);
     });
   }
 
@@ -120,8 +113,8 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
         out.push(net.tangent.map((v, i) => (Q0[i] - v) / 0.7));
       }
       net.dispose();
-      expect(relDiff(out[0], out[2]), "factored vs explicit").toBeLessThan(TOL.routes * 10);
-      expect(relDiff(out[1], out[2]), "factored vs R-operator").toBeLessThan(TOL.routes * 10);
+      expect(relErr(out[0], out[2]), "factored vs explicit").toBeLessThan(TOL.routes * 10);
+      expect(relErr(out[1], out[2]), "factored vs R-operator").toBeLessThan(TOL.routes * 10);
     });
   }
 
@@ -170,8 +163,8 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
           net.tangentApply(D, route, 0);
           out.push(net.tangent.map((v, i) => (Q0[i] - v) / 0.7));
         }
-        expect(relDiff(out[2], out[0]), "explicit (small) vs factored (gemm)").toBeLessThan(TOL.routes * 10);
-        expect(relDiff(out[1], out[0]), "explicit (small) vs R-operator").toBeLessThan(TOL.routes * 10);
+        expect(relErr(out[2], out[0]), "explicit (small) vs factored (gemm)").toBeLessThan(TOL.routes * 10);
+        expect(relErr(out[1], out[0]), "explicit (small) vs R-operator").toBeLessThan(TOL.routes * 10);
       }
       // H itself: the explicit assembly against the factored route's H I (its columns).
       const H = new Float64Array(D * D);
@@ -182,7 +175,7 @@ describeEachBackend("21 blocked kernels against the unblocked and reference rout
       unit.tangentApply(D, 3, 0);
       const HI = unit.tangent.map((v, i) => (i % (D + 1) === 0 ? 1 : 0) - v);
       unit.dispose();
-      expect(relDiff(HI, H)).toBeLessThan(TOL.routes * 10);
+      expect(relErr(HI, H)).toBeLessThan(TOL.routes * 10);
       for (let p = 0; p < D; ++p) for (let q = 0; q < p; ++q) expect(H[q * D + p]).toBe(H[p * D + q]);
       net.dispose();
     });
@@ -249,16 +242,17 @@ describe("21 native dense kernels: Eigen against the built-in gemm", () => {
           net.dispose();
           return { loss, sums, Q };
         };
+        const before = addon?._denseEigen();
         try {
           for (const route of [1, 3]) {
             const e = run(true, route);
             const s = run(false, route);
             expect(s.loss).toEqual(e.loss); // the dense kernels do not touch the training itself
             for (let j = 0; j < D; ++j) expect(Math.abs(e.sums[j] - s.sums[j])).toBeLessThan(TOL.parityExponents);
-            expect(relDiff(e.Q, s.Q)).toBeLessThan(1e-9);
+            expect(relErr(e.Q, s.Q)).toBeLessThan(1e-9);
           }
         } finally {
-          addon?._denseEigen(true);
+          addon?._denseEigen(before ?? false);
         }
       },
     );

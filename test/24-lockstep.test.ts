@@ -144,6 +144,14 @@ describeEachBackend("24 lockstep: a run's record is its own", (backend: Backend)
         expect(Math.abs((l.finalLoss as number) - (one.finalLoss as number))).toBeLessThanOrEqual(
           TOL.lockstep * Math.abs(one.finalLoss as number),
         );
+        expect(l.lossCheckpoints.map(([step]) => step)).toEqual(t.lossCheckpoints);
+        expect(one.lossCheckpoints.map(([step]) => step)).toEqual(t.lossCheckpoints);
+        expect(l.early.map((e) => e.window)).toEqual(t.early);
+        expect(one.early.map((e) => e.window)).toEqual(t.early);
+        l.early.forEach((e, i) => {
+          expect(e.ftle?.length ?? 0).toBeGreaterThan(0);
+          expect(e.ftle).toHaveLength(one.early[i].ftle?.length ?? -1);
+        });
         l.lossCheckpoints.forEach(([, v], i) => {
           const w = one.lossCheckpoints[i][1] as number;
           expect(Math.abs((v as number) - w)).toBeLessThanOrEqual(TOL.lockstep * Math.abs(w));

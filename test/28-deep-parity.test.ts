@@ -125,7 +125,16 @@ describe.skipIf(!native || !wasm)(
         const a = trainRun(config, { backend: native as Backend });
         const b = trainRun(config, { backend: wasm as Backend });
         expect(a.spectrum.diverged).toBe(false);
+        expect(b.spectrum.diverged).toBe(false);
         expect(b.tangentRoute).toBe(a.tangentRoute);
+        expect(a.losses.length).toBeGreaterThan(0);
+        expect(b.losses).toHaveLength(a.losses.length);
+        expect(b.spectrum.k).toBe(a.spectrum.k);
+        expect(a.spectrum.exponents).toHaveLength(a.spectrum.k);
+        expect(b.spectrum.exponents).toHaveLength(a.spectrum.k);
+        expect(a.spectrum.ftle.values.length).toBeGreaterThan(0);
+        expect(b.spectrum.ftle.values).toHaveLength(a.spectrum.ftle.values.length);
+        expect(Array.from(b.spectrum.ftle.starts)).toEqual(Array.from(a.spectrum.ftle.starts));
         for (let t = 0; t < a.losses.length; t++) {
           expect(Math.abs(a.losses[t] - b.losses[t])).toBeLessThanOrEqual(TOL.parityLoss * Math.abs(a.losses[t]));
         }
@@ -141,6 +150,7 @@ describe.skipIf(!native || !wasm)(
           }
         } else {
           // Adam's state has near-degenerate pairs of exponents (test/18): the sums are what rounding cannot move.
+          expect(windows).toBeGreaterThan(0);
           expect(Math.abs(sum(a.spectrum.exponents) - sum(b.spectrum.exponents))).toBeLessThan(TOL.parityExponents);
           for (let w = 0; w < windows; w++) {
             const fa = sum(a.spectrum.ftle.values.subarray(w * k, (w + 1) * k));

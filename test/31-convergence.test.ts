@@ -66,6 +66,8 @@ describeEachBackend("convergence diagnostics of known maps", (backend) => {
     const s = spectrum(Float64Array.from([1.5, 0.3, 0, 0.2, 0.9, 0.1, 0, 0.4, 0.5]), "random");
     const r = runningFromWindows(s.ftle);
     expect(r.steps).toEqual(s.running.steps);
+    expect(r.values.length).toBeGreaterThan(0);
+    expect(r.values).toHaveLength(s.running.values.length);
     for (let i = 0; i < r.values.length; i++) expect(r.values[i]).toBeCloseTo(s.running.values[i], 13);
   });
 
@@ -126,6 +128,7 @@ describeEachBackend("convergence diagnostics of known maps", (backend) => {
     expect(d.unresolvedPairs).toEqual([]);
     expect(d.orderSettled).toBe(true);
     expect(d.flags).toEqual([]);
+    expect(d.standardErrors).toHaveLength(3);
     for (const se of d.standardErrors) expect(se as number).toBeLessThan(1e-3);
   });
 });

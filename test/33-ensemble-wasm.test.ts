@@ -83,7 +83,7 @@ function checkIndependence(spec: Spec, chunk: Chunk, diverging: boolean, scale?:
 
 const IDENTITY = OUTPUTS[0].id;
 
-describe("24 WASM ensembles: a run's numbers do not depend on its batch (wasm)", () => {
+describe("33 WASM ensembles: a run's numbers do not depend on its batch (wasm)", () => {
   for (const act of ACTIVATIONS) {
     for (const route of RESOLVED_ROUTE_IDS) {
       it(`gd, k = D: ${act.name} hidden, route ${TANGENT_ROUTE_NAMES[route]}: batch of 4 = alone, bit for bit, run 2 diverging at step 1 (wasm)`, () => {
@@ -122,7 +122,7 @@ describe("24 WASM ensembles: a run's numbers do not depend on its batch (wasm)",
   }
 });
 
-describe("24 WASM ensembles against the single-run WASM kernel (wasm)", () => {
+describe("33 WASM ensembles against the single-run WASM kernel (wasm)", () => {
   const cases: { rule: TrainingRule; k: number; batch: number }[] = [
     { rule: gd, k: D, batch: 0 },
     { rule: RULE_EXAMPLES[RuleId.momentum], k: 5, batch: 6 },

@@ -44,7 +44,7 @@ const RULE_CASES: RuleCase[] = [
   },
 ];
 
-describe("29 ensemble parity: WASM lockstep kernels against native, run by run", () => {
+describe("34 ensemble parity: WASM lockstep kernels against native, run by run", () => {
   if (native === null) it.skip(`native backend unavailable: ${reason}`, () => {});
   for (const rc of RULE_CASES) {
     for (const act of ACTIVATIONS) {

@@ -300,7 +300,7 @@ for (const [name, backend] of [
   ["wasm", wasm],
   ["native", native],
 ] as const) {
-  describe(`41 ensemble guards: each bad argument throws, naming it [${name}]`, () => {
+  describe(`42 ensemble guards: each bad argument throws, naming it [${name}]`, () => {
     if (backend === null) it.skip(`native backend unavailable: ${nativeMissing}`, () => {});
     for (const c of cases) {
       it.skipIf(backend === null)(`${c.title} (${name})`, () => {
@@ -312,7 +312,7 @@ for (const [name, backend] of [
   });
 }
 
-describe("41 ensemble guards: an ensemble works after rejected calls (wasm)", () => {
+describe("42 ensemble guards: an ensemble works after rejected calls (wasm)", () => {
   it("rejected calls change nothing: the same chunk as an ensemble that saw none (wasm)", () => {
     const chunk = () => ({ k: 2, nSteps: 4, qrEvery: 2, route: 1, t0: 0, lossOut: f64(12), logRDiag: f64(12) });
     const run = (rejected: boolean) => {

@@ -9,6 +9,7 @@ import type {
   NetworkSpec,
   TrainingRule,
 } from "../../src/backend/types.js";
+import { relErr } from "./fd.js";
 import { fixtureRng } from "./linalg.js";
 
 /**
@@ -135,12 +136,16 @@ export function minibatches(N: number, size: number, nSteps: number, seed: numbe
 }
 
 /**
- * Two outcomes of the same run on converging trajectories agree to tol: the same steps and reason, the losses per step
- * and the final loss relative, the state relative to max |state|, and per column the sum of log R_jj over the chunk
- * relative to max(1, |sum|).
+ * Two outcomes of the same run on converging trajectories agree to tol: the same steps and reason, records of the same
+ * (non-zero) lengths, the losses per step and the final loss relative, the state and the final tangent block relative
+ * to their max |entry| (relErr), and per column the sum of log R_jj over the chunk relative to max(1, |sum|).
  */
 export function expectRunsClose(a: RunOutcome, b: RunOutcome, k: number, tol: number): void {
   expect([a.steps, a.reason]).toEqual([b.steps, b.reason]);
+  for (const key of ["loss", "logR", "state", "tangent"] as const) {
+    expect(a[key].length, `${key} length`).toBe(b[key].length);
+    expect(b[key].length, `${key} length`).toBeGreaterThan(0);
+  }
   let loss = Math.abs(a.finalLoss - b.finalLoss) / Math.abs(b.finalLoss);
   a.loss.forEach((x, t) => {
     loss = Math.max(loss, Math.abs(x - b.loss[t]) / Math.abs(b.loss[t]));
@@ -153,6 +158,7 @@ export function expectRunsClose(a: RunOutcome, b: RunOutcome, k: number, tol: nu
   expect(loss).toBeLessThanOrEqual(tol);
   expect(state).toBeLessThanOrEqual(tol);
   expect(logR).toBeLessThanOrEqual(tol);
+  expect(relErr(a.tangent, b.tangent), "final tangent block").toBeLessThanOrEqual(tol);
 }
 
 /**

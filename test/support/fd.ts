@@ -40,8 +40,12 @@ export const maxAbs = (a: ArrayLike<number>): number => {
   return m;
 };
 
-/** max |a - b| / max |b| (0 when both are zero). */
+/**
+ * max |a - b| / max |b| (0 when both are zero). Throws when the lengths differ, so a result that is too short (or
+ * too long) never passes by being compared only over its own length.
+ */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`relErr: lengths differ (${a.length} vs ${b.length})`);
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d === 0 ? 0 : d / maxAbs(b);
