@@ -8,15 +8,13 @@
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { asCliError } from "../src/cli/ensemble-queue.js";
 import { reportError } from "../src/cli/errors.js";
-import { parameterCount } from "../src/config/shape.js";
+import { preflight } from "../src/cli/preflight.js";
 import { loadRunConfigFile } from "../src/config/validate.js";
-import { buildPlannedDataset } from "../src/data/dataset.js";
 import { parseRedisUrl, redactSecrets } from "../src/distributed/redis-url.js";
-import { initialWeights } from "../src/system/init.js";
 import { runCliAsync } from "./support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "weightdyn-72-"));
@@ -68,11 +66,10 @@ function printed(act: () => unknown): { status: number; stdout: string; stderr: 
   return { status: 0, stdout: "", stderr: "" };
 }
 
-/** The checks `weightdyn run` makes before the engine (src/cli/main.ts preflight). */
-function preflight(path: string): void {
+/** The checks `weightdyn run` makes before the engine (src/cli/preflight.ts), on the run config in `path`. */
+function runChecks(path: string): void {
   const { config, baseDir } = loadRunConfigFile(path);
-  buildPlannedDataset(config, baseDir);
-  initialWeights(config, parameterCount(config.network), baseDir);
+  preflight(config, baseDir, join(dirname(path), "out"), "native");
 }
 
 // The cases that go through a process run at once.
@@ -156,6 +153,6 @@ describe.concurrent("72 a file named as data or weights is quoted at most in a s
     ],
     ["init.weights holding a short line", { init: { weights: "w.json" } }, { "w.json": "pw=hunter2\n" }],
   ])("%s (the checks of run, as printed)", (_title, config, files) => {
-    check(printed(() => preflight(configFile(config, files))));
+    check(printed(() => runChecks(configFile(config, files))));
   });
 });

@@ -20,23 +20,17 @@
  * `run` locks its output directory and replaces the files of an earlier run there as one set (src/io/run-dir.ts).
  * Backend precedence: --backend > WEIGHTDYN_BACKEND > config.backend > "auto" (backend-choice.ts).
  */
-import { mkdirSync } from "node:fs";
 import { Command, Option } from "commander";
 import { idleCores } from "../backend/cpu.js";
 import { DEFAULT_RUN_CONFIG } from "../config/defaults.js";
-import { describeSystemError } from "../config/errors.js";
-import type { RunPlan } from "../config/run-plan.js";
 import type { RunConfig } from "../config/schema.js";
 import { BACKEND_CHOICES } from "../config/schema.js";
-import { parameterCount } from "../config/shape.js";
 import { loadRunConfigFile, parseRunConfig } from "../config/validate.js";
-import { buildPlannedDataset } from "../data/dataset.js";
 import { redactSecrets } from "../distributed/redis-url.js";
 import { weightdynVersion } from "../ensemble/store.js";
 import { DirLockedError } from "../io/dir-lock.js";
 import { type RunOutputs, writeRunOutputs } from "../io/outputs.js";
 import { openRunDir, type RunDir } from "../io/run-dir.js";
-import { initialWeights } from "../system/init.js";
 import { registerAtlasCommand } from "./atlas-command.js";
 import { pickBackendName } from "./backend-choice.js";
 import { registerDoctorCommand } from "./doctor-command.js";
@@ -46,6 +40,7 @@ import { noticeWasmFallback } from "./fallback-notice.js";
 import { positiveIntFlag } from "./flags.js";
 import { registerMergeCommand } from "./merge-command.js";
 import { registerPredictCommand } from "./predict-command.js";
+import { preflight } from "./preflight.js";
 import { createProgress, planNotice } from "./progress.js";
 import { formatRunReport } from "./report.js";
 import { registerReportCommand } from "./report-command.js";
@@ -64,18 +59,6 @@ interface RunFlags {
 
 async function loadEngine(): Promise<RunModule> {
   return import("../run.js");
-}
-
-/** Checks everything a run reads before any engine work: data, initial weights, the output directory. */
-function preflight(config: RunConfig, baseDir: string, outDir: string, backend: string): RunPlan {
-  const { plan } = buildPlannedDataset(config, baseDir, backend === "wasm" ? "wasm" : undefined);
-  initialWeights(config, parameterCount(config.network), baseDir);
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (err) {
-    throw new UsageError(`--out: cannot create directory ${outDir}: ${describeSystemError(err)}`, { cause: err });
-  }
-  return plan;
 }
 
 /** A second bar for the CLV backward pass (which starts when training is done). */
