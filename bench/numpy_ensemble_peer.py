@@ -13,26 +13,14 @@ must do the same work). The step is that of bench/numpy_peer.py (docs/derivation
 H = G^T C G + S per run.
 """
 import json
-import math
 import sys
 import time
 
 import numpy as np
 
-
-def activation(name, z):
-    """f, f', f'' elementwise (the formulas of native/kernels/activations.h)."""
-    if name == "tanh":
-        t = np.tanh(z)
-        s = 1.0 - t * t
-        return t, s, -2.0 * t * s
-    if name == "sigmoid":
-        s = 0.5 * (1.0 + np.tanh(0.5 * z))
-        ds = s * (1.0 - s)
-        return s, ds, ds * (1.0 - 2.0 * s)
-    if name == "identity":
-        return z, np.ones_like(z), np.zeros_like(z)
-    raise ValueError(f"activation {name} is not in the NumPy peer")
+# The single-run peer beside this file (on sys.path as the script's folder): the same activation formulas and the same
+# margin of error (t quantiles for 1..30 degrees of freedom).
+from numpy_peer import activation, stats
 
 
 class Ensemble:
@@ -96,16 +84,6 @@ def qr_positive(Q):
     d = np.diagonal(R, axis1=1, axis2=2)
     Q = Q * np.where(d < 0, -1.0, 1.0)[:, None, :]
     return Q, np.log(np.abs(d))
-
-
-def stats(rates):
-    n = len(rates)
-    mean = sum(rates) / n
-    if n < 2:
-        return mean, 0.0
-    sd = math.sqrt(sum((r - mean) ** 2 for r in rates) / (n - 1))
-    t95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228][min(n - 1, 10) - 1]
-    return mean, 100.0 * t95 * sd / math.sqrt(n) / mean
 
 
 def main():
