@@ -7,16 +7,12 @@
  *
  *   runLockstepBench({ quick, log, peer }) -> LockstepReport
  */
-import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Benchmark from "benchmark";
 import { availableBackends } from "../src/backend/loader.js";
 import { type Backend, RuleId, TangentRoute } from "../src/backend/types.js";
 import { networkShape, parameterCount } from "../src/config/shape.js";
 import { createRng } from "../src/system/rng.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { maxAbsDiff, runPython } from "./peer.js";
 
 export interface LockstepCase {
   name: string;
@@ -129,18 +125,7 @@ function runPeer(request: object): {
   out: { runStepsPerSecond: number; rme: number; firstLogR: number[][][] } | null;
   reason?: string;
 } {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const res = spawnSync(process.env.PYTHON ?? "python3", [join(here, "numpy_ensemble_peer.py")], {
-    input: JSON.stringify(request),
-    env,
-    encoding: "utf8",
-    maxBuffer: 256 << 20,
-  });
-  if (res.error) return { out: null, reason: `python3: ${res.error.message}` };
-  if (res.status !== 0) return { out: null, reason: (res.stderr || `exit ${res.status}`).trim().split("\n").pop() };
-  return { out: JSON.parse(res.stdout) };
+  return runPython("numpy_ensemble_peer.py", request, "one");
 }
 
 export function runLockstepBench(
@@ -204,13 +189,7 @@ export function runLockstepBench(
     const peerFirst = res.out.firstLogR[0];
     const diff: Record<string, number> = {};
     for (const [name, first] of Object.entries(firsts)) {
-      let m = 0;
-      first.forEach((row, r) => {
-        row.forEach((v, j) => {
-          m = Math.max(m, Math.abs(v - peerFirst[r][j]));
-        });
-      });
-      diff[name] = m;
+      diff[name] = Math.max(...first.map((row, r) => maxAbsDiff(row, peerFirst[r])));
     }
     report.rows.push({
       case: c.name,

@@ -16,7 +16,6 @@
  * ensembles); --no-peer: without NumPy; --no-lockstep: without the ensembles; --reference: write bench/results/reference.{json,md} and the README's table (the reference machine's
  * figures, committed); --out: write PATH.json and PATH.md (default bench/results/tmp-latest.*, not committed).
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -29,6 +28,7 @@ import { networkShape } from "../src/config/shape.js";
 import { BENCH_ETA, type BenchCase, CASES, caseData, dimensionOf, kOf, stateDimensionOf } from "./cases.js";
 import { flopsPerStep, ROUTE_NAMES, type RouteName } from "./flops.js";
 import { LOCKSTEP_CASES, type LockstepReport, runLockstepBench } from "./lockstep.js";
+import { maxAbsDiff, runPython } from "./peer.js";
 import { renderMarkdown } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -146,7 +146,6 @@ export function caseRunner(backend: Backend, c: BenchCase, steps: number, thread
   };
 }
 
-/** Runs bench/numpy_peer.py with `request` on stdin; null with the reason when python3 or NumPy is missing. */
 /** What bench/numpy_peer.py prints. */
 interface PeerOutput {
   blas: { numpy: string; blas: string; kernel?: string; threads?: number };
@@ -155,31 +154,7 @@ interface PeerOutput {
 }
 
 function runPeer(request: object, threads: "one" | "all"): { out: PeerOutput | null; reason?: string } {
-  const env = { ...process.env };
-  // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds) slow a current NumPy: unset
-  // both, for this child only, and report the kernel OpenBLAS then picks.
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  for (const v of ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]) {
-    if (threads === "one") env[v] = "1";
-    else delete env[v];
-  }
-  const res = spawnSync(process.env.PYTHON ?? "python3", [join(here, "numpy_peer.py")], {
-    input: JSON.stringify(request),
-    env,
-    encoding: "utf8",
-    maxBuffer: 64 << 20,
-  });
-  if (res.error) return { out: null, reason: `python3: ${res.error.message}` };
-  if (res.status !== 0) return { out: null, reason: (res.stderr || `exit ${res.status}`).trim().split("\n").pop() };
-  return { out: JSON.parse(res.stdout) as PeerOutput };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
+  return runPython<PeerOutput>("numpy_peer.py", request, threads);
 }
 
 export interface BenchOptions {
