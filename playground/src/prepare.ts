@@ -24,7 +24,12 @@ export const CSV_FILE = "data.csv";
 export interface Prepared {
   config: RunConfig;
   problem: TrainProblem;
+  /** The parsed pasted CSV (when the config uses data.csv), for problemOf on the same data with other seeds. */
+  pasted?: PastedTable;
 }
+
+/** What problemOf takes for pasted data. */
+export type PastedTable = NonNullable<Parameters<typeof problemOf>[1]>;
 
 /** Validates a raw config and builds its problem; every problem is a ConfigError naming the field. */
 export function prepare(raw: unknown, csv: PastedCsv): Prepared {
@@ -40,6 +45,6 @@ export function prepare(raw: unknown, csv: PastedCsv): Prepared {
       throw err;
     }
   }
-  const problem = problemOf(config, table ? { table, where: PASTED_CSV } : undefined);
-  return { config, problem };
+  const pasted = table ? { table, where: PASTED_CSV } : undefined;
+  return { config, problem: problemOf(config, pasted), pasted };
 }

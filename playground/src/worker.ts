@@ -17,6 +17,7 @@ import {
   type NetworkSystem,
   networkOutputs,
   networkShape,
+  problemOf,
   type RunConfig,
   runFileTexts,
   runOutputsOf,
@@ -26,7 +27,7 @@ import {
   type WasmBackend,
 } from "../../src/browser.js";
 import { EarlyAccumulator, earlyWindow } from "../../src/ensemble/early.js";
-import { prepare } from "./prepare.js";
+import { type PastedTable, prepare } from "./prepare.js";
 import type { Fit, FromWorker, Progress, ToWorker } from "./protocol.js";
 
 /** Work per chunk between two progress messages, in seconds (the chunk size adapts to it). */
@@ -153,8 +154,8 @@ function run(id: number, raw: unknown, csv: string | null, backend: WasmBackend)
 }
 
 /** One run of an ensemble as `weightdyn ensemble` records it (src/ensemble/record.ts): final loss and early FTLEs. */
-function member(config: RunConfig, csv: string | null, e: number, backend: WasmBackend) {
-  const { problem } = prepare(config, csv);
+function member(config: RunConfig, pasted: PastedTable | undefined, e: number, backend: WasmBackend) {
+  const problem = problemOf(config, pasted);
   const early = new EarlyAccumulator(exponentCount(config), config.lyapunov.qrEvery, [e]);
   const run = trainNetwork(config, problem, backend, {
     spectrumHooks: { onChunk: (c) => early.add(c.start, c.logRDiag) },
@@ -165,10 +166,11 @@ function member(config: RunConfig, csv: string | null, e: number, backend: WasmB
 
 function ensemble(id: number, msg: Extract<ToWorker, { type: "ensemble" }>, backend: WasmBackend): void {
   const t0 = performance.now();
-  const { config } = prepare(msg.raw, msg.csv);
+  // The config and the pasted CSV are checked and parsed once; each run builds its problem from its own seed.
+  const { config, pasted } = prepare(msg.raw, msg.csv);
   for (let i = 0; i < msg.runs; i++) {
     const seed = runSeed(msg.seed, i);
-    const { run, window } = member(seededConfig(config, seed), msg.csv, msg.early, backend);
+    const { run, window } = member(seededConfig(config, seed), pasted, msg.early, backend);
     post({
       type: "member",
       id,
