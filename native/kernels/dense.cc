@@ -168,7 +168,12 @@ void gemm_one(bool transA, bool transB, int m, int n, int kk, double alpha, cons
   }
   if (kk <= 0 || alpha == 0.0) return;
 #ifdef WEIGHTDYN_HAVE_EIGEN
-  if (dense_use_eigen) {
+  // Eigen only where it runs its packed GEMM kernel, whose sums do not depend on where the arrays lie. Below its
+  // coefficient-based threshold (m + n + k < 20) and for one row or column of C, Eigen evaluates inner products and
+  // matrix-vector products whose vectorised sums start at the first aligned element: their rounding then depends on
+  // the heap addresses, which differ from process to process (a deep run with minibatches gave other last bits in one
+  // process of four). The built-in kernel is exact in the same sense and fast enough at those sizes.
+  if (dense_use_eigen && m > 1 && n > 1 && m + n + kk >= 20) {
     using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
     using Map = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
     Map a(A, transA ? kk : m, transA ? m : kk, Eigen::OuterStride<>(lda));
