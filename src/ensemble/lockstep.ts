@@ -26,12 +26,11 @@ import { type Backend, TangentRoute } from "../backend/types.js";
 import { trainingRule } from "../config/optimizer.js";
 import { exponentCount, networkShape } from "../config/shape.js";
 import { buildDataset } from "../data/dataset.js";
-import { jsonNumber } from "../run.js";
 import { initialWeights } from "../system/init.js";
 import { routeName } from "../system/network.js";
 import { batchScheduleOf } from "../system/schedule-file.js";
-import { EarlyAccumulator, earlyWindow } from "./early.js";
-import type { RunRecord, RunTask } from "./record.js";
+import { EarlyAccumulator } from "./early.js";
+import { type RunRecord, type RunTask, recordOf } from "./record.js";
 import { canonicalJson } from "./seeds.js";
 
 /** Steps per kernel call (any multiple of qrEvery gives the same numbers; this bounds the output buffers). */
@@ -136,24 +135,15 @@ export function lockstepRecords(tasks: readonly RunTask[], backend: Backend): Ru
       // trainRun: the loss after the last update, or the non-finite loss a run diverged with (NaN otherwise).
       const finalLoss = diverged ? (stopped[b] === 1 ? losses[b][recorded[b] - 1] : Number.NaN) : final[b];
       if (!diverged) losses[b][recorded[b]++] = finalLoss;
-      const lossAt = (t: number) => (t < recorded[b] ? losses[b][t] : Number.NaN);
-      return {
-        index: task.index,
-        studyId: task.studyId,
-        gridPoint: task.gridPoint,
-        draw: task.draw,
-        params: task.params,
-        seed: task.seed,
+      return recordOf(task, {
         backend: backend.name,
-        steps: steps,
         diverged,
         divergedAt: diverged ? doneAt[b] : null,
-        finalLoss: jsonNumber(finalLoss),
-        lossCheckpoints: task.lossCheckpoints.map((t) => [t, jsonNumber(lossAt(t))]),
-        early: task.early.map((e, i) => earlyWindow(e, early[b].ftle[i], lossAt(e))),
-        clv: null,
+        finalLoss,
+        losses: losses[b].subarray(0, recorded[b]),
+        earlyFtle: early[b].ftle,
         wallTimeSeconds: seconds,
-      };
+      });
     });
   } finally {
     ens.dispose();
