@@ -25,7 +25,7 @@ import { layerWidths, parameterCount } from "../backend/layers.js";
 import { type Backend, TangentRoute } from "../backend/types.js";
 import { trainingRule } from "../config/optimizer.js";
 import { exponentCount, networkShape } from "../config/shape.js";
-import { buildDataset } from "../data/dataset.js";
+import { buildPlannedDataset } from "../data/dataset.js";
 import { initialWeights } from "../system/init.js";
 import { routeName } from "../system/network.js";
 import { batchScheduleOf } from "../system/schedule-file.js";
@@ -66,7 +66,8 @@ export function lockstepRecords(tasks: readonly RunTask[], backend: Backend): Ru
   const B = tasks.length;
   const D = parameterCount(config.network);
   const k = exponentCount(config);
-  const { X, Y, samples } = buildDataset(config, baseDir);
+  // The plan first, as trainRun does: runs that do not fit are refused before their arrays exist (config/run-plan.ts).
+  const { X, Y, samples } = buildPlannedDataset(config, baseDir, backend.name).dataset;
   const rule = trainingRule(config.training.optimizer, config.training.learningRate);
   const shape = networkShape(config.network);
   const batches = batchScheduleOf(config, samples, baseDir);
