@@ -58,7 +58,7 @@
  *                          D_q = n_q (n_{q-1} + 1); + 2 D^2 k for H Q
  *     factored             N k (4 S_all + 8 S_2)                      the R-operator on all samples by thin products
  *     hvp                  N k (4 S_all + 11 S_2)                     per sample and vector
- *   every rule: the tangent update r D k (r = 2 gd, 4 momentum, 6 nesterov, 12 adam) and the QR
+ *   every rule: the tangent update r D k (r: the rule's tangentFlops in src/backend/tables.ts RULES) and the QR
  *     (4 S k^2 - 4 k^3 / 3) / m: Householder R (2 S k^2 - 2 k^3 / 3) and the explicit thin Q (the same again).
  *
  * With minibatches the route is chosen, as the kernels do, for the size of a batch (training.batchSize), and the
@@ -69,6 +69,7 @@ import * as z from "zod";
 import { formatBytes } from "../algorithms/clv-memory.js";
 import { INT_MAX, MAX_SAMPLES, MAX_STATE, MAX_WIDTH } from "../backend/guards.js";
 import { layerWidths } from "../backend/layers.js";
+import { entryOf, RULES } from "../backend/tables.js";
 import { byteSize } from "./clv.js";
 import { ConfigError } from "./errors.js";
 import type { RunConfig } from "./schema.js";
@@ -92,8 +93,6 @@ const HVP_SLOWDOWN = 4;
 const DEEP_BUILD_SLOWDOWN = 3;
 const DEEP_FACTORED_SLOWDOWN = 2;
 const DEEP_HVP_SLOWDOWN = 4;
-/** Flops per parameter and tangent vector of each rule's tangent update (the kernels' loops). */
-const RULE_TANGENT_FLOPS: Record<string, number> = { gd: 2, momentum: 4, nesterov: 6, adam: 12 };
 const F64 = 8;
 
 /** The `limits` section of a run config: `{ "memoryBudget": "2GiB" }` (bytes or a size string). */
@@ -182,6 +181,13 @@ function routeFlops(d: StepDims): Record<RouteName, number> & { shared: number }
   };
 }
 
+/** Flops per parameter and tangent vector of a rule's tangent update (tables.ts RULES, tangentFlops). */
+function ruleTangentFlops(rule: string): number {
+  const spec = entryOf(RULES, rule);
+  if (spec === undefined) throw new Error(`flopsPerStep: unknown update rule ${JSON.stringify(rule)}`);
+  return spec.tangentFlops;
+}
+
 /** Flops of one step by `route` (module comment); with k = 0, forward and gradient only. */
 export function flopsPerStep(d: StepDims, route: RouteName | "none"): FlopCounts {
   const n = layerWidths(d);
@@ -196,7 +202,7 @@ export function flopsPerStep(d: StepDims, route: RouteName | "none"): FlopCounts
     forwardGradient = 2 * N * (2 * h * i + 3 * o * h + h + 2 * o) + 2 * D;
   }
   let tangent = 0;
-  if (k > 0 && route !== "none") tangent = routeFlops(d)[route] + RULE_TANGENT_FLOPS[d.rule ?? "gd"] * D * k;
+  if (k > 0 && route !== "none") tangent = routeFlops(d)[route] + ruleTangentFlops(d.rule ?? "gd") * D * k;
   const qr = k > 0 ? (4 * S * k * k - (4 * k * k * k) / 3) / d.qrEvery : 0;
   return { forwardGradient, tangent, qr, total: forwardGradient + tangent + qr };
 }
