@@ -67,6 +67,7 @@
  */
 import * as z from "zod";
 import { formatBytes } from "../algorithms/clv-memory.js";
+import { CHUNK_STEPS } from "../algorithms/spectrum.js";
 import { INT_MAX, MAX_SAMPLES, MAX_STATE, MAX_WIDTH } from "../backend/guards.js";
 import { layerWidths } from "../backend/layers.js";
 import { entryOf, RULES } from "../backend/tables.js";
@@ -83,8 +84,6 @@ export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32;
 const WASM_MEMORY_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 /** The WASM adapter's scratch buffers (src/backend/wasm-network.ts: blocks of 2^17 doubles). */
 const WASM_SCRATCH_BYTES = 3 * 2 ** 17 * 8;
-/** Steps per chunk of the spectrum loop (src/algorithms/spectrum.ts). */
-const CHUNK_STEPS = 1000;
 /** Columns per block of the general factored route: its workspace is about this many doubles (deep_rop.h). */
 const DEEP_FACTORED_DOUBLES = 2 ** 21;
 /** The kernels' cost model (tangent.cc): the R-operator route of one hidden layer at this fraction of gemm's rate. */

@@ -21,6 +21,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { identityBasis, randomBasis } from "../algorithms/basis.js";
+import { CHUNK_STEPS, chunkLength } from "../algorithms/spectrum.js";
 import { layerWidths, parameterCount } from "../backend/layers.js";
 import { type Backend, TangentRoute } from "../backend/types.js";
 import { trainingRule } from "../config/optimizer.js";
@@ -32,9 +33,6 @@ import { batchScheduleOf } from "../system/schedule-file.js";
 import { EarlyAccumulator } from "./early.js";
 import { type RunRecord, type RunTask, recordOf } from "./record.js";
 import { canonicalJson } from "./seeds.js";
-
-/** Steps per kernel call (any multiple of qrEvery gives the same numbers; this bounds the output buffers). */
-const CHUNK_STEPS = 1000;
 
 /** The config of a task without what differs between the runs of one grid point (its seeds). */
 function sharedConfig(task: RunTask): string {
@@ -92,7 +90,8 @@ export function lockstepRecords(tasks: readonly RunTask[], backend: Backend): Ru
     const stopped = new Int32Array(B); // 0 running, else the reason
     const doneAt = new Int32Array(B);
     const early = tasks.map((t) => new EarlyAccumulator(k, qrEvery, t.early));
-    const chunk = Math.max(qrEvery, Math.floor(CHUNK_STEPS / qrEvery) * qrEvery);
+    // Steps per kernel call: any multiple of qrEvery gives the same numbers; this bounds the output buffers.
+    const chunk = chunkLength(qrEvery, CHUNK_STEPS, { floor: true });
     const lossOut = new Float64Array(B * chunk);
     const logR = new Float64Array(B * Math.ceil(chunk / qrEvery) * k);
     let done = 0;
