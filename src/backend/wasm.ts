@@ -77,14 +77,15 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
   const ruleScratch = new Scratch(ex);
   const stepScratch = new Scratch(ex);
   const shapeScratch = new Scratch(ex);
+  const ensembleLanes = ex.ensemble_lanes();
 
   return {
     name: "wasm",
     memory: ex.memory,
     _deepKernels: (on?: boolean) => ex.deep_kernels(on === undefined ? -1 : on ? 1 : 0) !== 0,
-    ensembleLanes: ex.ensemble_lanes(),
+    ensembleLanes,
     createEnsemble: (spec: EnsembleSpec): EnsembleKernel =>
-      createWasmEnsemble(ex, checkEnsembleArgs(spec, ex.ensemble_lanes())),
+      createWasmEnsemble(ex, checkEnsembleArgs(spec, ensembleLanes)),
     // WebAssembly here is single-threaded: a network asking for more threads runs on one (the same results).
     maxThreads: 1,
 
