@@ -14,6 +14,20 @@ import type { TangentSystem } from "../system/types.js";
 import { identityBasis, randomBasis } from "./basis.js";
 import { type FtleWindows, LogRAccumulator, type RunningEstimates } from "./ftle.js";
 
+/** Steps per chunk of the spectrum loop (by default) and of the lockstep loop; run-plan.ts sizes a chunk's buffers by it. */
+export const CHUNK_STEPS = 1000;
+
+/**
+ * chunkLength(qrEvery, steps = CHUNK_STEPS, { floor }) -> a multiple of qrEvery, at least qrEvery
+ *
+ * A chunk of about `steps` steps that ends in a QR: `steps` rounded to the nearest multiple of qrEvery, or with
+ * floor the largest multiple not above it (never above `steps` unless qrEvery is).
+ */
+export function chunkLength(qrEvery: number, steps = CHUNK_STEPS, options: { floor?: boolean } = {}): number {
+  const periods = options.floor ? Math.floor(steps / qrEvery) : Math.round(steps / qrEvery);
+  return Math.max(qrEvery, periods * qrEvery);
+}
+
 export interface SpectrumOptions {
   /** Total steps, transient included. */
   steps: number;
@@ -100,7 +114,7 @@ export function lyapunovSpectrum(system: TangentSystem, options: SpectrumOptions
 
   const acc = new LogRAccumulator(k, qrEvery, window, system.time + transient);
   // Any multiple of qrEvery works as a chunk: the accumulator carries partial windows across chunks.
-  const chunk = Math.max(qrEvery, Math.round((options.chunkSteps ?? 1000) / qrEvery) * qrEvery);
+  const chunk = chunkLength(qrEvery, options.chunkSteps ?? CHUNK_STEPS);
   const maxQr = Math.ceil(chunk / qrEvery) + 1;
   const logR = new Float64Array(maxQr * k);
   const R = options.onChunk ? new Float64Array(maxQr * k * k) : null;

@@ -390,3 +390,10 @@ export function overlaps(a: ArrayBufferView | null, b: ArrayBufferView | null): 
 export function argDisjoint(nameA: string, a: ArrayBufferView | null, nameB: string, b: ArrayBufferView | null): void {
   if (overlaps(a, b)) throwRange(`${nameA} and ${nameB} must not overlap (they share memory)`);
 }
+
+/** argDisjoint on every pair of named views, in order (the first overlapping pair is the one named). */
+export function argAllDisjoint(named: readonly (readonly [string, ArrayBufferView | null])[]): void {
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) argDisjoint(named[i][0], named[i][1], named[j][0], named[j][1]);
+  }
+}

@@ -90,6 +90,11 @@ export interface RuleSpec {
   readonly stateBlocks: number;
   readonly blocks: readonly string[];
   readonly params: readonly ParamSpec[];
+  /**
+   * Flops per parameter and tangent vector of the rule's tangent update (the kernels' loops; a multiply-add is 2):
+   * the cost model's term r D k (src/config/run-plan.ts). Not generated into the kernels' tables.
+   */
+  readonly tangentFlops: number;
   /** The map, for the docs (g: the gradient of the step's batch loss at w). */
   readonly formula: string;
 }
@@ -114,13 +119,14 @@ const epsilon: ParamSpec = {
 
 /** Update rules (optimizers): the map of the training state, w' = ... (see docs/optimizers.md). */
 export const RULES = [
-  { id: 0, name: "gd", stateBlocks: 1, blocks: ["w"], params: [], formula: "w' = w - eta g" },
+  { id: 0, name: "gd", stateBlocks: 1, blocks: ["w"], params: [], tangentFlops: 2, formula: "w' = w - eta g" },
   {
     id: 1,
     name: "momentum",
     stateBlocks: 2,
     blocks: ["w", "v"],
     params: [unitOpen("beta", 0.9, "momentum coefficient")],
+    tangentFlops: 4,
     formula: "v' = beta v + g, w' = w - eta v'",
   },
   {
@@ -129,6 +135,7 @@ export const RULES = [
     stateBlocks: 2,
     blocks: ["w", "v"],
     params: [unitOpen("beta", 0.9, "momentum coefficient")],
+    tangentFlops: 6,
     formula: "v' = beta v + g, w' = w - eta (g + beta v')",
   },
   {
@@ -141,6 +148,7 @@ export const RULES = [
       unitOpen("beta2", 0.999, "decay of the second moment"),
       epsilon,
     ],
+    tangentFlops: 12,
     formula:
       "m' = b1 m + (1-b1) g, v' = b2 v + (1-b2) g^2, t' = t + 1, w' = w - eta (m'/(1-b1^t')) / (sqrt(v'/(1-b2^t')) + eps)",
   },

@@ -12,6 +12,7 @@
  * call, against the O(N D k) or more of the call itself.
  */
 import {
+  argAllDisjoint,
   argDisjoint,
   argF64,
   argI32,
@@ -229,8 +230,7 @@ export class WasmNetworkKernel implements NetworkKernel {
       ["logRDiag", logRDst.subarray(0, nQr * kk)],
       ["rOut", rDst ? rDst.subarray(0, nQr * kk * kk) : null],
     ] as const;
-    for (let i = 0; i < outs.length; i++)
-      for (let j = i + 1; j < outs.length; j++) argDisjoint(outs[i][0], outs[i][1], outs[j][0], outs[j][1]);
+    argAllDisjoint(outs);
     for (const [name, out] of outs) this.apartFromHeld(name, out, out ? out.length : 0);
     this.checkWeights();
     const Q = this.tangent;

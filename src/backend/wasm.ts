@@ -18,6 +18,7 @@
  */
 import {
   ACT_COUNT,
+  argAllDisjoint,
   argDisjoint,
   argF64,
   argFinite,
@@ -76,14 +77,15 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
   const ruleScratch = new Scratch(ex);
   const stepScratch = new Scratch(ex);
   const shapeScratch = new Scratch(ex);
+  const ensembleLanes = ex.ensemble_lanes();
 
   return {
     name: "wasm",
     memory: ex.memory,
     _deepKernels: (on?: boolean) => ex.deep_kernels(on === undefined ? -1 : on ? 1 : 0) !== 0,
-    ensembleLanes: ex.ensemble_lanes(),
+    ensembleLanes,
     createEnsemble: (spec: EnsembleSpec): EnsembleKernel =>
-      createWasmEnsemble(ex, checkEnsembleArgs(spec, ex.ensemble_lanes())),
+      createWasmEnsemble(ex, checkEnsembleArgs(spec, ensembleLanes)),
     // WebAssembly here is single-threaded: a network asking for more threads runs on one (the same results).
     maxThreads: 1,
 
@@ -95,13 +97,12 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
       const fOut = argF64(f, "f", n, true, false);
       const d1Out = argF64(d1, "d1", n, true, false);
       const d2Out = argF64(d2, "d2", n, true, false);
-      const all: [string, Float64Array][] = [
+      argAllDisjoint([
         ["z", zIn],
         ["f", fOut],
         ["d1", d1Out],
         ["d2", d2Out],
-      ];
-      for (let a = 0; a < 4; a++) for (let b = a + 1; b < 4; b++) argDisjoint(...all[a], ...all[b]);
+      ]);
       const base = actScratch.ensure(4 * ACTIVATION_BLOCK);
       const zp = base;
       const fp = zp + 8 * ACTIVATION_BLOCK;
@@ -124,9 +125,11 @@ export function createWasmBackend(module: WebAssembly.Module): WasmBackend {
       const aIO = argF64(A, "A", rows * cols, false, true);
       const rOut = argF64(R, "R", cols * cols, false, false);
       const logROut = argF64(logRDiag, "logRDiag", cols, false, false);
-      argDisjoint("A", aIO, "R", rOut);
-      argDisjoint("A", aIO, "logRDiag", logROut);
-      argDisjoint("R", rOut, "logRDiag", logROut);
+      argAllDisjoint([
+        ["A", aIO],
+        ["R", rOut],
+        ["logRDiag", logROut],
+      ]);
       const nA = even(rows * cols);
       const nR = even(cols * cols);
       const nK = even(cols);

@@ -16,7 +16,7 @@
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { BACKEND_CHOICES } from "../config/schema.js";
 import { redactUrl } from "../distributed/redis-url.js";
 import { loadStudyFile, type Study } from "../ensemble/study.js";
@@ -24,6 +24,7 @@ import { distributedFlags } from "./distributed-flags.js";
 import { type EnsembleFlags, parseWorkers, runStudyFromCli } from "./ensemble-command.js";
 import { runQueueFromCli } from "./ensemble-queue.js";
 import { UsageError } from "./errors.js";
+import { addLabellingOptions } from "./flags.js";
 import { machine } from "./start-command.js";
 
 interface AtlasFlags extends EnsembleFlags {
@@ -31,16 +32,6 @@ interface AtlasFlags extends EnsembleFlags {
   minGap?: number;
   minShare?: number;
   seed?: number;
-}
-
-function number(min: number) {
-  return (value: string): number => {
-    const x = Number(value);
-    if (value.trim() === "" || !Number.isFinite(x) || x < min) {
-      throw new InvalidArgumentError(`expected a number >= ${min} but received "${value}"`);
-    }
-    return x;
-  };
 }
 
 /** Analyses DIR as an atlas of `study` and writes its report; prints the verdict per window. */
@@ -144,7 +135,7 @@ async function atlasAction(flags: AtlasFlags): Promise<void> {
 }
 
 export function registerAtlasCommand(program: Command): Command {
-  return program
+  const command = program
     .command("atlas")
     .description("run a study of many settings (each an ensemble with its own prediction) and report across them")
     .requiredOption("-c, --config <file>", "the atlas: a study file, usually with a list of settings")
@@ -156,15 +147,6 @@ export function registerAtlasCommand(program: Command): Command {
     .option("--queue <url>", "queue mode: enqueue on Redis and collect; see `weightdyn worker`")
     .option("--batch <n>", "queue mode: runs per job")
     .option("--shard <i/n>", "run only shard I of N (no report; merge the shards, then --resume on the merge)")
-    .option("--shards <n>", "the same as --shard /N")
-    .addOption(
-      new Option("--split <rule>", "label rule per setting (default gap, with its fallback)").choices([
-        "gap",
-        "median",
-      ]),
-    )
-    .addOption(new Option("--min-gap <decades>", "gap rule: smallest gap accepted (0.2)").argParser(number(0)))
-    .addOption(new Option("--min-share <s>", "gap rule: smallest share per side accepted (0.1)").argParser(number(0)))
-    .addOption(new Option("--seed <n>", "seed of the bootstrap and CV shuffles (1)").argParser(number(0)))
-    .action(atlasAction);
+    .option("--shards <n>", "the same as --shard /N");
+  return addLabellingOptions(command).action(atlasAction);
 }

@@ -9,9 +9,10 @@
  * a malformed line, a bad flag value) exit with 2 and a message naming the file or flag.
  */
 import { resolve } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import type { PredictionReport } from "../predict/types.js";
 import { UsageError } from "./errors.js";
+import { addLabellingOptions, positiveNumber } from "./flags.js";
 
 /** The predict library, loaded only when the command runs: vega and vega-lite take most of a second to import. */
 async function loadPredict() {
@@ -40,30 +41,6 @@ interface PredictFlags {
   quiet?: boolean;
 }
 
-function positiveNumber(value: string): number {
-  const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x) || x <= 0) {
-    throw new InvalidArgumentError(`expected a positive number but received "${value}"`);
-  }
-  return x;
-}
-
-function nonNegativeNumber(value: string): number {
-  const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x) || x < 0) {
-    throw new InvalidArgumentError(`expected a number >= 0 but received "${value}"`);
-  }
-  return x;
-}
-
-function seedValue(value: string): number {
-  const x = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(x)) {
-    throw new InvalidArgumentError(`expected an integer between 0 and 2^53 but received "${value}"`);
-  }
-  return x;
-}
-
 /** The few lines printed after a run: the labelling, one sentence per case, where the report is. */
 export function formatPredictSummary(report: PredictionReport, reportFile: string, quiet = false): string {
   if (quiet) return `report: ${reportFile}`;
@@ -87,34 +64,17 @@ export function formatPredictSummary(report: PredictionReport, reportFile: strin
 }
 
 export function registerPredictCommand(program: Command): Command {
-  return program
+  const command = program
     .command("predict")
     .description("evaluate whether early FTLEs predict the final loss of an ensemble (writes report.md and figures)")
-    .argument("<dir>", "ensemble directory (runs.ndjson, study.json), as written by `weightdyn ensemble`")
-    .addOption(
-      new Option("--split <rule>", "label high/low c_f by the largest gap in log10 c_f or by the median (default gap)")
-        .choices(["gap", "median"])
-        .conflicts("threshold"),
-    )
-    .addOption(
-      new Option("--min-gap <decades>", "gap rule: smallest gap in log10 c_f it accepts, else the median (0.2)")
-        .argParser(nonNegativeNumber)
-        .conflicts("threshold"),
-    )
-    .addOption(
-      new Option("--min-share <s>", "gap rule: smallest share of runs on either side it accepts, else the median (0.1)")
-        .argParser(nonNegativeNumber)
-        .conflicts("threshold"),
-    )
+    .argument("<dir>", "ensemble directory (runs.ndjson, study.json), as written by `weightdyn ensemble`");
+  return addLabellingOptions(command, "threshold")
     .addOption(new Option("--threshold <cf>", "label runs with c_f above this value high").argParser(positiveNumber))
     .option(
       "--per-group",
       "compute the threshold within each group of runs (each activation, optimizer, depth... that the grid varies) instead of on all runs pooled",
     )
     .option("-o, --out <dir>", "report directory (default: DIR)")
-    .addOption(
-      new Option("--seed <n>", "seed of the bootstrap and cross-validation shuffles (default 1)").argParser(seedValue),
-    )
     .option("--no-rerun", "do not retrain a few runs per class for the FTLE-over-time figure")
     .option("-q, --quiet", "print only where the report is")
     .action(async (dir: string, flags: PredictFlags) => {

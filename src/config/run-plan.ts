@@ -58,7 +58,7 @@
  *                          D_q = n_q (n_{q-1} + 1); + 2 D^2 k for H Q
  *     factored             N k (4 S_all + 8 S_2)                      the R-operator on all samples by thin products
  *     hvp                  N k (4 S_all + 11 S_2)                     per sample and vector
- *   every rule: the tangent update r D k (r = 2 gd, 4 momentum, 6 nesterov, 12 adam) and the QR
+ *   every rule: the tangent update r D k (r: the rule's tangentFlops in src/backend/tables.ts RULES) and the QR
  *     (4 S k^2 - 4 k^3 / 3) / m: Householder R (2 S k^2 - 2 k^3 / 3) and the explicit thin Q (the same again).
  *
  * With minibatches the route is chosen, as the kernels do, for the size of a batch (training.batchSize), and the
@@ -67,8 +67,10 @@
  */
 import * as z from "zod";
 import { formatBytes } from "../algorithms/clv-memory.js";
+import { CHUNK_STEPS } from "../algorithms/spectrum.js";
 import { INT_MAX, MAX_SAMPLES, MAX_STATE, MAX_WIDTH } from "../backend/guards.js";
 import { layerWidths } from "../backend/layers.js";
+import { entryOf, RULES } from "../backend/tables.js";
 import { byteSize } from "./clv.js";
 import { ConfigError } from "./errors.js";
 import type { RunConfig } from "./schema.js";
@@ -82,8 +84,6 @@ export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32;
 const WASM_MEMORY_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 /** The WASM adapter's scratch buffers (src/backend/wasm-network.ts: blocks of 2^17 doubles). */
 const WASM_SCRATCH_BYTES = 3 * 2 ** 17 * 8;
-/** Steps per chunk of the spectrum loop (src/algorithms/spectrum.ts). */
-const CHUNK_STEPS = 1000;
 /** Columns per block of the general factored route: its workspace is about this many doubles (deep_rop.h). */
 const DEEP_FACTORED_DOUBLES = 2 ** 21;
 /** The kernels' cost model (tangent.cc): the R-operator route of one hidden layer at this fraction of gemm's rate. */
@@ -92,8 +92,6 @@ const HVP_SLOWDOWN = 4;
 const DEEP_BUILD_SLOWDOWN = 3;
 const DEEP_FACTORED_SLOWDOWN = 2;
 const DEEP_HVP_SLOWDOWN = 4;
-/** Flops per parameter and tangent vector of each rule's tangent update (the kernels' loops). */
-const RULE_TANGENT_FLOPS: Record<string, number> = { gd: 2, momentum: 4, nesterov: 6, adam: 12 };
 const F64 = 8;
 
 /** The `limits` section of a run config: `{ "memoryBudget": "2GiB" }` (bytes or a size string). */
@@ -182,6 +180,13 @@ function routeFlops(d: StepDims): Record<RouteName, number> & { shared: number }
   };
 }
 
+/** Flops per parameter and tangent vector of a rule's tangent update (tables.ts RULES, tangentFlops). */
+function ruleTangentFlops(rule: string): number {
+  const spec = entryOf(RULES, rule);
+  if (spec === undefined) throw new Error(`flopsPerStep: unknown update rule ${JSON.stringify(rule)}`);
+  return spec.tangentFlops;
+}
+
 /** Flops of one step by `route` (module comment); with k = 0, forward and gradient only. */
 export function flopsPerStep(d: StepDims, route: RouteName | "none"): FlopCounts {
   const n = layerWidths(d);
@@ -196,7 +201,7 @@ export function flopsPerStep(d: StepDims, route: RouteName | "none"): FlopCounts
     forwardGradient = 2 * N * (2 * h * i + 3 * o * h + h + 2 * o) + 2 * D;
   }
   let tangent = 0;
-  if (k > 0 && route !== "none") tangent = routeFlops(d)[route] + RULE_TANGENT_FLOPS[d.rule ?? "gd"] * D * k;
+  if (k > 0 && route !== "none") tangent = routeFlops(d)[route] + ruleTangentFlops(d.rule ?? "gd") * D * k;
   const qr = k > 0 ? (4 * S * k * k - (4 * k * k * k) / 3) / d.qrEvery : 0;
   return { forwardGradient, tangent, qr, total: forwardGradient + tangent + qr };
 }

@@ -38,9 +38,10 @@ export function buildPlannedDataset(
   backend?: "native" | "wasm",
 ): { dataset: Dataset; plan: RunPlan } {
   const planned = plannedSamples(config);
-  if (planned !== null) checkRunPlan(planRun(config, planned, backend), config);
+  // data.samples is the data set's size (samples.ts functionDataset): its plan, made first, is the run's.
+  const early = planned === null ? null : checkRunPlan(planRun(config, planned, backend), config);
   const dataset = buildDataset(config, baseDir);
-  return { dataset, plan: checkRunPlan(planRun(config, dataset.samples, backend), config) };
+  return { dataset, plan: early ?? checkRunPlan(planRun(config, dataset.samples, backend), config) };
 }
 
 function csvDataset(config: RunConfig, data: CsvDataConfig, baseDir: string): Dataset {

@@ -21,21 +21,18 @@
  */
 import { performance } from "node:perf_hooks";
 import { identityBasis, randomBasis } from "../algorithms/basis.js";
+import { CHUNK_STEPS, chunkLength } from "../algorithms/spectrum.js";
 import { layerWidths, parameterCount } from "../backend/layers.js";
 import { type Backend, TangentRoute } from "../backend/types.js";
 import { trainingRule } from "../config/optimizer.js";
 import { exponentCount, networkShape } from "../config/shape.js";
-import { buildDataset } from "../data/dataset.js";
-import { jsonNumber } from "../run.js";
+import { buildPlannedDataset } from "../data/dataset.js";
 import { initialWeights } from "../system/init.js";
 import { routeName } from "../system/network.js";
 import { batchScheduleOf } from "../system/schedule-file.js";
-import { EarlyAccumulator, earlyWindow } from "./early.js";
-import type { RunRecord, RunTask } from "./record.js";
+import { EarlyAccumulator } from "./early.js";
+import { type RunRecord, type RunTask, recordOf } from "./record.js";
 import { canonicalJson } from "./seeds.js";
-
-/** Steps per kernel call (any multiple of qrEvery gives the same numbers; this bounds the output buffers). */
-const CHUNK_STEPS = 1000;
 
 /** The config of a task without what differs between the runs of one grid point (its seeds). */
 function sharedConfig(task: RunTask): string {
@@ -67,7 +64,8 @@ export function lockstepRecords(tasks: readonly RunTask[], backend: Backend): Ru
   const B = tasks.length;
   const D = parameterCount(config.network);
   const k = exponentCount(config);
-  const { X, Y, samples } = buildDataset(config, baseDir);
+  // The plan first, as trainRun does: runs that do not fit are refused before their arrays exist (config/run-plan.ts).
+  const { X, Y, samples } = buildPlannedDataset(config, baseDir, backend.name).dataset;
   const rule = trainingRule(config.training.optimizer, config.training.learningRate);
   const shape = networkShape(config.network);
   const batches = batchScheduleOf(config, samples, baseDir);
@@ -92,7 +90,8 @@ export function lockstepRecords(tasks: readonly RunTask[], backend: Backend): Ru
     const stopped = new Int32Array(B); // 0 running, else the reason
     const doneAt = new Int32Array(B);
     const early = tasks.map((t) => new EarlyAccumulator(k, qrEvery, t.early));
-    const chunk = Math.max(qrEvery, Math.floor(CHUNK_STEPS / qrEvery) * qrEvery);
+    // Steps per kernel call: any multiple of qrEvery gives the same numbers; this bounds the output buffers.
+    const chunk = chunkLength(qrEvery, CHUNK_STEPS, { floor: true });
     const lossOut = new Float64Array(B * chunk);
     const logR = new Float64Array(B * Math.ceil(chunk / qrEvery) * k);
     let done = 0;
@@ -136,24 +135,15 @@ export function lockstepRecords(tasks: readonly RunTask[], backend: Backend): Ru
       // trainRun: the loss after the last update, or the non-finite loss a run diverged with (NaN otherwise).
       const finalLoss = diverged ? (stopped[b] === 1 ? losses[b][recorded[b] - 1] : Number.NaN) : final[b];
       if (!diverged) losses[b][recorded[b]++] = finalLoss;
-      const lossAt = (t: number) => (t < recorded[b] ? losses[b][t] : Number.NaN);
-      return {
-        index: task.index,
-        studyId: task.studyId,
-        gridPoint: task.gridPoint,
-        draw: task.draw,
-        params: task.params,
-        seed: task.seed,
+      return recordOf(task, {
         backend: backend.name,
-        steps: steps,
         diverged,
         divergedAt: diverged ? doneAt[b] : null,
-        finalLoss: jsonNumber(finalLoss),
-        lossCheckpoints: task.lossCheckpoints.map((t) => [t, jsonNumber(lossAt(t))]),
-        early: task.early.map((e, i) => earlyWindow(e, early[b].ftle[i], lossAt(e))),
-        clv: null,
+        finalLoss,
+        losses: losses[b].subarray(0, recorded[b]),
+        earlyFtle: early[b].ftle,
         wallTimeSeconds: seconds,
-      };
+      });
     });
   } finally {
     ens.dispose();

@@ -30,7 +30,8 @@ import { performance } from "node:perf_hooks";
 import type { Backend, BackendName } from "../backend/types.js";
 import type { RunConfig } from "../config/schema.js";
 import { exponentCount } from "../config/shape.js";
-import { jsonNumber, trainRun } from "../run.js";
+import { trainRun } from "../run.js";
+import { jsonNumber } from "../run-summary.js";
 import { EarlyAccumulator, earlyWindow } from "./early.js";
 import { lockstepRecords } from "./lockstep.js";
 
@@ -98,8 +99,35 @@ export function computeRunRecord(task: RunTask, backend: Backend): RunRecord {
     backend,
     spectrumHooks: task.early.length > 0 ? { onChunk: (c) => early.add(c.start, c.logRDiag) } : undefined,
   });
-  const lossAt = (t: number) => (t < run.losses.length ? run.losses[t] : Number.NaN);
   const s = run.spectrum;
+  return recordOf(task, {
+    backend: run.backend,
+    diverged: s.diverged,
+    divergedAt: s.diverged ? (s.divergedAt ?? null) : null,
+    finalLoss: run.finalLoss,
+    losses: run.losses,
+    earlyFtle: early.ftle,
+    wallTimeSeconds: (performance.now() - t0) / 1000,
+  });
+}
+
+/** What a run's record is made of besides its task (recordOf). */
+export interface RunOutcome {
+  backend: BackendName;
+  diverged: boolean;
+  /** Steps completed when the run diverged; null when it did not. */
+  divergedAt: number | null;
+  finalLoss: number;
+  /** C(w_t) of every recorded step t (a diverged run's stop early); past the end a loss is NaN. */
+  losses: Float64Array;
+  /** The FTLE spectrum of each early window of the task, null where not reached (EarlyAccumulator.ftle). */
+  earlyFtle: readonly (Float64Array | null)[];
+  wallTimeSeconds: number;
+}
+
+/** The record of `task` from what its run gave (module comment): the one place a RunRecord is made. */
+export function recordOf(task: RunTask, run: RunOutcome): RunRecord {
+  const lossAt = (t: number) => (t < run.losses.length ? run.losses[t] : Number.NaN);
   return {
     index: task.index,
     studyId: task.studyId,
@@ -109,13 +137,13 @@ export function computeRunRecord(task: RunTask, backend: Backend): RunRecord {
     seed: task.seed,
     backend: run.backend,
     steps: task.config.training.steps,
-    diverged: s.diverged,
-    divergedAt: s.diverged ? (s.divergedAt ?? null) : null,
+    diverged: run.diverged,
+    divergedAt: run.divergedAt,
     finalLoss: jsonNumber(run.finalLoss),
     lossCheckpoints: task.lossCheckpoints.map((t) => [t, jsonNumber(lossAt(t))]),
-    early: task.early.map((e, i) => earlyWindow(e, early.ftle[i], lossAt(e))),
+    early: task.early.map((e, i) => earlyWindow(e, run.earlyFtle[i], lossAt(e))),
     clv: null,
-    wallTimeSeconds: (performance.now() - t0) / 1000,
+    wallTimeSeconds: run.wallTimeSeconds,
   };
 }
 
