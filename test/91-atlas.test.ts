@@ -139,6 +139,7 @@ describe("a small atlas end to end", async () => {
     expect(result.incomplete).toEqual([]);
     expect(result.windows).toEqual([40, 100]);
     expect(result.factors).toEqual(["network.activation", "network.hidden", "training.learningRate"]);
+    let compared = 0;
     for (const s of result.settings) {
       const runs = input.runs.filter((r) => Math.floor(r.index / ATLAS.runs) === s.gridPoint);
       expect(runs).toHaveLength(ATLAS.runs);
@@ -154,8 +155,10 @@ describe("a small atlas end to end", async () => {
         expect(mine?.gain?.delta).toBe(w.cv.gain.delta);
         expect(mine?.auc?.loss.auc).toBe(w.cv.models.loss.auc);
         expect(mine?.auc?.combined.auc).toBe(w.cv.models.combined.auc);
+        compared++;
       }
     }
+    expect(compared).toBeGreaterThan(0);
   }, 60_000);
 
   it("the pooled gain of each window is the random-effects summary of the settings' gains and standard errors", () => {
@@ -259,13 +262,16 @@ describe("a small atlas end to end", async () => {
     const spec = forestSpec(result.settings, result.summaries, 400) as unknown as {
       data: { values: Record<string, unknown>[] };
     };
+    let plotted = 0;
     for (const s of result.settings) {
       for (const w of s.windows) {
         if (!w.gain) continue;
         const row = spec.data.values.find((v) => v.row === s.label && v.w === w.window);
         expect(row).toMatchObject({ delta: w.gain.delta, lo: w.gain.ci[0], hi: w.gain.ci[1], verdict: w.gain.verdict });
+        plotted++;
       }
     }
+    expect(plotted).toBeGreaterThan(0);
     const pooled = spec.data.values.filter((v) => v.row === POOLED_ROW);
     expect(pooled.map((v) => v.delta)).toEqual(result.summaries.map((s) => s.pooled?.estimate));
 
