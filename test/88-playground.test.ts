@@ -133,7 +133,7 @@ if (process.env.WEIGHTDYN_SKIP_PACKAGE_TESTS === "1") {
   describe.skip("playground in Chromium [no chromium binary on PATH: install Debian's chromium (.ci/run does)]", () => {});
 } else {
   describe("playground (playground/) in Chromium, against weightdyn run --backend wasm", () => {
-    const dir = mkdtempSync(join(tmpdir(), "weightdyn-98p-"));
+    const dir = mkdtempSync(join(tmpdir(), "weightdyn-88-"));
     const site = join(dir, "site");
     let sizes: Record<string, number>;
     let server: Server;

@@ -12,9 +12,9 @@ import { parameterCount } from "../src/backend/layers.js";
 import { expandGrid, parseStudy, readRuns, runEnsemble } from "../src/ensemble/index.js";
 import { groupNoun, runGroups, valueLabel } from "../src/predict/input.js";
 
-const dir = mkdtempSync(join(tmpdir(), "weightdyn-91-"));
+const dir = mkdtempSync(join(tmpdir(), "weightdyn-89-"));
 
-describe("91 depth in studies", () => {
+describe("89 depth in studies", () => {
   // The default study's id is checked against its committed report by test/91.
   it("a three-layer study keeps the id it had before depth (a grid over widths; no committed file records it)", () => {
     const grid = parseStudy(

@@ -26,7 +26,7 @@ import { predictRuns } from "../src/predict/predict.js";
 import { randomEffects } from "../src/stats/meta-analysis.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const tmp = mkdtempSync(join(tmpdir(), "weightdyn-98-"));
+const tmp = mkdtempSync(join(tmpdir(), "weightdyn-91-"));
 const FAST = { resamples: 100, repeats: 2 };
 const PROVENANCE = {
   command: "test",
