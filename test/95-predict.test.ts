@@ -6,8 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
@@ -31,9 +30,9 @@ import { predictStudy } from "../src/predict/predict.js";
 import { writeReport } from "../src/predict/report.js";
 import { aucMannWhitney, averageRanks, preparedAuc, rocArea, rocCurve } from "../src/predict/roc.js";
 import { createRng } from "../src/system/rng.js";
+import { repoRoot } from "./support/cli.js";
 import { writeFixture } from "./support/predict-fixture.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tmp = mkdtempSync(join(tmpdir(), "weightdyn-95-"));
 /** Fast settings for the tests that need a full analysis but not its precision. */
 const FAST = { resamples: 200, repeats: 2 };
@@ -365,8 +364,8 @@ describe("the report", () => {
 
 describe("weightdyn predict (CLI)", () => {
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "predict", ...args], {
-      cwd: root,
+    spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "predict", ...args], {
+      cwd: repoRoot,
       encoding: "utf8",
       timeout: 60_000,
     });

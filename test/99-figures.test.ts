@@ -7,8 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { convergenceDiagnostics, runningFromWindows } from "../src/algorithms/convergence.js";
 import { parseRunConfig } from "../src/config/validate.js";
@@ -31,9 +30,9 @@ import {
 import { runTraining } from "../src/run.js";
 import { writeRunReport } from "../src/run-report.js";
 import { createRng } from "../src/system/rng.js";
+import { repoRoot } from "./support/cli.js";
 import { writeFixture } from "./support/predict-fixture.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tmp = mkdtempSync(join(tmpdir(), "weightdyn-99-"));
 type Values = Record<string, unknown>[];
 const valuesOf = (spec: unknown): Values => (spec as { data: { values: Values } }).data.values;
@@ -242,8 +241,8 @@ describe("run figures and weightdyn report", () => {
   }, 120_000);
 
   it("weightdyn report on a directory without summary.json exits with 2 naming the file", () => {
-    const res = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "report", tmp], {
-      cwd: root,
+    const res = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "report", tmp], {
+      cwd: repoRoot,
       encoding: "utf8",
       timeout: 60_000,
     });
