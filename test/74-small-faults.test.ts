@@ -1,7 +1,7 @@
 /**
  * Small faults, through the CLI as a user meets them: a run that diverges at once (learning rate 1e300) must not be
- * reported with a final loss that summary.json does not have; an error from deep inside is printed with one
- * `weightdyn: ` prefix; `predict` must not take a negative final loss (no loss C = 1/(2N) sum r^2 is negative) for a
+ * reported with a final loss that summary.json does not have; a config error through the CLI, and reportError given
+ * a message that already starts with `weightdyn: ` (as the kernels' guards write them), print one such prefix; `predict` must not take a negative final loss (no loss C = 1/(2N) sum r^2 is negative) for a
  * divergence without a word, nor let a second line with a known run index (another result) replace the real run.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -35,7 +35,7 @@ describe.concurrent("74 run: what the CLI says agrees with summary.json", () => 
   );
 
   it(
-    "an error from the kernels is printed with one prefix",
+    "a config error through the CLI, and reportError on a message that already has the prefix, print one prefix",
     async () => {
       const config = join(dir, "wide.json");
       writeFileSync(config, JSON.stringify({ network: { hidden: 2_000_000 } }));

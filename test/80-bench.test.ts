@@ -15,6 +15,7 @@ describe("80 bench: the quick suite on a tiny case", () => {
   it("reports steps/s, margin of error, effective GFLOP/s and the ratios, and renders the table", () => {
     const lines: string[] = [];
     const report = runBench({ quick: true, cases: [TINY_CASE], lockstep: false, log: (l) => lines.push(l) });
+    expect(report.rows.length).toBeGreaterThan(0);
     expect(report.rows.map((r) => r.backend).sort()).toEqual(availableBackendList.map((b) => b.name).sort());
     for (const row of report.rows) {
       expect(row.case).toBe(TINY_CASE.name);
@@ -45,7 +46,14 @@ describe("80 bench: the quick suite on a tiny case", () => {
   }, 60_000);
 
   it("a deep case (2-3-3-1): the general kernels' flop counts, and the NumPy peer's deep step does the same work", () => {
+    // By hand from run-plan.ts's formulas (gd, k = D = 25, N = 8, QR every step): widths 2-3-3-1 give
+    // S_all = 6 + 9 + 3 = 18, S_2 = 12, H = 6, o = 1; forward + gradient 2*8*(36 + 12 + 6 + 2) + 2*25 = 946; the
+    // tangent update 2*25*25 = 1250; the QR 4*25*25^2 - 4*25^3/3 = 62500 - 62500/3.
+    const qr = 62500 - 62500 / 3;
+    expect(flopsPerStep(TINY_DEEP_CASE, "factored").total).toBeCloseTo(946 + 8 * 25 * (4 * 18 + 8 * 12) + 1250 + qr, 6);
+    expect(flopsPerStep(TINY_DEEP_CASE, "hvp").total).toBeCloseTo(946 + 8 * 25 * (4 * 18 + 11 * 12) + 1250 + qr, 6);
     const report = runBench({ quick: true, cases: [TINY_DEEP_CASE], lockstep: false, log: () => {} });
+    expect(report.rows.length).toBeGreaterThan(0);
     for (const row of report.rows) {
       // D = 3*3 + 3*4 + 1*4 = 25.
       expect([row.D, row.k]).toEqual([25, 25]);
@@ -54,12 +62,15 @@ describe("80 bench: the quick suite on a tiny case", () => {
     }
     if (report.numpy.available) {
       for (const row of report.rows) expect(report.peer[0].firstLogRMaxDiff[row.backend]).toBeLessThan(1e-10);
+    } else {
+      expect(report.numpy.reason).toBeTruthy();
     }
   }, 60_000);
 
   it("the lockstep ensembles: run-steps/s of every backend with ensemble kernels, and the batched NumPy peer doing the same work", () => {
     const report = runLockstepBench({ quick: true, cases: [LOCKSTEP_CASES[0]], log: () => {} });
     const engines = report.rows.filter((r) => r.backend !== "NumPy").map((r) => r.backend);
+    expect(engines.length).toBeGreaterThan(0);
     expect(engines.sort()).toEqual(
       availableBackendList
         .filter((b) => b.ensembleLanes > 0)

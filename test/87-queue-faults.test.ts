@@ -26,7 +26,7 @@ import { trainRun } from "../src/run.js";
 import { type RunningCli, startCli, waitFor } from "./support/cli.js";
 import { type RedisServer, redisServerBinary, startRedisServer } from "./support/redis-server.js";
 
-const dir = mkdtempSync(join(tmpdir(), "weightdyn-93-"));
+const dir = mkdtempSync(join(tmpdir(), "weightdyn-87-"));
 const PASSWORD = "fault-Pa55word-93";
 const SECRET = "SECRET-LINE-do-not-print-4711";
 const secretFile = join(dir, "secret.csv");
@@ -80,7 +80,7 @@ const finished = async (c: RunningCli) => {
   return end;
 };
 
-describe("93 a spec's memory budget is capped by the worker", () => {
+describe("87 a spec's memory budget is capped by the worker", () => {
   it("a study that raises limits.memoryBudget to 1 TiB is planned against the worker's cap", () => {
     const folder = join(dir, "budget");
     mkdirSync(folder, { recursive: true });
@@ -119,7 +119,7 @@ async function queueSetup(workerFlags: string[][]): Promise<{
 const describeRedis = redisServerBinary() ? describe.concurrent : describe.skip;
 
 // Three scenarios, each with a server and workers of its own, run at once: most of their time is waiting.
-describeRedis("93 queue mode rides out Redis faults and ignores what others write into it", () => {
+describeRedis("87 queue mode rides out Redis faults and ignores what others write into it", () => {
   afterAll(() => {
     const all = transcript.join("\n");
     expect(all).not.toContain(PASSWORD);

@@ -21,8 +21,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlayground, servePlayground } from "../scripts/playground.mjs";
@@ -34,9 +33,9 @@ import { computeRunRecord } from "../src/ensemble/record.js";
 import { runSeed, seededConfig } from "../src/ensemble/seeds.js";
 import { parseNumericCsv } from "../src/io/csv.js";
 import { chromiumBinary, launchChromium } from "./support/chromium.js";
+import { repoRoot } from "./support/cli.js";
 import { TOL } from "./support/tolerances.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const chromium = chromiumBinary();
 
 /** Several hidden layers and activations, momentum on minibatches, 6 of S = 54 exponents, CLV angles. */
@@ -91,7 +90,7 @@ function cliRun(dir: string): Record<string, string> {
     [
       "--import",
       "tsx",
-      join(root, "src/cli/main.ts"),
+      join(repoRoot, "src/cli/main.ts"),
       "run",
       "--config",
       join(dir, "config.json"),
@@ -101,7 +100,7 @@ function cliRun(dir: string): Record<string, string> {
       "wasm",
       "--quiet",
     ],
-    { cwd: root, env, encoding: "utf8", timeout: 120_000 },
+    { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 },
   );
   if (r.status !== 0) throw new Error(`weightdyn run failed (${r.status}): ${r.stderr}`);
   const files: Record<string, string> = {};
@@ -133,7 +132,7 @@ if (process.env.WEIGHTDYN_SKIP_PACKAGE_TESTS === "1") {
   describe.skip("playground in Chromium [no chromium binary on PATH: install Debian's chromium (.ci/run does)]", () => {});
 } else {
   describe("playground (playground/) in Chromium, against weightdyn run --backend wasm", () => {
-    const dir = mkdtempSync(join(tmpdir(), "weightdyn-98p-"));
+    const dir = mkdtempSync(join(tmpdir(), "weightdyn-88-"));
     const site = join(dir, "site");
     let sizes: Record<string, number>;
     let server: Server;
@@ -349,7 +348,7 @@ if (process.env.WEIGHTDYN_SKIP_PACKAGE_TESTS === "1") {
             params: {},
             seed: s,
             config: seededConfig(config, s),
-            baseDir: root,
+            baseDir: repoRoot,
             early: [early],
             lossCheckpoints: [],
           },

@@ -4,21 +4,19 @@
  * three-layer networks is the one the engine gave it before depth existed (recorded from commit 2dfc655, so results
  * stored under that id stay valid).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parameterCount } from "../src/backend/layers.js";
-import { packageRoot } from "../src/backend/root.js";
 import { expandGrid, parseStudy, readRuns, runEnsemble } from "../src/ensemble/index.js";
 import { groupNoun, runGroups, valueLabel } from "../src/predict/input.js";
 
-const dir = mkdtempSync(join(tmpdir(), "weightdyn-91-"));
+const dir = mkdtempSync(join(tmpdir(), "weightdyn-89-"));
 
-describe("91 depth in studies", () => {
-  it("a three-layer study keeps the id it had before depth (studies/default.json and a grid over widths)", () => {
-    const def = parseStudy(JSON.parse(readFileSync(join(packageRoot(), "studies", "default.json"), "utf8")), dir);
-    expect(def.id).toBe("3ba987fc16b6c9ac");
+describe("89 depth in studies", () => {
+  // The default study's id is checked against its committed report by test/91.
+  it("a three-layer study keeps the id it had before depth (a grid over widths; no committed file records it)", () => {
     const grid = parseStudy(
       {
         base: { network: { hidden: 5, activation: "elu", activationParam: 0.5 }, training: { steps: 200 } },

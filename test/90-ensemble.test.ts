@@ -14,8 +14,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, relative } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/config/errors.js";
@@ -32,8 +31,8 @@ import {
 import type { RunRecord } from "../src/ensemble/record.js";
 import { trainRun } from "../src/run.js";
 import { describeEachBackend } from "./support/backends.js";
+import { repoRoot } from "./support/cli.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dir = mkdtempSync(join(tmpdir(), "weightdyn-90-"));
 /** The early FTLE is one sum over all QRs of [0, e); the reference averages per-window sums: rounding only. */
 const EARLY_TOL = 1e-13;
@@ -315,8 +314,8 @@ describe("ensembles on worker threads (from the sources: .ts workers with tsx)",
 function spawnCli(args: string[]): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, WEIGHTDYN_PROGRESS: "none" };
   delete env.WEIGHTDYN_BACKEND;
-  return spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], {
-    cwd: root,
+  return spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], {
+    cwd: repoRoot,
     env,
     stdio: "pipe",
   });
@@ -326,14 +325,14 @@ function cliSync(entry: string[], args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, WEIGHTDYN_PROGRESS: "none" };
   delete env.WEIGHTDYN_BACKEND;
   const r = spawnSync(process.execPath, [...entry, ...args], {
-    cwd: root,
+    cwd: repoRoot,
     env,
     encoding: "utf8",
     timeout: SPAWN_TIMEOUT_MS,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-const TSX_CLI = ["--import", "tsx", join(root, "src/cli/main.ts")];
+const TSX_CLI = ["--import", "tsx", join(repoRoot, "src/cli/main.ts")];
 
 function lineCount(path: string): number {
   return existsSync(path) ? readFileSync(path, "utf8").split("\n").length - 1 : 0;
@@ -449,7 +448,7 @@ describe("weightdyn ensemble (CLI)", () => {
 
   it("runs from compiled JavaScript (.js workers, plain node, no tsx)", async () => {
     // A dist-like tree: every src/**/*.ts transpiled to .js next to the package root (which the native loader finds).
-    const out = join(root, "node_modules", ".cache", `weightdyn-90-dist-${process.pid}`);
+    const out = join(repoRoot, "node_modules", ".cache", `weightdyn-90-dist-${process.pid}`);
     const files = (d: string): string[] =>
       readdirSync(d, { withFileTypes: true }).flatMap((e) =>
         e.isDirectory()
@@ -459,8 +458,8 @@ describe("weightdyn ensemble (CLI)", () => {
             : [],
       );
     try {
-      for (const file of files(join(root, "src"))) {
-        const target = join(out, relative(join(root, "src"), file)).replace(/\.ts$/, ".js");
+      for (const file of files(join(repoRoot, "src"))) {
+        const target = join(out, relative(join(repoRoot, "src"), file)).replace(/\.ts$/, ".js");
         mkdirSync(dirname(target), { recursive: true });
         const js = ts.transpileModule(readFileSync(file, "utf8"), {
           compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

@@ -10,8 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { hostname, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +29,7 @@ import {
 } from "../src/distributed/index.js";
 import { expandGrid, parseStudy, readRuns, runEnsemble, type Study } from "../src/ensemble/index.js";
 import type { RunRecord } from "../src/ensemble/record.js";
+import { repoRoot } from "./support/cli.js";
 import {
   freePort,
   type RedisServer,
@@ -39,7 +39,6 @@ import {
   startRedisServer,
 } from "./support/redis-server.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dir = mkdtempSync(join(tmpdir(), "weightdyn-92-"));
 const PASSWORD = "s3cret-Pa55word";
 /** Every byte any child process printed: the password must be in none of it. */
@@ -69,8 +68,8 @@ interface Cli {
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
   // WEIGHTDYN_BACKEND passes through: the children compute on the backend the in-process reference runs use.
   const full: NodeJS.ProcessEnv = { ...process.env, WEIGHTDYN_PROGRESS: "none", ...env };
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], {
-    cwd: root,
+  const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], {
+    cwd: repoRoot,
     env: full,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -109,7 +109,7 @@ describe("the gap rule's fallback to the median", () => {
 
 describe("predict prints the rule used per group", () => {
   it("a fixture with one separated and one continuous group: gap for one, median (gap failed) for the other", () => {
-    const dir = mkdtempSync(join(tmpdir(), "weightdyn-96-"));
+    const dir = mkdtempSync(join(tmpdir(), "weightdyn-93-"));
     const runs = writeFixture(dir, { perGroup: 80, activations: ["relu", "tanh"], partialLine: false });
     // tanh's c_f are replaced by a continuous spread (no gap); relu keeps the fixture's two groups.
     const rng = createRng(8);

@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ import { parseRunConfig } from "../src/config/validate.js";
 import { OPTIONAL_FEATURES } from "../src/optional-deps.js";
 import { trainRun } from "../src/run.js";
 import { availableBackendList } from "./support/backends.js";
+import { repoRoot } from "./support/cli.js";
 import {
   cleanEnv,
   diskKiB,
@@ -32,9 +33,8 @@ import {
 import { writeFixture } from "./support/predict-fixture.js";
 import { TOL } from "./support/tolerances.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const readme = readFileSync(join(root, "README.md"), "utf8");
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
 const skip = process.env.WEIGHTDYN_SKIP_PACKAGE_TESTS === "1";
 /** Per test: child processes of a loaded machine (the example trains 2000 steps and 10^5 Henon steps). */
 const SLOW = { timeout: 180_000 };
@@ -98,7 +98,7 @@ if (skip) {
 } else {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "weightdyn-97-"));
-    const p = await packTarball(root, dir);
+    const p = await packTarball(repoRoot, dir);
     if (!p) throw new Error("not a git checkout: the package test packs the files git knows");
     packed = p;
     for (const name of Object.keys(consumers) as (keyof typeof consumers)[]) consumers[name] = join(dir, name);
@@ -186,8 +186,11 @@ if (skip) {
         expect(Math.abs(a.henon[0] - 0.41922)).toBeLessThan(TOL.chaoticMaps);
         expect(Math.abs(a.henon[1] + 1.62319)).toBeLessThan(TOL.chaoticMaps);
         const doctor = JSON.parse((await cli(consumers[name], ["doctor", "--json"])).stdout);
-        const repo = repoRun(availableBackendList.find((b) => b.name === doctor.auto));
+        const backend = availableBackendList.find((b) => b.name === doctor.auto);
+        expect(backend).toBeDefined();
+        const repo = repoRun(backend);
         expect(Math.abs(a.finalLoss - repo.finalLoss)).toBeLessThan(TOL.parityLoss * repo.finalLoss);
+        expect(a.exponents).toHaveLength(repo.spectrum.exponents.length);
         for (const [i, x] of a.exponents.entries()) {
           expect(Math.abs(x - repo.spectrum.exponents[i])).toBeLessThan(TOL.parityExponents);
         }
@@ -333,7 +336,9 @@ if (skip) {
     });
 
     it("no shipped script or module imports the repository's sources", SLOW, () => {
-      for (const p of packed.files.filter((q) => /\.(m?js|d\.ts)$/.test(q))) {
+      const modules = packed.files.filter((q) => /\.(m?js|d\.ts)$/.test(q));
+      expect(modules.length).toBeGreaterThan(0);
+      for (const p of modules) {
         const text = readFileSync(join(consumers.plain, "node_modules/weightdyn", p), "utf8");
         expect(text, p).not.toMatch(/["']\.\.\/(\.\.\/)*src\//);
       }

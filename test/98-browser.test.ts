@@ -10,18 +10,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWasmBackend } from "../src/backend/wasm.js";
 import { compileWasmModule } from "../src/backend/wasm-file.js";
 import { type CaseBits, type NetworkInput, runCases } from "./support/browser-cases.js";
 import { chromiumBinary, launchChromium } from "./support/chromium.js";
+import { repoRoot } from "./support/cli.js";
 import { sineNetwork141 } from "./support/networks.js";
 import { TOL } from "./support/tolerances.js";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 const chromium = chromiumBinary();
 
@@ -34,7 +32,7 @@ function networkInput(): NetworkInput {
 /** An ES module bundle of entry for the browser platform, in memory (esbuild fails on any Node built-in). */
 function bundleForBrowser(entry: string) {
   return build({
-    entryPoints: [join(root, entry)],
+    entryPoints: [join(repoRoot, entry)],
     bundle: true,
     platform: "browser",
     format: "esm",
@@ -73,7 +71,7 @@ if (!chromium) {
         "/dist/page.js": { body: bundle.outputFiles[0].contents, type: "text/javascript" },
         // The default URL of the browser entry: ../build-wasm/weightdyn.wasm next to dist/.
         "/build-wasm/weightdyn.wasm": {
-          body: readFileSync(join(root, "build-wasm/weightdyn.wasm")),
+          body: readFileSync(join(repoRoot, "build-wasm/weightdyn.wasm")),
           type: "application/wasm",
         },
         "/input.json": { body: JSON.stringify(input), type: "application/json" },

@@ -7,8 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { convergenceDiagnostics, runningFromWindows } from "../src/algorithms/convergence.js";
 import { parseRunConfig } from "../src/config/validate.js";
@@ -19,7 +18,7 @@ import { readEnsemble } from "../src/predict/input.js";
 import { histogramSpec, rocSpec } from "../src/predict/plots.js";
 import { predictStudy } from "../src/predict/predict.js";
 import { rocCurve, thinRoc } from "../src/predict/roc.js";
-import { clvAnglesSpec, runFtleSpec, runLossSpec, runSpectrumSpec } from "../src/predict/run-figures.js";
+import { clvAnglesSpec, LOSS_POINTS, runFtleSpec, runLossSpec, runSpectrumSpec } from "../src/predict/run-figures.js";
 import {
   CURVES_PER_CLASS,
   EXPONENTS_SHOWN,
@@ -31,9 +30,9 @@ import {
 import { runTraining } from "../src/run.js";
 import { writeRunReport } from "../src/run-report.js";
 import { createRng } from "../src/system/rng.js";
+import { repoRoot } from "./support/cli.js";
 import { writeFixture } from "./support/predict-fixture.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tmp = mkdtempSync(join(tmpdir(), "weightdyn-99-"));
 type Values = Record<string, unknown>[];
 const valuesOf = (spec: unknown): Values => (spec as { data: { values: Values } }).data.values;
@@ -79,14 +78,17 @@ describe("study figures", () => {
 
   it("out-of-fold ROC: the plotted points are the report's CV curves, which are points of the full curve", () => {
     const values = valuesOf(oofRocSpec(report));
+    let compared = 0;
     for (const scope of report.scopes) {
       for (const w of scope.windows) {
         if (!("models" in w.cv)) continue;
         const curve = w.cv.roc.combined;
         const plotted = values.filter((v) => v.panel === `${scope.name}, e = ${w.window}` && v.kind === "combined");
         expect(plotted.map((v) => [v.fpr, v.tpr])).toEqual(curve?.fpr.map((f, i) => [f, curve.tpr[i]]));
+        compared++;
       }
     }
+    expect(compared).toBeGreaterThan(0);
     // thinning keeps the ends and only points of the curve
     const rng = createRng(6);
     const labels = Array.from({ length: 2000 }, (_, i) => (i % 3 === 0 ? 1 : 0));
@@ -190,28 +192,57 @@ describe("run figures and weightdyn report", () => {
     const d = convergenceDiagnostics(summary.exponents, windows);
     expect(diagnostics?.sortedExponents).toEqual(d.sortedExponents);
     const bars = valuesOf(runSpectrumSpec(summary.exponents, d));
+    expect(bars).toHaveLength(summary.exponents.length);
     bars.forEach((b, i) => {
       const col = d.sortedColumns[i];
       expect(b.exponent).toBe(summary.exponents[col]);
       expect(b.hi as number).toBeCloseTo(summary.exponents[col] + 1.96 * (d.standardErrors[col] as number), 15);
     });
 
-    // loss: the rows of loss.csv, floored
+    // loss: the rows of loss.csv (columns step, loss, as run-report reads them), floored; strided to LOSS_POINTS
     const loss = readNumericCsv(join(dir, "loss.csv"));
-    const lv = valuesOf(runLossSpec([0, 1, 2], [0.5, 1e-30, 0.1]));
-    expect(lv.map((v) => v.loss)).toEqual([0.5, LOSS_FLOOR, 0.1]);
+    expect(loss.header).toEqual(["step", "loss"]);
     expect(loss.rows).toBe(1201);
+    const stepOf = (r: number) => loss.values[r * loss.cols];
+    const lossOf = (r: number) => loss.values[r * loss.cols + 1];
+    const rowOfStep = new Map(Array.from({ length: loss.rows }, (_, r) => [stepOf(r), r]));
+    const lv = valuesOf(
+      runLossSpec(
+        Array.from({ length: loss.rows }, (_, r) => stepOf(r)),
+        Array.from({ length: loss.rows }, (_, r) => lossOf(r)),
+      ),
+    );
+    expect(lv.length).toBeGreaterThan(1);
+    expect(lv.length).toBeLessThanOrEqual(LOSS_POINTS + 1);
+    for (const v of lv) {
+      const r = rowOfStep.get(v.step as number);
+      expect(r).toBeDefined();
+      expect(v.loss).toBe(Math.max(lossOf(r as number), LOSS_FLOOR));
+    }
+    expect([lv[0].step, lv.at(-1)?.step]).toEqual([stepOf(0), stepOf(loss.rows - 1)]);
+    // the floor itself, on literals
+    expect(valuesOf(runLossSpec([0, 1, 2], [0.5, 1e-30, 0.1])).map((v) => v.loss)).toEqual([0.5, LOSS_FLOOR, 0.1]);
 
     // CLV angles: the CSV's radians in degrees
     const angles = readNumericCsv(join(dir, "clv-angles.csv"));
     const av = valuesOf(clvAnglesSpec(angles));
-    expect(av[0].degrees).toBeCloseTo((angles.values[1] * 180) / Math.PI, 12);
-    expect(av[0].time).toBe(angles.values[0]);
+    let finiteAngles = 0;
+    for (let r = 0; r < angles.rows; r++) {
+      for (let c = 1; c < angles.cols; c++) {
+        const rad = angles.values[r * angles.cols + c];
+        if (!Number.isFinite(rad)) continue;
+        const plotted = av[finiteAngles++];
+        expect([plotted.time, plotted.angle]).toEqual([angles.values[r * angles.cols], angles.header[c]]);
+        expect(plotted.degrees).toBeCloseTo((rad * 180) / Math.PI, 12);
+      }
+    }
+    expect(finiteAngles).toBeGreaterThan(0);
+    expect(av).toHaveLength(finiteAngles);
   }, 120_000);
 
   it("weightdyn report on a directory without summary.json exits with 2 naming the file", () => {
-    const res = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "report", tmp], {
-      cwd: root,
+    const res = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), "report", tmp], {
+      cwd: repoRoot,
       encoding: "utf8",
       timeout: 60_000,
     });
