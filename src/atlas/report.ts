@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
 import { verdictOf } from "../predict/evaluate.js";
+import { f3, reportJson, signed, table } from "../predict/format.js";
 import type { RunRecord } from "../predict/input.js";
 import { finalLossOf, labelOf } from "../predict/labels.js";
 import { FigureWriter, plottingFor } from "../predict/plots.js";
@@ -47,15 +48,8 @@ export interface AtlasProvenance {
 /** Runs of each class per setting drawn in the loss-curve figure. */
 export const CURVES_PER_CLASS = 12;
 
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
-const signed = (x: number) => (Number.isFinite(x) ? (x >= 0 ? `+${x.toFixed(3)}` : x.toFixed(3)) : "–");
 const ci = (c: readonly [number, number]) => `[${signed(c[0])}, ${signed(c[1])}]`;
 const pval = (p: number) => (!Number.isFinite(p) ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3));
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
 
 /** The loss curves drawn for each setting: the first CURVES_PER_CLASS runs of each class, by run index. */
 export function lossCurves(result: AtlasResult, runs: Map<number, RunRecord[]>): LossCurve[] {
@@ -329,9 +323,6 @@ export async function writeAtlasReport(
     "",
   ].join("\n");
   writeFileAtomic(join(outDir, "report.md"), md);
-  writeFileAtomic(
-    join(outDir, "atlas.json"),
-    `${JSON.stringify({ ...result, provenance }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`,
-  );
+  writeFileAtomic(join(outDir, "atlas.json"), reportJson({ ...result, provenance }));
   return [join(outDir, "report.md"), join(outDir, "atlas.json"), ...(figures?.files ?? [])];
 }

@@ -13,6 +13,7 @@ import { mkdirSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../io/atomic.js";
+import { f3, reportJson, signed, table } from "./format.js";
 import { type RunRecord, readEnsemble } from "./input.js";
 import type { Threshold } from "./labels.js";
 import { FigureWriter, histogramSpec, plottingFor, rocSpec, scatterSpec } from "./plots.js";
@@ -26,15 +27,8 @@ function displayPath(path: string): string {
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
 const ci = (c: [number, number]) => `[${f3(c[0])}, ${f3(c[1])}]`;
-const signed = (x: number) => (Number.isFinite(x) ? (x >= 0 ? `+${x.toFixed(3)}` : x.toFixed(3)) : "–");
 const sci = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : "–");
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
 
 function isCv(cv: WindowResult["cv"]): cv is CvResult {
   return "models" in cv;
@@ -304,10 +298,7 @@ export async function writeReport(
     "",
   ].join("\n");
   writeFileAtomic(join(outDir, "report.md"), md);
-  writeFileAtomic(
-    join(outDir, "report.json"),
-    `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`,
-  );
+  writeFileAtomic(join(outDir, "report.json"), reportJson(report));
   const files = [join(outDir, "report.md"), join(outDir, "report.json"), ...(figures?.files ?? [])];
   return { files, notes, figuresMissing: missing };
 }
