@@ -67,7 +67,7 @@
  */
 import * as z from "zod";
 import { formatBytes } from "../algorithms/clv-memory.js";
-import { CHUNK_STEPS } from "../algorithms/spectrum.js";
+import { chunkLength } from "../algorithms/spectrum.js";
 import { INT_MAX, MAX_SAMPLES, MAX_STATE, MAX_WIDTH } from "../backend/guards.js";
 import { layerWidths } from "../backend/layers.js";
 import { entryOf, RULES } from "../backend/tables.js";
@@ -336,11 +336,13 @@ export function planRun(config: RunConfig, samples: number, backend?: "native" |
   const minibatches = batch !== null || config.training.schedule !== null;
   const { nMax, hid } = widest(n);
   const wRows = S > D ? D * k1 : 0;
+  // The chunk lyapunovSpectrum hands the kernels: its losses and log R_jj rows (a multiple of qrEvery, near 1000).
+  const chunk = chunkLength(ly.qrEvery);
   const doubles: RunPlanBytes = {
     data: (minibatches ? 3 : 2) * N * (inputs + outputs),
     caches: 4 * N * hid + 2 * N * outputs + D + n[1] + outputs + hid + 2 * nMax,
     workspace: workspaceDoubles(dims, route, N),
-    tangent: 3 * S + 2 * S * k + D * k1 + wRows + k1 + (Math.ceil(CHUNK_STEPS / ly.qrEvery) + 1) * k + CHUNK_STEPS,
+    tangent: 3 * S + 2 * S * k + D * k1 + wRows + k1 + (chunk / ly.qrEvery + 1) * k + chunk,
     history: 5 * (steps + 1),
     ftle: 6 * windows * (k + 1),
   };
